@@ -1,0 +1,73 @@
+// Tensors as plain data: a dtype, a shape and a flat row-major typed array.
+
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+
+/**
+ * int64 values are held in a Float64Array: every int64 a model uses as a shape, axis or index
+ * is far below 2^53, and plain numbers keep the kernels free of BigInt arithmetic.
+ */
+export type TensorData = Float32Array | Float64Array | Int32Array | Int8Array | Uint8Array;
+
+export interface Tensor {
+  dtype: DType;
+  shape: number[];
+  data: TensorData;
+}
+
+const arrayTypes = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: Float64Array,
+  int32: Int32Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  bool: Uint8Array,
+} as const;
+
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function allocData(dtype: DType, length: number): TensorData {
+  return new arrayTypes[dtype](length);
+}
+
+export function tensor(dtype: DType, shape: number[], data?: ArrayLike<number>): Tensor {
+  const n = sizeOf(shape);
+  const out = allocData(dtype, n);
+  if (data) {
+    if (data.length !== n) {
+      throw new RangeError(`tensor of shape [${shape}] needs ${n} values, got ${data.length}`);
+    }
+    out.set(data);
+  }
+  return { dtype, shape: [...shape], data: out };
+}
+
+export const f32 = (shape: number[], data?: ArrayLike<number>): Tensor => tensor('float32', shape, data);
+export const i64 = (shape: number[], data?: ArrayLike<number>): Tensor => tensor('int64', shape, data);
+
+export function scalarValues(t: Tensor): number[] {
+  return Array.from(t.data);
+}
+
+export function isFloat(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+/** Row-major strides of a shape. */
+export function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+export function formatShape(shape: readonly (number | string)[]): string {
+  return `[${shape.join(',')}]`;
+}

@@ -1,0 +1,100 @@
+// Float convolution, NCHW (ONNX) and NHWC (after layout assignment), with an optional fused clamp.
+// Weights: NCHW uses [Cout, Cin/group, kh, kw]; NHWC uses [Cout, kh, kw, Cin/group].
+
+import type { ConvAttrs } from '../../ir/graph.ts';
+import { f32, type Tensor } from '../../ir/tensor.ts';
+import { planAxis } from './spatial.ts';
+
+interface Geometry {
+  n: number; c: number; h: number; w: number;
+  cout: number; cinPerGroup: number; coutPerGroup: number;
+  kh: number; kw: number; sy: number; sx: number; dy: number; dx: number;
+  padTop: number; padLeft: number; oh: number; ow: number;
+}
+
+type Data = ArrayLike<number>;
+
+export function conv(x: Tensor, w: Tensor, bias: Tensor | undefined, a: ConvAttrs): Tensor {
+  if (x.shape.length !== 4) throw new RangeError(`Conv expects a 4-D input, got [${x.shape}]`);
+  const nhwc = a.layout === 'NHWC';
+  const [n, c, h, wd] = (nhwc ? [x.shape[0], x.shape[3], x.shape[1], x.shape[2]] : x.shape) as number[] as [number, number, number, number];
+  const cout = w.shape[0]!;
+  const cinPerGroup = nhwc ? w.shape[3]! : w.shape[1]!;
+  if (cinPerGroup * a.group !== c || cout % a.group !== 0) {
+    throw new RangeError(`Conv: input has ${c} channels; weights [${w.shape}] with group ${a.group} do not fit`);
+  }
+  const kernel = (nhwc ? [w.shape[1], w.shape[2]] : [w.shape[2], w.shape[3]]) as [number, number];
+  const py = planAxis({ ...a, kernel }, 0, h);
+  const px = planAxis({ ...a, kernel }, 1, wd);
+  const g: Geometry = {
+    n, c, h, w: wd, cout, cinPerGroup, coutPerGroup: cout / a.group,
+    kh: kernel[0], kw: kernel[1], sy: a.strides[0], sx: a.strides[1], dy: a.dilations[0], dx: a.dilations[1],
+    padTop: py.padBefore, padLeft: px.padBefore, oh: py.out, ow: px.out,
+  };
+  const out = (nhwc ? convNhwc : convNchw)(x.data, w.data, bias?.data, g);
+  if (a.clamp) {
+    const { min, max } = a.clamp;
+    for (let i = 0; i < out.length; i++) out[i] = Math.min(max, Math.max(min, out[i]!));
+  }
+  return f32(nhwc ? [n, g.oh, g.ow, cout] : [n, cout, g.oh, g.ow], out);
+}
+
+function convNchw(x: Data, w: Data, bias: Data | undefined, g: Geometry): Float32Array {
+  const out = new Float32Array(g.n * g.cout * g.oh * g.ow);
+  const plane = new Float64Array(g.oh * g.ow);
+  for (let b = 0; b < g.n; b++) {
+    for (let oc = 0; oc < g.cout; oc++) {
+      plane.fill(bias ? bias[oc]! : 0);
+      const firstIc = Math.floor(oc / g.coutPerGroup) * g.cinPerGroup;
+      for (let icg = 0; icg < g.cinPerGroup; icg++) {
+        const inBase = (b * g.c + firstIc + icg) * g.h * g.w;
+        for (let ky = 0; ky < g.kh; ky++) {
+          for (let kx = 0; kx < g.kw; kx++) {
+            const wv = w[((oc * g.cinPerGroup + icg) * g.kh + ky) * g.kw + kx]!;
+            if (wv === 0) continue;
+            for (let oy = 0; oy < g.oh; oy++) {
+              const iy = oy * g.sy - g.padTop + ky * g.dy;
+              if (iy < 0 || iy >= g.h) continue;
+              const row = inBase + iy * g.w;
+              const outRow = oy * g.ow;
+              for (let ox = 0; ox < g.ow; ox++) {
+                const ix = ox * g.sx - g.padLeft + kx * g.dx;
+                if (ix >= 0 && ix < g.w) plane[outRow + ox]! += wv * x[row + ix]!;
+              }
+            }
+          }
+        }
+      }
+      out.set(plane, (b * g.cout + oc) * g.oh * g.ow);
+    }
+  }
+  return out;
+}
+
+function convNhwc(x: Data, w: Data, bias: Data | undefined, g: Geometry): Float32Array {
+  const out = new Float32Array(g.n * g.oh * g.ow * g.cout);
+  for (let b = 0; b < g.n; b++) {
+    for (let oy = 0; oy < g.oh; oy++) {
+      for (let ox = 0; ox < g.ow; ox++) {
+        const outBase = ((b * g.oh + oy) * g.ow + ox) * g.cout;
+        for (let oc = 0; oc < g.cout; oc++) {
+          const firstIc = Math.floor(oc / g.coutPerGroup) * g.cinPerGroup;
+          let acc = bias ? bias[oc]! : 0;
+          for (let ky = 0; ky < g.kh; ky++) {
+            const iy = oy * g.sy - g.padTop + ky * g.dy;
+            if (iy < 0 || iy >= g.h) continue;
+            for (let kx = 0; kx < g.kw; kx++) {
+              const ix = ox * g.sx - g.padLeft + kx * g.dx;
+              if (ix < 0 || ix >= g.w) continue;
+              const inBase = ((b * g.h + iy) * g.w + ix) * g.c + firstIc;
+              const wBase = ((oc * g.kh + ky) * g.kw + kx) * g.cinPerGroup;
+              for (let ic = 0; ic < g.cinPerGroup; ic++) acc += x[inBase + ic]! * w[wBase + ic]!;
+            }
+          }
+          out[outBase + oc] = acc;
+        }
+      }
+    }
+  }
+  return out;
+}

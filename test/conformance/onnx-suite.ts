@@ -1,0 +1,93 @@
+// Runs ONNX's own operator conformance tests (Debian's libonnx-testdata) through
+// import + the float reference, and compares with the expected outputs.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UnsupportedModelError, UnsupportedOpError } from '../../src/errors.ts';
+import { decodeTensor } from '../../src/import/onnx-proto.ts';
+import { decodeTensorProto } from '../../src/import/onnx-tensor.ts';
+import { importOnnx } from '../../src/import/onnx.ts';
+import type { Tensor } from '../../src/ir/tensor.ts';
+import { runFloat } from '../../src/ref/float/run.ts';
+
+export const ONNX_TESTDATA = process.env.ONNX_TESTDATA ?? '/usr/share/libonnx-testdata/data';
+export const SUITES = ['node', 'pytorch-converted', 'pytorch-operator'] as const;
+export const TOLERANCE = { rtol: 1e-4, atol: 1e-5 } as const;
+
+export type Outcome =
+  | { status: 'passed' }
+  | { status: 'failed'; detail: string }
+  | { status: 'not applicable'; detail: string };
+
+export interface CaseResult {
+  name: string;
+  outcome: Outcome;
+}
+
+export function listCases(): string[] {
+  return SUITES.flatMap((suite) => {
+    const dir = join(ONNX_TESTDATA, suite);
+    return readdirSync(dir)
+      .filter((name) => existsSync(join(dir, name, 'model.onnx')))
+      .map((name) => join(dir, name));
+  });
+}
+
+const readTensor = (path: string): Tensor & { name: string } => {
+  const proto = decodeTensor(readFileSync(path));
+  return { ...decodeTensorProto(proto, path), name: proto.name };
+};
+
+/** `not applicable` only for what the importer refuses by design: unsupported ops, opsets and dtypes. */
+export function runCase(dir: string): Outcome {
+  let graph;
+  try {
+    graph = importOnnx(readFileSync(join(dir, 'model.onnx')));
+  } catch (e) {
+    if (e instanceof UnsupportedOpError || e instanceof UnsupportedModelError) {
+      return { status: 'not applicable', detail: e.message };
+    }
+    return { status: 'failed', detail: `import: ${(e as Error).message}` };
+  }
+  const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_'));
+  for (const set of sets) {
+    const files = (prefix: string) =>
+      readdirSync(join(dir, set))
+        .filter((f) => f.startsWith(prefix) && f.endsWith('.pb'))
+        .sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length)))
+        .map((f) => readTensor(join(dir, set, f)));
+    const inputs = files('input_');
+    const expected = files('output_');
+    const feeds = Object.fromEntries(graph.inputs.map((info, i) => [info.name, inputs.find((t) => t.name === info.name) ?? inputs[i]!]));
+    let actual: Record<string, Tensor>;
+    try {
+      actual = runFloat(graph, feeds);
+    } catch (e) {
+      return { status: 'failed', detail: `${set}: run: ${(e as Error).message}` };
+    }
+    for (const [i, info] of graph.outputs.entries()) {
+      const want = expected.find((t) => t.name === info.name) ?? expected[i];
+      const got = actual[info.name];
+      if (!want || !got) return { status: 'failed', detail: `${set}: output "${info.name}" missing` };
+      const problem = compare(got, want);
+      if (problem) return { status: 'failed', detail: `${set}: output "${info.name}": ${problem}` };
+    }
+  }
+  return { status: 'passed' };
+}
+
+export function compare(got: Tensor, want: Tensor): string | undefined {
+  if (got.shape.join() !== want.shape.join()) return `shape [${got.shape}], expected [${want.shape}]`;
+  for (let i = 0; i < want.data.length; i++) {
+    const a = got.data[i]!;
+    const b = want.data[i]!;
+    if (Number.isNaN(b) ? !Number.isNaN(a) : Math.abs(a - b) > TOLERANCE.atol + TOLERANCE.rtol * Math.abs(b)) {
+      return `element ${i} is ${a}, expected ${b}`;
+    }
+  }
+  return undefined;
+}
+
+export function runSuite(): CaseResult[] {
+  return listCases().map((dir) => ({ name: dir.slice(ONNX_TESTDATA.length + 1), outcome: runCase(dir) }));
+}
