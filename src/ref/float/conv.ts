@@ -3,7 +3,7 @@
 
 import type { ConvAttrs } from '../../ir/graph.ts';
 import { f32, type Tensor } from '../../ir/tensor.ts';
-import { planAxis } from './spatial.ts';
+import { planAxis } from '../../ir/spatial.ts';
 
 interface Geometry {
   n: number; c: number; h: number; w: number;

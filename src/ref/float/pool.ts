@@ -2,7 +2,7 @@
 
 import type { Layout, PoolAttrs } from '../../ir/graph.ts';
 import { f32, type Tensor } from '../../ir/tensor.ts';
-import { planAxis, type AxisPlan } from './spatial.ts';
+import { planAxis, type AxisPlan } from '../../ir/spatial.ts';
 
 export type PoolKind = 'max' | 'avg' | 'avgIncludePad';
 

@@ -1,6 +1,6 @@
 // Output sizes and effective padding of sliding-window ops (Conv, MaxPool, AveragePool), per ONNX.
 
-import type { AutoPad } from '../../ir/graph.ts';
+import type { AutoPad } from './graph.ts';
 
 export interface Window {
   kernel: [number, number];

@@ -1,0 +1,37 @@
+// Read-only questions the passes ask of a graph.
+
+import type { Graph, Node } from './graph.ts';
+
+/** Nodes that read each tensor. */
+export function consumersOf(graph: Graph): Map<string, Node[]> {
+  const map = new Map<string, Node[]>();
+  for (const n of graph.nodes) {
+    for (const i of n.inputs) {
+      if (i === '') continue;
+      const list = map.get(i) ?? [];
+      if (!list.includes(n)) list.push(n);
+      map.set(i, list);
+    }
+  }
+  return map;
+}
+
+export function producersOf(graph: Graph): Map<string, Node> {
+  const map = new Map<string, Node>();
+  for (const n of graph.nodes) for (const o of n.outputs) if (o !== '') map.set(o, n);
+  return map;
+}
+
+export function isGraphOutput(graph: Graph, name: string): boolean {
+  return graph.outputs.some((o) => o.name === name);
+}
+
+/** A tensor that only one node reads and the graph does not return can be fused away. */
+export function hasSoleConsumer(graph: Graph, consumers: Map<string, Node[]>, name: string): boolean {
+  return (consumers.get(name)?.length ?? 0) === 1 && !isGraphOutput(graph, name);
+}
+
+/** Replaces every read of `from` with `to`, including graph outputs, in a copy of the node list. */
+export function renameInput(nodes: Node[], from: string, to: string): Node[] {
+  return nodes.map((n) => (n.inputs.includes(from) ? ({ ...n, inputs: n.inputs.map((i) => (i === from ? to : i)) } as Node) : n));
+}

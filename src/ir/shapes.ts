@@ -1,0 +1,169 @@
+// Static shape inference. Dims are numbers where known, a symbolic name where the model names
+// them (e.g. "batch"), and '?' where they depend on data the graph does not fix.
+
+import type { Dim, Graph, Node } from './graph.ts';
+import { planAxis } from './spatial.ts';
+import { scalarValues, type Tensor } from './tensor.ts';
+
+export type ShapeMap = Map<string, Dim[]>;
+
+const UNKNOWN = '?';
+
+export function inferShapes(graph: Graph): ShapeMap {
+  const shapes: ShapeMap = new Map();
+  for (const [name, t] of graph.initializers) shapes.set(name, [...t.shape]);
+  for (const input of graph.inputs) shapes.set(input.name, [...input.shape]);
+  for (const node of graph.nodes) {
+    const outs = inferNode(node, shapes, graph.initializers);
+    node.outputs.forEach((name, i) => {
+      const s = outs[i];
+      if (name !== '' && s) shapes.set(name, s);
+    });
+  }
+  return shapes;
+}
+
+const isNum = (d: Dim | undefined): d is number => typeof d === 'number';
+/** A product of dims; a single symbolic dim times ones keeps its name (e.g. Flatten of [batch,C,1,1]). */
+function product(dims: Dim[]): Dim {
+  if (dims.every(isNum)) return dims.reduce((a, b) => a * b, 1);
+  const notOne = dims.filter((d) => d !== 1);
+  return notOne.length === 1 ? notOne[0]! : UNKNOWN;
+}
+const normAxis = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
+
+function broadcastDims(a: Dim[], b: Dim[]): Dim[] {
+  const rank = Math.max(a.length, b.length);
+  return Array.from({ length: rank }, (_, i) => {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da === 1) return db;
+    if (db === 1 || da === db) return da;
+    return isNum(da) && !isNum(db) ? da : isNum(db) && !isNum(da) ? db : UNKNOWN;
+  });
+}
+
+function spatialOut(x: Dim[], layout: string, kernel: [number, number], attrs: Parameters<typeof planAxis>[0], channels: Dim): Dim[] {
+  const [n, h, w] = layout === 'NHWC' ? [x[0], x[1], x[2]] : [x[0], x[2], x[3]];
+  const oh = isNum(h) ? planAxis({ ...attrs, kernel }, 0, h).out : UNKNOWN;
+  const ow = isNum(w) ? planAxis({ ...attrs, kernel }, 1, w).out : UNKNOWN;
+  return layout === 'NHWC' ? [n ?? UNKNOWN, oh, ow, channels] : [n ?? UNKNOWN, channels, oh, ow];
+}
+
+/** Output shapes of one node; undefined where they cannot be inferred. */
+export function inferNode(node: Node, shapes: ShapeMap, constants: Map<string, Tensor>): (Dim[] | undefined)[] {
+  const s = (i: number) => shapes.get(node.inputs[i] ?? '');
+  const c = (i: number) => {
+    const t = constants.get(node.inputs[i] ?? '');
+    return t ? scalarValues(t) : undefined;
+  };
+  const x = s(0);
+  if (!x) return [];
+  switch (node.op) {
+    case 'Conv': {
+      const w = s(1);
+      if (!w || !w.every(isNum)) return [];
+      const nhwc = node.attrs.layout === 'NHWC';
+      const kernel: [number, number] = nhwc ? [w[1]!, w[2]!] : [w[2]!, w[3]!];
+      return [spatialOut(x, node.attrs.layout, kernel, { ...node.attrs, kernel }, w[0]!)];
+    }
+    case 'MaxPool':
+    case 'AveragePool': {
+      const channels = (node.attrs.layout === 'NHWC' ? x[3] : x[1]) ?? UNKNOWN;
+      return [spatialOut(x, node.attrs.layout, node.attrs.kernel, node.attrs, channels)];
+    }
+    case 'GlobalAveragePool':
+    case 'GlobalMaxPool':
+      return [node.attrs.layout === 'NHWC' ? [x[0]!, 1, 1, x[3]!] : [x[0]!, x[1]!, 1, 1]];
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div': {
+      const b = s(1);
+      return [b ? broadcastDims(x, b) : undefined];
+    }
+    case 'Gemm': {
+      const b = s(1);
+      if (!b) return [];
+      return [[node.attrs.transA ? x[1]! : x[0]!, node.attrs.transB ? b[0]! : b[1]!]];
+    }
+    case 'MatMul': {
+      const b = s(1);
+      if (!b || x.length < 2 || b.length < 2) return [];
+      return [[...broadcastDims(x.slice(0, -2), b.slice(0, -2)), x[x.length - 2]!, b[b.length - 1]!]];
+    }
+    case 'Flatten': {
+      const axis = normAxis(node.attrs.axis, x.length);
+      return [[product(x.slice(0, axis)), product(x.slice(axis))]];
+    }
+    case 'Reshape': {
+      const target = c(1);
+      if (!target) return [];
+      const dims: Dim[] = target.map((d, i) => (d === 0 && !node.attrs.allowZero ? x[i] ?? UNKNOWN : d));
+      const unknown = dims.indexOf(-1);
+      if (unknown >= 0) {
+        const total = product(x);
+        const known = product(dims.filter((_, i) => i !== unknown));
+        dims[unknown] = isNum(total) && isNum(known) && known !== 0 ? total / known : UNKNOWN;
+      }
+      return [dims];
+    }
+    case 'Transpose': {
+      const perm = node.attrs.perm ?? x.map((_, i) => x.length - 1 - i);
+      return [perm.map((p) => x[p]!)];
+    }
+    case 'Concat': {
+      const all = node.inputs.map((_, i) => s(i));
+      if (all.some((a) => !a)) return [];
+      const axis = normAxis(node.attrs.axis, x.length);
+      const out = [...x];
+      out[axis] = sumDims(all.map((a) => a![axis]!));
+      return [out];
+    }
+    case 'Pad': {
+      const pads = c(1);
+      const axes = node.inputs[3] ? c(3) : x.map((_, i) => i);
+      if (!pads || !axes) return [x.map(() => UNKNOWN)];
+      const out = [...x];
+      axes.forEach((a, i) => {
+        const ax = normAxis(a, x.length);
+        const d = out[ax];
+        out[ax] = isNum(d) ? d + pads[i]! + pads[i + axes.length]! : UNKNOWN;
+      });
+      return [out];
+    }
+    case 'Squeeze': {
+      const axes = node.inputs[1] ? c(1) : x.flatMap((d, i) => (d === 1 ? [i] : []));
+      if (!axes) return [];
+      const drop = new Set(axes.map((a) => normAxis(a, x.length)));
+      return [x.filter((_, i) => !drop.has(i))];
+    }
+    case 'Unsqueeze': {
+      const axes = c(1);
+      if (!axes) return [];
+      const rank = x.length + axes.length;
+      const add = new Set(axes.map((a) => normAxis(a, rank)));
+      const rest = [...x];
+      return [Array.from({ length: rank }, (_, i) => (add.has(i) ? 1 : rest.shift()!))];
+    }
+    case 'Shape': {
+      const rank = x.length;
+      const clampAxis = (v: number) => Math.min(rank, Math.max(0, v < 0 ? v + rank : v));
+      const end = node.attrs.end === null ? rank : clampAxis(node.attrs.end);
+      return [[Math.max(0, end - clampAxis(node.attrs.start))]];
+    }
+    case 'Gather': {
+      const idx = s(1);
+      if (!idx) return [];
+      const axis = normAxis(node.attrs.axis, x.length);
+      return [[...x.slice(0, axis), ...idx, ...x.slice(axis + 1)]];
+    }
+    default:
+      // Elementwise unary ops, Clip, BatchNormalization, Softmax, Identity, Dropout.
+      return [x];
+  }
+}
+
+function sumDims(dims: Dim[]): Dim {
+  return dims.every(isNum) ? dims.reduce((a, b) => a + b, 0) : UNKNOWN;
+}

@@ -1,0 +1,49 @@
+// Constant folding: a node whose inputs are all constants is evaluated once, at optimise time,
+// and a Shape of a tensor whose shape is fully static becomes a constant, so Shape/Gather/
+// Concat/Reshape chains collapse to a fixed shape.
+
+import type { Graph, Node } from '../ir/graph.ts';
+import { inferNode, type ShapeMap } from '../ir/shapes.ts';
+import { tensor, type Tensor } from '../ir/tensor.ts';
+import { floatKernels } from '../ref/float/ops.ts';
+
+function evaluate(node: Node, constants: Map<string, Tensor>): Tensor[] {
+  const inputs = node.inputs.map((i) => (i === '' ? undefined : constants.get(i)));
+  return (floatKernels[node.op] as (i: typeof inputs, a: typeof node.attrs) => Tensor[])(inputs, node.attrs);
+}
+
+export function foldConstants(graph: Graph): Graph {
+  const constants = new Map(graph.initializers);
+  const shapes: ShapeMap = new Map();
+  for (const [name, t] of constants) shapes.set(name, [...t.shape]);
+  for (const input of graph.inputs) shapes.set(input.name, [...input.shape]);
+  const nodes: Node[] = [];
+  for (const node of graph.nodes) {
+    const folded = foldNode(node, constants, shapes);
+    if (folded) {
+      node.outputs.forEach((name, i) => {
+        constants.set(name, folded[i]!);
+        shapes.set(name, [...folded[i]!.shape]);
+      });
+      continue;
+    }
+    nodes.push(node);
+    inferNode(node, shapes, constants).forEach((s, i) => s && shapes.set(node.outputs[i]!, s));
+  }
+  return { ...graph, initializers: constants, nodes };
+}
+
+function foldNode(node: Node, constants: Map<string, Tensor>, shapes: ShapeMap): Tensor[] | undefined {
+  if (node.op === 'Shape') {
+    const shape = shapes.get(node.inputs[0]!);
+    if (shape?.every((d): d is number => typeof d === 'number')) {
+      const rank = shape.length;
+      const clampAxis = (v: number) => Math.min(rank, Math.max(0, v < 0 ? v + rank : v));
+      const dims = shape.slice(clampAxis(node.attrs.start), node.attrs.end === null ? rank : clampAxis(node.attrs.end));
+      return [tensor('int64', [dims.length], dims)];
+    }
+  }
+  const live = node.inputs.filter((i) => i !== '');
+  if (live.length === 0 || !live.every((i) => constants.has(i))) return undefined;
+  return evaluate(node, constants);
+}

@@ -1,0 +1,32 @@
+// The ordered pass pipeline. Order matters: constants fold first so BN statistics and Clip
+// bounds are visible as constants; BN folds before activation fusion because the pattern is
+// Conv → BN → Relu; the layout pass runs last, on the fused graph the int8 path executes.
+
+import type { Graph } from '../ir/graph.ts';
+import { eliminateDeadCode } from './eliminate-dead-code.ts';
+import { foldBatchNorm } from './fold-batchnorm.ts';
+import { foldConstants } from './fold-constants.ts';
+import { fuseActivations } from './fuse-activations.ts';
+import { removeIdentities } from './remove-identities.ts';
+import { assignNhwcLayout } from './to-nhwc.ts';
+
+export type Pass = (graph: Graph) => Graph;
+
+export const FUSION_PASSES: readonly (readonly [string, Pass])[] = [
+  ['fold-constants', foldConstants],
+  ['remove-identities', removeIdentities],
+  ['fold-batchnorm', foldBatchNorm],
+  ['fuse-activations', fuseActivations],
+  ['eliminate-dead-code', eliminateDeadCode],
+];
+
+export interface OptimizeOptions {
+  /** 'NHWC' (the int8 path's layout) adds the layout pass after fusion. */
+  layout?: 'NCHW' | 'NHWC';
+}
+
+export function optimize(graph: Graph, options: OptimizeOptions = {}): Graph {
+  let g = graph;
+  for (const [, pass] of FUSION_PASSES) g = pass(g);
+  return options.layout === 'NHWC' ? assignNhwcLayout(g) : g;
+}
