@@ -7,6 +7,7 @@ import { UnsupportedModelError, UnsupportedOpError } from '../../src/errors.ts';
 import { decodeTensor } from '../../src/import/onnx-proto.ts';
 import { decodeTensorProto } from '../../src/import/onnx-tensor.ts';
 import { importOnnx } from '../../src/import/onnx.ts';
+import { inferShapes } from '../../src/ir/shapes.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 
@@ -65,10 +66,16 @@ export function runCase(dir: string): Outcome {
     } catch (e) {
       return { status: 'failed', detail: `${set}: run: ${(e as Error).message}` };
     }
+    // With every input known, static shape inference must predict each output's shape exactly.
+    const inferred = inferShapes({ ...graph, inputs: [], initializers: new Map([...graph.initializers, ...Object.entries(feeds)]) });
     for (const [i, info] of graph.outputs.entries()) {
       const want = expected.find((t) => t.name === info.name) ?? expected[i];
       const got = actual[info.name];
       if (!want || !got) return { status: 'failed', detail: `${set}: output "${info.name}" missing` };
+      const guess = inferred.get(info.name);
+      if (!guess || guess.length !== got.shape.length || guess.some((d, k) => d !== got.shape[k])) {
+        return { status: 'failed', detail: `${set}: shape inference says [${guess ?? 'nothing'}] for "${info.name}", the run gave [${got.shape}]` };
+      }
       const problem = compare(got, want);
       if (problem) return { status: 'failed', detail: `${set}: output "${info.name}": ${problem}` };
     }
@@ -90,4 +97,22 @@ export function compare(got: Tensor, want: Tensor): string | undefined {
 
 export function runSuite(): CaseResult[] {
   return listCases().map((dir) => ({ name: dir.slice(ONNX_TESTDATA.length + 1), outcome: runCase(dir) }));
+}
+
+export interface Summary {
+  passed: number;
+  failed: string[];
+  notApplicable: number;
+  text: string;
+}
+
+export function summarize(results: CaseResult[]): Summary {
+  const failed = results.flatMap((r) => (r.outcome.status === 'failed' ? [`${r.name}: ${r.outcome.detail}`] : []));
+  const passed = results.filter((r) => r.outcome.status === 'passed').length;
+  const notApplicable = results.length - passed - failed.length;
+  const lines = [
+    `ONNX conformance: ${passed} passed, ${failed.length} failed (${notApplicable} not applicable: op, opset or type unsupported)`,
+    ...failed.map((f) => `  FAILED ${f}`),
+  ];
+  return { passed, failed, notApplicable, text: lines.join('\n') };
 }

@@ -12,7 +12,16 @@ interface Geometry {
   padTop: number; padLeft: number; oh: number; ow: number;
 }
 
-type Data = ArrayLike<number>;
+type Data = Float32Array;
+
+const asF32 = (d: ArrayLike<number>): Float32Array => (d instanceof Float32Array ? d : Float32Array.from(d));
+
+/** The output range [lo, hi) whose input coordinate o·stride − pad + offset lies in [0, len). */
+function validRange(outLen: number, stride: number, pad: number, offset: number, len: number): [number, number] {
+  const lo = Math.max(0, Math.ceil((pad - offset) / stride));
+  const hi = Math.min(outLen, Math.floor((len - 1 + pad - offset) / stride) + 1);
+  return [lo, Math.max(lo, hi)];
+}
 
 export function conv(x: Tensor, w: Tensor, bias: Tensor | undefined, a: ConvAttrs): Tensor {
   if (x.shape.length !== 4) throw new RangeError(`Conv expects a 4-D input, got [${x.shape}]`);
@@ -31,7 +40,7 @@ export function conv(x: Tensor, w: Tensor, bias: Tensor | undefined, a: ConvAttr
     kh: kernel[0], kw: kernel[1], sy: a.strides[0], sx: a.strides[1], dy: a.dilations[0], dx: a.dilations[1],
     padTop: py.padBefore, padLeft: px.padBefore, oh: py.out, ow: px.out,
   };
-  const out = (nhwc ? convNhwc : convNchw)(x.data, w.data, bias?.data, g);
+  const out = (nhwc ? convNhwc : convNchw)(asF32(x.data), asF32(w.data), bias && asF32(bias.data), g);
   if (a.clamp) {
     const { min, max } = a.clamp;
     for (let i = 0; i < out.length; i++) out[i] = Math.min(max, Math.max(min, out[i]!));
@@ -40,32 +49,33 @@ export function conv(x: Tensor, w: Tensor, bias: Tensor | undefined, a: ConvAttr
 }
 
 function convNchw(x: Data, w: Data, bias: Data | undefined, g: Geometry): Float32Array {
-  const out = new Float32Array(g.n * g.cout * g.oh * g.ow);
-  const plane = new Float64Array(g.oh * g.ow);
+  const { oh, ow, sy, sx, dy, dx, kh, kw, padTop, padLeft, cinPerGroup } = g;
+  const out = new Float32Array(g.n * g.cout * oh * ow);
+  const plane = new Float64Array(oh * ow);
+  // Per kernel column, the output columns whose input column is inside the image (no branch inside).
+  const colRanges = Array.from({ length: kw }, (_, kx) => validRange(ow, sx, padLeft, kx * dx, g.w));
+  const rowRanges = Array.from({ length: kh }, (_, ky) => validRange(oh, sy, padTop, ky * dy, g.h));
   for (let b = 0; b < g.n; b++) {
     for (let oc = 0; oc < g.cout; oc++) {
       plane.fill(bias ? bias[oc]! : 0);
-      const firstIc = Math.floor(oc / g.coutPerGroup) * g.cinPerGroup;
-      for (let icg = 0; icg < g.cinPerGroup; icg++) {
+      const firstIc = Math.floor(oc / g.coutPerGroup) * cinPerGroup;
+      for (let icg = 0; icg < cinPerGroup; icg++) {
         const inBase = (b * g.c + firstIc + icg) * g.h * g.w;
-        for (let ky = 0; ky < g.kh; ky++) {
-          for (let kx = 0; kx < g.kw; kx++) {
-            const wv = w[((oc * g.cinPerGroup + icg) * g.kh + ky) * g.kw + kx]!;
+        for (let ky = 0; ky < kh; ky++) {
+          const [oy0, oy1] = rowRanges[ky]!;
+          for (let kx = 0; kx < kw; kx++) {
+            const wv = w[((oc * cinPerGroup + icg) * kh + ky) * kw + kx]!;
             if (wv === 0) continue;
-            for (let oy = 0; oy < g.oh; oy++) {
-              const iy = oy * g.sy - g.padTop + ky * g.dy;
-              if (iy < 0 || iy >= g.h) continue;
-              const row = inBase + iy * g.w;
-              const outRow = oy * g.ow;
-              for (let ox = 0; ox < g.ow; ox++) {
-                const ix = ox * g.sx - g.padLeft + kx * g.dx;
-                if (ix >= 0 && ix < g.w) plane[outRow + ox]! += wv * x[row + ix]!;
-              }
+            const [ox0, ox1] = colRanges[kx]!;
+            for (let oy = oy0; oy < oy1; oy++) {
+              const row = inBase + (oy * sy - padTop + ky * dy) * g.w - padLeft + kx * dx;
+              const outRow = oy * ow;
+              for (let ox = ox0; ox < ox1; ox++) plane[outRow + ox]! += wv * x[row + ox * sx]!;
             }
           }
         }
       }
-      out.set(plane, (b * g.cout + oc) * g.oh * g.ow);
+      out.set(plane, (b * g.cout + oc) * oh * ow);
     }
   }
   return out;

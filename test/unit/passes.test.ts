@@ -1,0 +1,174 @@
+import { describe, expect, it } from 'vitest';
+import { convAttrs, GraphBuilder, poolAttrs } from '../../src/ir/builder.ts';
+import type { Graph } from '../../src/ir/graph.ts';
+import { f32, i64, type Tensor } from '../../src/ir/tensor.ts';
+import { eliminateDeadCode } from '../../src/passes/eliminate-dead-code.ts';
+import { foldBatchNorm } from '../../src/passes/fold-batchnorm.ts';
+import { foldConstants } from '../../src/passes/fold-constants.ts';
+import { fuseActivations } from '../../src/passes/fuse-activations.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
+import { removeIdentities } from '../../src/passes/remove-identities.ts';
+import { assignNhwcLayout } from '../../src/passes/to-nhwc.ts';
+import { runFloat } from '../../src/ref/float/run.ts';
+import { randomTensor, relativeMaxDiff } from '../helpers/random.ts';
+
+const ops = (g: Graph) => g.nodes.map((n) => n.op);
+const NONE = {} as Record<string, never>;
+
+/** Adds BatchNormalization with random statistics (positive variance) and returns its output. */
+function addBatchNorm(b: GraphBuilder, x: string, channels: number, seed: number): string {
+  const stat = (name: string, lo: number, hi: number) => b.constant(`${x}/${name}`, randomTensor([channels], seed++, lo, hi));
+  return b.node('BatchNormalization', [x, stat('gamma', 0.5, 1.5), stat('beta', -0.5, 0.5), stat('mean', -0.3, 0.3), stat('var', 0.1, 2)], { epsilon: 1e-5 });
+}
+
+const relu6 = (b: GraphBuilder, x: string) =>
+  b.node('Clip', [x, b.constant(`${x}/min`, f32([], [0])), b.constant(`${x}/max`, f32([], [6]))], NONE);
+
+/** The pass must not change what the graph computes: max abs diff ≤ 1e-4 relative to the output's range. */
+function expectSameOutputs(before: Graph, after: Graph, feeds: Record<string, Tensor>): void {
+  const a = runFloat(before, feeds);
+  const b = runFloat(after, feeds);
+  for (const [name, t] of Object.entries(a)) expect(relativeMaxDiff(b[name]!, t), name).toBeLessThanOrEqual(1e-4);
+}
+
+function convBnRelu6Net(withBias: boolean): Graph {
+  const b = new GraphBuilder();
+  const x = b.input('x', ['N', 3, 9, 9]);
+  const w1 = b.constant('w1', randomTensor([8, 3, 3, 3], 1));
+  const c1 = b.node('Conv', withBias ? [x, w1, b.constant('b1', randomTensor([8], 2))] : [x, w1], convAttrs({ pads: [1, 1, 1, 1], strides: [2, 2] }));
+  const a1 = relu6(b, addBatchNorm(b, c1, 8, 10));
+  const wd = b.constant('wd', randomTensor([8, 1, 3, 3], 3));
+  const dw = b.node('Relu', [addBatchNorm(b, b.node('Conv', [a1, wd], convAttrs({ group: 8, pads: [1, 1, 1, 1] })), 8, 20)], NONE);
+  const pooled = b.node('GlobalAveragePool', [dw], { layout: 'NCHW' });
+  const flat = b.node('Flatten', [pooled], { axis: 1 });
+  const fc = b.node('Gemm', [flat, b.constant('fc', randomTensor([4, 8], 4)), b.constant('fcb', randomTensor([4], 5))], { transA: false, transB: true, alpha: 1, beta: 1, clamp: null });
+  return b.output(fc).build();
+}
+
+describe('BatchNormalization folding and activation fusion', () => {
+  for (const withBias of [false, true]) {
+    it(`turns each conv+bn+activation chain into one Conv (conv bias: ${withBias})`, () => {
+      const g = convBnRelu6Net(withBias);
+      const fused = optimize(g);
+      expect(ops(fused)).toEqual(['Conv', 'Conv', 'GlobalAveragePool', 'Flatten', 'Gemm']);
+      const convs = fused.nodes.filter((n) => n.op === 'Conv');
+      expect(convs.map((n) => n.op === 'Conv' && n.attrs.clamp)).toEqual([{ min: 0, max: 6 }, { min: 0, max: Infinity }]);
+      expectSameOutputs(g, fused, { x: randomTensor([2, 3, 9, 9], 7, 0, 1) });
+    });
+  }
+
+  for (const transB of [false, true]) {
+    it(`folds BatchNormalization into Gemm with alpha, beta and bias (transB: ${transB})`, () => {
+      const b = new GraphBuilder();
+      const x = b.input('x', [3, 5]);
+      const w = b.constant('w', randomTensor(transB ? [6, 5] : [5, 6], 1));
+      const gemm = b.node('Gemm', [x, w, b.constant('c', randomTensor([6], 2))], { transA: false, transB, alpha: 0.7, beta: 1.3, clamp: null });
+      const g = b.output(b.node('Relu', [addBatchNorm(b, gemm, 6, 30)], NONE)).build();
+      const fused = optimize(g);
+      expect(ops(fused)).toEqual(['Gemm']);
+      expectSameOutputs(g, fused, { x: randomTensor([3, 5], 3) });
+    });
+  }
+
+  it('leaves a Conv whose output has a second reader unfused', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 2, 5, 5]);
+    const c = b.node('Conv', [x, b.constant('w', randomTensor([2, 2, 1, 1], 1))], convAttrs());
+    const r = b.node('Relu', [c], NONE);
+    const g = b.output(b.node('Add', [r, c], NONE)).build();
+    expect(ops(fuseActivations(g))).toEqual(['Conv', 'Relu', 'Add']);
+    expect(ops(foldBatchNorm(g))).toEqual(['Conv', 'Relu', 'Add']);
+  });
+
+  it('keeps a Conv output that the graph returns, and does not fuse past it', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 2, 5, 5]);
+    const c = b.node('Conv', [x, b.constant('w', randomTensor([2, 2, 1, 1], 1))], convAttrs());
+    const g = b.output(b.node('Relu', [c], NONE)).output(c).build();
+    expect(ops(fuseActivations(g))).toEqual(['Conv', 'Relu']);
+  });
+
+  it('does not fuse a Clip whose bounds are computed at run time', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 2, 5, 5]);
+    const hi = b.input('hi', []);
+    const c = b.node('Conv', [x, b.constant('w', randomTensor([2, 2, 1, 1], 1))], convAttrs());
+    const g = b.output(b.node('Clip', [c, '', hi], NONE)).build();
+    expect(ops(fuseActivations(g))).toEqual(['Conv', 'Clip']);
+  });
+});
+
+describe('constant folding, identity removal, dead code', () => {
+  it('folds a Shape → Gather → Unsqueeze → Concat chain into the Reshape target', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [2, 3, 4]);
+    const shape = b.node('Shape', [x], { start: 0, end: null });
+    const first = b.node('Gather', [shape, b.constant('zero', i64([], [0]))], { axis: 0 });
+    const dims = b.node('Concat', [b.node('Unsqueeze', [first, b.constant('ax', i64([1], [0]))], NONE), b.constant('rest', i64([1], [-1]))], { axis: 0 });
+    const g = b.output(b.node('Reshape', [x, dims], { allowZero: false })).build();
+    const folded = eliminateDeadCode(foldConstants(g));
+    expect(ops(folded)).toEqual(['Reshape']);
+    expect(Array.from(folded.initializers.get(dims)!.data)).toEqual([2, -1]);
+    expectSameOutputs(g, folded, { x: randomTensor([2, 3, 4], 1) });
+  });
+
+  it('does not fold Shape of a tensor with a symbolic dimension', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', ['N', 3]);
+    const g = b.output(b.node('Shape', [x], { start: 0, end: null })).build();
+    expect(ops(foldConstants(g))).toEqual(['Shape']);
+  });
+
+  it('removes Identity and Dropout, keeping graph output names', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [4]);
+    const r = b.node('Relu', [b.node('Identity', [x], NONE)], NONE);
+    const g = b.output(b.node('Dropout', [r], NONE, 'final')).build();
+    const cleaned = removeIdentities(g);
+    expect(ops(cleaned)).toEqual(['Relu']);
+    expect(cleaned.nodes[0]!.inputs).toEqual(['x']);
+    expect(cleaned.nodes[0]!.outputs).toEqual(['final']);
+    expectSameOutputs(g, cleaned, { x: f32([4], [-1, 2, -3, 4]) });
+  });
+
+  it('keeps an Identity that copies a graph input to a graph output', () => {
+    const b = new GraphBuilder();
+    const g = b.output(b.node('Identity', [b.input('x', [2])], NONE)).build();
+    expect(ops(removeIdentities(g))).toEqual(['Identity']);
+  });
+});
+
+describe('NHWC layout assignment', () => {
+  function residualNet(): Graph {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 4, 8, 8]);
+    const c1 = b.node('Conv', [x, b.constant('w1', randomTensor([6, 4, 3, 3], 1)), b.constant('b1', randomTensor([6], 2))], convAttrs({ pads: [1, 1, 1, 1], clamp: { min: 0, max: 6 } }));
+    const c2 = b.node('Conv', [c1, b.constant('w2', randomTensor([6, 3, 3, 3], 3))], convAttrs({ pads: [2, 2, 2, 2], dilations: [2, 2], group: 2 }));
+    const sum = b.node('Relu', [b.node('Add', [c1, c2], NONE)], NONE);
+    const scaled = b.node('Mul', [sum, b.constant('per_channel', randomTensor([6, 1, 1], 4))], NONE);
+    const cat = b.node('Concat', [scaled, c1], { axis: 1 });
+    const pooled = b.node('MaxPool', [cat], poolAttrs([2, 2], { strides: [2, 2] }));
+    const avg = b.node('AveragePool', [pooled], { ...poolAttrs([3, 3], { pads: [1, 1, 1, 1] }), countIncludePad: false });
+    const gap = b.node('GlobalAveragePool', [avg], { layout: 'NCHW' });
+    const flat = b.node('Flatten', [gap], { axis: 1 });
+    const fc = b.node('Gemm', [flat, b.constant('fc', randomTensor([3, 12], 5))], { transA: false, transB: true, alpha: 1, beta: 1, clamp: null });
+    return b.output(fc).output(avg).build();
+  }
+
+  it('keeps data NHWC from the input transpose to the classifier, with equal results', () => {
+    const g = residualNet();
+    const nhwc = assignNhwcLayout(g);
+    // One transpose in (the NCHW graph input), one out (the NCHW pooled output the graph returns).
+    expect(ops(nhwc).filter((op) => op === 'Transpose')).toHaveLength(2);
+    for (const n of nhwc.nodes) if ('layout' in n.attrs) expect(n.attrs.layout, n.name).toBe('NHWC');
+    expect(nhwc.nodes.find((n) => n.op === 'Concat')!.attrs).toEqual({ axis: 3 });
+    expectSameOutputs(g, nhwc, { x: randomTensor([1, 4, 8, 8], 9) });
+  });
+
+  it('is what optimize() applies for the int8 path', () => {
+    const g = convBnRelu6Net(true);
+    const nhwc = optimize(g, { layout: 'NHWC' });
+    expect(ops(nhwc)).toEqual(['Transpose', 'Conv', 'Conv', 'GlobalAveragePool', 'Flatten', 'Gemm']);
+    expectSameOutputs(g, nhwc, { x: randomTensor([2, 3, 9, 9], 7, 0, 1) });
+  });
+});
