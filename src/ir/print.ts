@@ -13,7 +13,8 @@ function describeAttrs(node: Node): string {
     } else if (Array.isArray(v)) {
       if (!v.every((x) => x === 0) && !(k !== 'pads' && v.every((x) => x === 1))) parts.push(`${k}=${v.join('x')}`);
     } else if (!(k === 'autoPad' && v === 'NOTSET') && !(k === 'group' && v === 1)) {
-      parts.push(`${k}=${String(v)}`);
+      // float32 attributes (e.g. epsilon 1e-5) print as the value that was written, not its double expansion.
+      parts.push(`${k}=${typeof v === 'number' ? String(Number(v.toPrecision(7))) : String(v)}`);
     }
   }
   return parts.join(' ');
