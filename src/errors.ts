@@ -34,3 +34,8 @@ export class UnsupportedModelError extends Error {
 export class InputError extends Error {
   override name = 'InputError';
 }
+
+/** Calibration cannot give a range: no samples, or a method or option that does not exist. */
+export class CalibrationError extends Error {
+  override name = 'CalibrationError';
+}
