@@ -45,7 +45,6 @@ export const DEFAULT_EMA_CONSTANT = 0.01;
 export const DEFAULT_PERCENTILE = 99.99;
 export const DEFAULT_BINS = 2048;
 
-
 /** The smallest and largest finite values of a sample and how many finite values it has. */
 export function finiteExtremes(values: Float32Array): { min: number; max: number; count: number } {
   let min = Infinity;
