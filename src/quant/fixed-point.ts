@@ -36,6 +36,12 @@ export function quantizeMultiplier(real: number): QuantizedMultiplier {
  * exactly from 16-bit halves (every partial sum stays below 2^53).
  */
 export function srdhm(a: number, b: number): number {
+  if (a < 4194304 && a > -4194304) {
+    // |a| < 2^22 and |b| ≤ 2^31 keep a·b below 2^53: the double product, the nudge and the
+    // division by 2^31 are all exact, so this is (Q10) literally (the common case, and fast).
+    const p = a * b;
+    return Math.trunc((p + (p >= 0 ? 2 ** 30 : 1 - 2 ** 30)) / TWO_31) | 0;
+  }
   if (a === INT32_MIN && b === INT32_MIN) return INT32_MAX;
   const negative = a < 0 !== b < 0 && a !== 0 && b !== 0;
   const [hi, lo] = mulU32(Math.abs(a), Math.abs(b));
@@ -61,9 +67,9 @@ function mulU32(x: number, y: number): [number, number] {
 /** (Q11) RoundingDivideByPOT: x / 2^n rounded half away from zero, for 0 ≤ n ≤ 31. */
 export function rdbpot(x: number, n: number): number {
   if (n === 0) return x;
-  const mask = 2 ** n - 1;
+  const mask = n === 31 ? 0x7fffffff : (1 << n) - 1;
   const remainder = x & mask;
-  const threshold = Math.floor(mask / 2) + (x < 0 ? 1 : 0);
+  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> n) + (remainder > threshold ? 1 : 0);
 }
 
@@ -78,4 +84,25 @@ export function multiplyByQuantizedMultiplier(x: number, q: QuantizedMultiplier)
 export function requantize(acc: number, q: QuantizedMultiplier, zeroPoint: number, lo: number, hi: number): number {
   const y = zeroPoint + multiplyByQuantizedMultiplier(acc, q);
   return y < lo ? lo : y > hi ? hi : y;
+}
+
+/**
+ * (Q9) for many channels at once, precomputed into flat arrays so the per-element work in the
+ * reference kernels is a few number operations. Computes exactly what requantize() does.
+ */
+export class OutputStageTable {
+  private readonly m0: Float64Array;
+  private readonly leftScale: Float64Array;
+  private readonly rightShift: Int32Array;
+
+  constructor(m0: ArrayLike<number>, exponent: ArrayLike<number>, private readonly zeroPoint: number, private readonly lo: number, private readonly hi: number) {
+    this.m0 = Float64Array.from(m0);
+    this.leftScale = Float64Array.from(exponent, (e) => 2 ** Math.max(e, 0));
+    this.rightShift = Int32Array.from(exponent, (e) => Math.max(-e, 0));
+  }
+
+  apply(acc: number, channel: number): number {
+    const y = this.zeroPoint + rdbpot(srdhm((acc * this.leftScale[channel]!) | 0, this.m0[channel]!), this.rightShift[channel]!);
+    return y < this.lo ? this.lo : y > this.hi ? this.hi : y;
+  }
 }

@@ -1,7 +1,7 @@
 // The fixed-point output stage against a literal BigInt transcription of gemmlowp/TFLite,
 // on hand-made edge cases and random values.
 import { describe, expect, it } from 'vitest';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier, rdbpot, requantize, srdhm } from '../../src/quant/fixed-point.ts';
+import { multiplyByQuantizedMultiplier, OutputStageTable, quantizeMultiplier, rdbpot, requantize, srdhm } from '../../src/quant/fixed-point.ts';
 import { uniform } from '../helpers/random.ts';
 
 const INT32_MIN = -(2 ** 31);
@@ -114,5 +114,18 @@ describe('the output stage (Q9)', () => {
     expect(requantize(-1000, m, 5, 5, 127)).toBe(5); // a fused ReLU's lower bound at z_out
     expect(requantize(-50, m, 0, -128, 127)).toBe(-1); // −0.5 rounds away from zero
     expect(requantize(50, m, 0, -128, 127)).toBe(1);
+  });
+});
+
+describe('OutputStageTable', () => {
+  it('computes exactly what requantize() does, per channel, for large and small accumulators', () => {
+    const next = uniform(9);
+    const multipliers = Array.from({ length: 16 }, (_, c) => quantizeMultiplier(2 ** (next() * 16 - 14) * (c === 3 ? 600 : 1)));
+    const table = new OutputStageTable(multipliers.map((m) => m.m0), multipliers.map((m) => m.exponent), -7, -100, 90);
+    for (let i = 0; i < 20_000; i++) {
+      const c = i % 16;
+      const acc = Math.floor((next() * 2 - 1) * (i % 3 === 0 ? 2 ** 31 : 2 ** 20));
+      expect(table.apply(acc, c)).toBe(requantize(acc, multipliers[c]!, -7, -100, 90));
+    }
   });
 });

@@ -1,0 +1,170 @@
+// The int8 program: what the quantizer produces, the .q8 file stores, the int8 reference runs and
+// the GPU runtime will execute. Plain data; int8 activations are NHWC where they are 4-D.
+
+import type { AutoPad, Node } from '../ir/graph.ts';
+import type { Tensor } from '../ir/tensor.ts';
+import type { QParams } from './qparams.ts';
+import type { QuantizedMultiplier } from './fixed-point.ts';
+
+/** Per-output-channel requantization: (Q8) multipliers and (Q12) clamp bounds. */
+export interface OutputStage {
+  m0: Int32Array;
+  exponent: Int32Array;
+  zeroPoint: number;
+  lo: number;
+  hi: number;
+}
+
+export interface ConvGeometry {
+  strides: [number, number];
+  pads: [number, number, number, number];
+  autoPad: AutoPad;
+  dilations: [number, number];
+  group: number;
+}
+
+export interface ConvStep {
+  op: 'conv';
+  name: string;
+  input: string;
+  output: string;
+  /** [Cout, kh, kw, Cin/group] int8, (Q3). */
+  weights: Int8Array;
+  weightShape: [number, number, number, number];
+  /** (Q6): q_b − z_x · Σ q_w, int32. */
+  bias: Int32Array;
+  inputZeroPoint: number;
+  geometry: ConvGeometry;
+  out: OutputStage;
+}
+
+/** Fully connected: [M, K] × [N, K]ᵀ. */
+export interface GemmStep {
+  op: 'gemm';
+  name: string;
+  input: string;
+  output: string;
+  /** [N, K] int8. */
+  weights: Int8Array;
+  weightShape: [number, number];
+  bias: Int32Array;
+  inputZeroPoint: number;
+  out: OutputStage;
+}
+
+/** (Q13) */
+export interface AddStep {
+  op: 'add';
+  name: string;
+  inputs: [string, string];
+  output: string;
+  zeroPoints: [number, number];
+  multipliers: [QuantizedMultiplier, QuantizedMultiplier];
+  outMultiplier: QuantizedMultiplier;
+  zeroPoint: number;
+  lo: number;
+  hi: number;
+}
+
+/** (Q16): requant[i] is null where input i already has the output's (s, z). */
+export interface ConcatStep {
+  op: 'concat';
+  name: string;
+  inputs: string[];
+  output: string;
+  axis: number;
+  requant: ({ multiplier: QuantizedMultiplier; inputZeroPoint: number } | null)[];
+  zeroPoint: number;
+}
+
+/** (Q17) */
+export interface PoolStep {
+  op: 'maxpool' | 'avgpool';
+  name: string;
+  input: string;
+  output: string;
+  kernel: [number, number];
+  strides: [number, number];
+  pads: [number, number, number, number];
+  autoPad: AutoPad;
+  dilations: [number, number];
+  ceilMode: boolean;
+  countIncludePad: boolean;
+  zeroPoint: number;
+}
+
+export interface GlobalPoolStep {
+  op: 'globalavgpool' | 'globalmaxpool';
+  name: string;
+  input: string;
+  output: string;
+}
+
+/** (Q18): a standalone Relu/Clip on int8 data. */
+export interface ClampStep {
+  op: 'clamp';
+  name: string;
+  input: string;
+  output: string;
+  lo: number;
+  hi: number;
+}
+
+/** (Q18): Transpose, Reshape, Flatten, Squeeze, Unsqueeze on int8 data: the float graph's node, run on int8 values. */
+export interface LayoutStep {
+  op: 'layout';
+  name: string;
+  node: Node;
+}
+
+/** (Q14) */
+export interface QuantizeStep {
+  op: 'quantize';
+  name: string;
+  input: string;
+  output: string;
+}
+
+/** (Q15) */
+export interface DequantizeStep {
+  op: 'dequantize';
+  name: string;
+  input: string;
+  output: string;
+}
+
+/** A node with no int8 form, run in float32 between dequantize and quantize steps. */
+export interface FloatStep {
+  op: 'float';
+  name: string;
+  node: Node;
+}
+
+export type Step =
+  | ConvStep | GemmStep | AddStep | ConcatStep | PoolStep | GlobalPoolStep | ClampStep
+  | LayoutStep | QuantizeStep | DequantizeStep | FloatStep;
+
+export interface Int8TensorInfo {
+  dtype: 'int8';
+  qparams: QParams;
+  /** The float tensor this one approximates (for per-layer error reports). */
+  source: string;
+}
+
+export interface FloatTensorInfo {
+  dtype: 'float32';
+}
+
+export type TensorInfo = Int8TensorInfo | FloatTensorInfo;
+
+export interface QuantizedModel {
+  name: string;
+  inputs: { name: string; shape: (number | string)[] }[];
+  outputs: { name: string; shape: (number | string)[] }[];
+  tensors: Map<string, TensorInfo>;
+  steps: Step[];
+  /** Constants read by layout and float steps (shapes, axes, float weights of float ops). */
+  constants: Map<string, Tensor>;
+  /** How the ranges were calibrated, for the record. */
+  calibration: { method: string; samples: number; perTensorWeights: boolean; symmetricActivations: boolean };
+}

@@ -1,0 +1,233 @@
+// Float graph (fused, NHWC) + calibrated ranges → the int8 program.
+// Every node with an int8 form becomes an int8 step; the rest run in float between explicit
+// dequantize/quantize steps. The int8 version of float tensor `x` is named `x:q`.
+
+import type { Graph, Node, NodeOf } from '../ir/graph.ts';
+import { inferShapes } from '../ir/shapes.ts';
+import type { Tensor } from '../ir/tensor.ts';
+import { quantizeMultiplier } from './fixed-point.ts';
+import { convStep, gemmStep } from './quantize-linear.ts';
+import { activationQParams, clampBounds, type QParams, type Range } from './qparams.ts';
+import type { QuantizedModel, Step, TensorInfo } from './program.ts';
+
+export interface QuantizeOptions {
+  perTensorWeights?: boolean;
+  symmetricActivations?: boolean;
+  method?: string;
+  samples?: number;
+}
+
+const LAYOUT_OPS = new Set(['Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
+
+export class QuantizerState {
+  readonly steps: Step[] = [];
+  readonly tensors = new Map<string, TensorInfo>();
+  readonly constants = new Map<string, Tensor>();
+  /** Which domain each float-graph tensor currently lives in. */
+  private readonly int8Ready = new Set<string>();
+  private readonly floatReady = new Set<string>();
+
+  constructor(
+    readonly graph: Graph,
+    private readonly ranges: Map<string, Range>,
+    readonly options: QuantizeOptions,
+  ) {
+    for (const input of graph.inputs) this.markFloat(input.name);
+  }
+
+  isConstant = (name: string): boolean => this.graph.initializers.has(name);
+  constant = (name: string): Tensor | undefined => this.graph.initializers.get(name);
+
+  qparamsFor(name: string): QParams {
+    const range = this.ranges.get(name);
+    if (!range) throw new Error(`no calibrated range for tensor "${name}" (calibration did not observe it)`);
+    return activationQParams(range, this.options.symmetricActivations);
+  }
+
+  markFloat(name: string): void {
+    this.floatReady.add(name);
+    this.tensors.set(name, { dtype: 'float32' });
+  }
+
+  /** Declares `x:q` as the int8 version of x with the given parameters; returns its name. */
+  markInt8(name: string, qparams: QParams): string {
+    this.int8Ready.add(name);
+    this.tensors.set(`${name}:q`, { dtype: 'int8', qparams, source: name });
+    return `${name}:q`;
+  }
+
+  isInt8 = (name: string): boolean => this.int8Ready.has(name);
+
+  int8Info(name: string): QParams {
+    const info = this.tensors.get(`${name}:q`);
+    if (info?.dtype !== 'int8') throw new Error(`tensor "${name}" has no int8 form`);
+    return info.qparams;
+  }
+
+  /** The int8 version of x, adding a quantize step (Q14) when x only exists in float. */
+  asInt8(name: string): string {
+    if (!this.int8Ready.has(name)) {
+      const q = this.markInt8(name, this.qparamsFor(name));
+      this.steps.push({ op: 'quantize', name: `${name}/quantize`, input: name, output: q });
+    }
+    return `${name}:q`;
+  }
+
+  /** The float version of x, adding a dequantize step (Q15) when x only exists in int8. */
+  asFloat(name: string): string {
+    if (!this.floatReady.has(name)) {
+      this.steps.push({ op: 'dequantize', name: `${name}/dequantize`, input: `${name}:q`, output: name });
+      this.markFloat(name);
+    }
+    return name;
+  }
+}
+
+export function quantizeGraph(graph: Graph, ranges: Map<string, Range>, options: QuantizeOptions = {}): QuantizedModel {
+  const s = new QuantizerState(graph, ranges, options);
+  const shapes = inferShapes(graph);
+  for (const node of graph.nodes) {
+    if (!quantizeNode(s, node, shapes.get(node.inputs[0] ?? '')?.length)) floatStep(s, node);
+  }
+  for (const o of graph.outputs) s.asFloat(o.name);
+  return {
+    name: graph.name,
+    inputs: graph.inputs.map((i) => ({ name: i.name, shape: i.shape })),
+    outputs: graph.outputs.map((o) => ({ name: o.name, shape: o.shape })),
+    tensors: s.tensors,
+    steps: s.steps,
+    constants: s.constants,
+    calibration: {
+      method: options.method ?? 'unknown',
+      samples: options.samples ?? 0,
+      perTensorWeights: options.perTensorWeights ?? false,
+      symmetricActivations: options.symmetricActivations ?? false,
+    },
+  };
+}
+
+/** Adds the int8 step(s) for a node and returns true, or returns false when it has no int8 form. */
+function quantizeNode(s: QuantizerState, node: Node, inputRank: number | undefined): boolean {
+  const x = node.inputs[0]!;
+  const y = node.outputs[0]!;
+  switch (node.op) {
+    case 'Conv':
+      return pushIf(s, convStep(s, node));
+    case 'Gemm':
+    case 'MatMul':
+      return pushIf(s, inputRank === 2 ? gemmStep(s, node) : undefined);
+    case 'Add':
+      return addStep(s, node);
+    case 'Concat':
+      return concatStep(s, node);
+    case 'MaxPool':
+    case 'AveragePool': {
+      if (node.attrs.layout !== 'NHWC') return false;
+      const input = s.asInt8(x);
+      const qp = s.int8Info(x);
+      const { kernel, strides, pads, autoPad, dilations, ceilMode } = node.attrs;
+      const countIncludePad = node.op === 'AveragePool' && node.attrs.countIncludePad;
+      const op = node.op === 'MaxPool' ? 'maxpool' : 'avgpool';
+      s.steps.push({ op, name: node.name, input, output: s.markInt8(y, qp), kernel, strides, pads, autoPad, dilations, ceilMode, countIncludePad, zeroPoint: qp.zeroPoint });
+      return true;
+    }
+    case 'GlobalAveragePool':
+    case 'GlobalMaxPool': {
+      if (node.attrs.layout !== 'NHWC') return false;
+      const input = s.asInt8(x);
+      const op = node.op === 'GlobalAveragePool' ? 'globalavgpool' : 'globalmaxpool';
+      s.steps.push({ op, name: node.name, input, output: s.markInt8(y, s.int8Info(x)) });
+      return true;
+    }
+    case 'Relu':
+    case 'Clip':
+      return clampStep(s, node);
+    default:
+      return LAYOUT_OPS.has(node.op) ? layoutStep(s, node) : false;
+  }
+}
+
+function pushIf(s: QuantizerState, step: Step | undefined): boolean {
+  if (step) s.steps.push(step);
+  return step !== undefined;
+}
+
+function addStep(s: QuantizerState, node: NodeOf<'Add'>): boolean {
+  const [a, b] = node.inputs as [string, string];
+  if (s.isConstant(a) || s.isConstant(b)) return false;
+  const inputs: [string, string] = [s.asInt8(a), s.asInt8(b)];
+  const qa = s.int8Info(a);
+  const qb = s.int8Info(b);
+  const out = s.qparamsFor(node.outputs[0]!);
+  // (Q13): both inputs to a common scale of 2·max(s_a, s_b), shifted left by 20 bits.
+  const twiceMax = 2 * Math.max(qa.scale, qb.scale);
+  s.steps.push({
+    op: 'add',
+    name: node.name,
+    inputs,
+    output: s.markInt8(node.outputs[0]!, out),
+    zeroPoints: [qa.zeroPoint, qb.zeroPoint],
+    multipliers: [quantizeMultiplier(qa.scale / twiceMax), quantizeMultiplier(qb.scale / twiceMax)],
+    outMultiplier: quantizeMultiplier(twiceMax / (2 ** 20 * out.scale)),
+    zeroPoint: out.zeroPoint,
+    lo: -128,
+    hi: 127,
+  });
+  return true;
+}
+
+function concatStep(s: QuantizerState, node: NodeOf<'Concat'>): boolean {
+  if (node.inputs.some(s.isConstant)) return false;
+  const inputs = node.inputs.map((i) => s.asInt8(i));
+  const inQ = node.inputs.map((i) => s.int8Info(i));
+  const first = inQ[0]!;
+  const same = inQ.every((q) => q.scale === first.scale && q.zeroPoint === first.zeroPoint);
+  // (Q16): inputs that already agree are copied; otherwise the output gets its own calibrated range.
+  const out = same ? first : s.qparamsFor(node.outputs[0]!);
+  const requant = inQ.map((q) =>
+    q.scale === out.scale && q.zeroPoint === out.zeroPoint ? null : { multiplier: quantizeMultiplier(q.scale / out.scale), inputZeroPoint: q.zeroPoint },
+  );
+  s.steps.push({ op: 'concat', name: node.name, inputs, output: s.markInt8(node.outputs[0]!, out), axis: node.attrs.axis, requant, zeroPoint: out.zeroPoint });
+  return true;
+}
+
+function clampStep(s: QuantizerState, node: Node): boolean {
+  const x = node.inputs[0]!;
+  if (!s.isInt8(x)) return false;
+  const bound = (i: number, fallback: number): number | undefined => {
+    const name = node.inputs[i];
+    if (!name) return fallback;
+    const t = s.constant(name);
+    return t && t.data.length === 1 ? t.data[0] : undefined;
+  };
+  const min = node.op === 'Relu' ? 0 : bound(1, -Infinity);
+  const max = node.op === 'Relu' ? Infinity : bound(2, Infinity);
+  if (min === undefined || max === undefined) return false;
+  const qp = s.int8Info(x);
+  const [lo, hi] = clampBounds({ min, max }, qp);
+  s.steps.push({ op: 'clamp', name: node.name, input: `${x}:q`, output: s.markInt8(node.outputs[0]!, qp), lo, hi });
+  return true;
+}
+
+function layoutStep(s: QuantizerState, node: Node): boolean {
+  const x = node.inputs[0]!;
+  const rest = node.inputs.slice(1).filter((i) => i !== '');
+  if (!s.isInt8(x) || !rest.every(s.isConstant)) return false;
+  for (const c of rest) s.constants.set(c, s.constant(c)!);
+  const output = s.markInt8(node.outputs[0]!, s.int8Info(x));
+  s.steps.push({ op: 'layout', name: node.name, node: { ...node, inputs: [`${x}:q`, ...node.inputs.slice(1)], outputs: [output] } as Node });
+  return true;
+}
+
+function floatStep(s: QuantizerState, node: Node): void {
+  const inputs = node.inputs.map((i) => {
+    if (i === '') return i;
+    if (s.isConstant(i)) {
+      s.constants.set(i, s.constant(i)!);
+      return i;
+    }
+    return s.asFloat(i);
+  });
+  for (const o of node.outputs) if (o !== '') s.markFloat(o);
+  s.steps.push({ op: 'float', name: node.name, node: { ...node, inputs } as Node });
+}

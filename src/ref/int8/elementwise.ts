@@ -1,0 +1,52 @@
+// int8 Add (Q13), Concat (Q16), Clamp (Q18), Quantize (Q14) and Dequantize (Q15).
+
+import { allocData, tensor, type Tensor } from '../../ir/tensor.ts';
+import { multiplyByQuantizedMultiplier } from '../../quant/fixed-point.ts';
+import type { AddStep, ConcatStep } from '../../quant/program.ts';
+import { dequantizeValue, quantizeValue, type QParams } from '../../quant/qparams.ts';
+import { broadcastOffsets, broadcastShapes } from '../float/broadcast.ts';
+import { concat } from '../float/shape-ops.ts';
+
+const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
+const LEFT_SHIFT = 2 ** 20;
+
+export function addInt8(a: Tensor, b: Tensor, step: AddStep): Tensor {
+  const shape = broadcastShapes(a.shape, b.shape);
+  const out = tensor('int8', shape);
+  const ao = broadcastOffsets(a.shape, shape);
+  const bo = broadcastOffsets(b.shape, shape);
+  const [za, zb] = step.zeroPoints;
+  const [ma, mb] = step.multipliers;
+  for (let i = 0; i < out.data.length; i++) {
+    const sa = multiplyByQuantizedMultiplier((a.data[ao[i]!]! - za) * LEFT_SHIFT, ma);
+    const sb = multiplyByQuantizedMultiplier((b.data[bo[i]!]! - zb) * LEFT_SHIFT, mb);
+    out.data[i] = clamp(step.zeroPoint + multiplyByQuantizedMultiplier(sa + sb, step.outMultiplier), step.lo, step.hi);
+  }
+  return out;
+}
+
+export function concatInt8(inputs: Tensor[], step: ConcatStep): Tensor {
+  const requantized = inputs.map((t, i) => {
+    const r = step.requant[i];
+    if (!r) return t;
+    const data = allocData('int8', t.data.length);
+    for (let j = 0; j < data.length; j++) {
+      data[j] = clamp(step.zeroPoint + multiplyByQuantizedMultiplier(t.data[j]! - r.inputZeroPoint, r.multiplier), -128, 127);
+    }
+    return { ...t, data };
+  });
+  return concat(requantized, step.axis);
+}
+
+export function clampInt8(x: Tensor, lo: number, hi: number): Tensor {
+  return { dtype: 'int8', shape: [...x.shape], data: Int8Array.from(x.data, (v) => clamp(v, lo, hi)) };
+}
+
+export function quantizeTensor(x: Tensor, q: QParams): Tensor {
+  const inverse = Math.fround(1 / q.scale);
+  return { dtype: 'int8', shape: [...x.shape], data: Int8Array.from(x.data, (v) => quantizeValue(v, q, inverse)) };
+}
+
+export function dequantizeTensor(x: Tensor, q: QParams): Tensor {
+  return { dtype: 'float32', shape: [...x.shape], data: Float32Array.from(x.data, (v) => dequantizeValue(v, q)) };
+}
