@@ -108,7 +108,10 @@ function decodeArray(ref: BlobRef, bytes: Uint8Array, dataStart: number, path: s
   if (start + byteLength > bytes.length) {
     throw new ModelFormatError(`.q8: ${path} needs ${byteLength} bytes at offset ${ref.offset}, past the end of the file`);
   }
-  return new Type(bytes.slice(start, start + byteLength).buffer);
+  // Copy into a fresh, aligned buffer (a node Buffer's slice() would share its pooled memory).
+  const copy = new Uint8Array(byteLength);
+  copy.set(bytes.subarray(start, start + byteLength));
+  return new Type(copy.buffer);
 }
 
 /** Every step must read tensors that exist by then: inputs, constants or earlier outputs. */
