@@ -6,6 +6,7 @@ import {
   createObserver,
   EmaObserver,
   EntropyObserver,
+  flattenSpikes,
   Histogram,
   klThreshold,
   MinMaxObserver,
@@ -448,5 +449,42 @@ describe('createObserver', () => {
       expect(r.min, m).toBeLessThan(-1.5);
       expect(r.max, m).toBeGreaterThan(1.5);
     }
+  });
+});
+
+describe('entropy with spikes from constant input regions', () => {
+  // A ReLU output like the bundled model's first layer: a smooth tail, plus 60% of the values
+  // sitting on 12 exact values (the per-channel response to a flat image background).
+  const draw = gaussian(77);
+  const spikes = Array.from({ length: 12 }, (_, k) => 0.1 + 0.07 * k);
+  const data = samples(10, 20_000, () => {
+    const u = (draw() + 8) % 1; // a cheap uniform from the Gaussian stream
+    return u < 0.6 ? spikes[Math.floor(u * 20)]! : Math.abs(draw()) * 1.5;
+  });
+  const smooth = samples(10, 8_000, () => Math.abs(draw()) * 1.5);
+
+  it('flattens isolated spikes and leaves a smooth histogram as it is', () => {
+    const h = new Histogram(2048, 'absolute');
+    for (const s of smooth) h.add(s);
+    expect(Array.from(flattenSpikes(h.counts))).toEqual(Array.from(h.counts));
+    const spiky = new Histogram(2048, 'absolute');
+    for (const s of data) spiky.add(s);
+    const flat = flattenSpikes(spiky.counts);
+    const spikeBins = Array.from(spiky.counts.keys()).filter((j) => spiky.counts[j]! !== flat[j]!);
+    expect(spikeBins.length).toBeGreaterThanOrEqual(12);
+    expect(spikeBins.length).toBeLessThanOrEqual(24); // a spike may straddle two bins
+  });
+
+  it('keeps the threshold near the tail the spikes sit in, instead of clipping at the smallest candidate', () => {
+    const withSpikes = new EntropyObserver();
+    const tailOnly = new EntropyObserver();
+    for (const s of data) withSpikes.observe(s);
+    for (const s of smooth) tailOnly.observe(s);
+    const t = withSpikes.threshold();
+    console.log(`entropy threshold: ${t.toFixed(3)} with spikes, ${tailOnly.threshold().toFixed(3)} on the tail alone`);
+    // Without spike flattening the search stops at the first candidate (256 of 2048 bins).
+    const max = withSpikes.range().max;
+    expect(t).toBeGreaterThan(0.25 * max);
+    expect(Math.abs(t - tailOnly.threshold()) / tailOnly.threshold()).toBeLessThan(0.35);
   });
 });

@@ -5,7 +5,8 @@
 // histogram.ts). For each candidate bin count i from 128 to 2048:
 // - reference P = hist[0..i), with every count from bin i on (the values that would be clipped)
 //   added to the last bin P[i−1];
-// - candidate Q = hist[0..i) merged into 128 levels (⌊i/128⌋ bins per level, the last level also
+// - candidate Q = hist[0..i) merged into 128 levels (256 for a tensor that is never negative,
+//   which the asymmetric scheme gives all 256 int8 levels over [0, T]) (⌊i/128⌋ bins per level, the last level also
 //   takes the i mod 128 leftover bins), then expanded back to i bins by spreading each level's
 //   count uniformly over the bins of that level that are non-zero in hist (zero bins stay zero);
 // - both normalised, KL(P‖Q) = Σ P·log(P/Q) over the bins where P > 0.
@@ -20,7 +21,8 @@
 // whose Q is entirely zero are skipped, and so are candidates i < 2048 with a single non-zero bin
 // below i (their P and Q normalise to the same spike: KL = 0 however much they clip).
 //
-// The zero spike: before the search, the first bin's count is replaced by the second's, as NVIDIA's
+// Spikes: before the search, isolated spikes are cut down to their neighbourhood's median
+// (flattenSpikes below), and the zero spike: the first bin's count is replaced by the second's, as NVIDIA's
 // pytorch-quantization entropy calibrator does (`bins[0] = bins[1]`). The first bin holds every
 // exact zero (half of a ReLU output, padding), and merging that spike with its neighbours into one
 // level dominates the KL of every candidate with more than one bin per level, which drags T down:
@@ -60,15 +62,44 @@ export class EntropyObserver implements Observer {
   threshold(): number {
     const h = this.histogram;
     if (h.empty) throw notObserved('entropy');
-    const counts = h.counts.slice();
+    const counts = flattenSpikes(h.counts);
     counts[0] = counts[1]!; // leave out the zero spike (see above)
-    return klThreshold(counts, h.binWidth);
+    // A tensor that never goes negative gets all 256 int8 levels over [0, T] from the asymmetric
+    // scheme (Q2), so its candidates are compared at 256 levels (as pytorch-quantization does
+    // for unsigned tensors); signed tensors get 128 levels per side.
+    return klThreshold(counts, h.binWidth, this.min >= 0 ? 2 * ENTROPY_LEVELS : ENTROPY_LEVELS);
   }
 
   range(): Range {
     const t = this.threshold();
     return includeZero(Math.max(this.min, -t), Math.min(this.max, t));
   }
+}
+
+const SPIKE_WINDOW = 16;
+const SPIKE_RATIO = 8;
+
+/**
+ * Isolated spikes (a bin holding more than SPIKE_RATIO × the median of its ±SPIKE_WINDOW
+ * neighbours) are cut down to that median before the search. Spikes come from constant input
+ * regions: on an image background every window is the same, so each channel's output is one
+ * exact value repeated thousands of times (16 such spikes hold ~60% of the bundled model's
+ * first-layer activations). The KL comparison models a level as a uniform spread over its bins,
+ * so any spike makes every coarse candidate look bad and drags T to the smallest candidate
+ * (0.75 of 6 there, clipping 6% of the values), although a spike is quantized with the same
+ * ≤ s/2 error as any other value. Smooth densities, even sharply peaked ones, are not touched.
+ */
+export function flattenSpikes(hist: Float64Array): Float64Array {
+  const out = hist.slice();
+  const window: number[] = [];
+  for (let j = 0; j < hist.length; j++) {
+    window.length = 0;
+    for (let k = Math.max(0, j - SPIKE_WINDOW); k <= Math.min(hist.length - 1, j + SPIKE_WINDOW); k++) if (k !== j) window.push(hist[k]!);
+    window.sort((a, b) => a - b);
+    const median = window[window.length >> 1] ?? 0;
+    if (hist[j]! > SPIKE_RATIO * Math.max(median, 1)) out[j] = median;
+  }
+  return out;
 }
 
 /**

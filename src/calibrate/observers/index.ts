@@ -8,7 +8,7 @@ import { CalibrationError, type Observer, type ObserverMethod, type ObserverOpti
 import { PercentileObserver } from './percentile.ts';
 
 export { EmaObserver } from './ema.ts';
-export { EntropyObserver, klThreshold } from './entropy.ts';
+export { EntropyObserver, flattenSpikes, klThreshold } from './entropy.ts';
 export { Histogram, type HistogramForm } from './histogram.ts';
 export { MinMaxObserver } from './minmax.ts';
 export { MseObserver, quantizationError } from './mse.ts';
