@@ -1,7 +1,14 @@
 // The `webgpu-int8` command line.
 import { cac } from 'cac';
 import { BUNDLED } from './bundled.ts';
+import { runEval } from './evaluate.ts';
 import { inspect } from './inspect.ts';
+import { inputShapeOf, loadFloatModel } from './model.ts';
+import { countFrom, loadImages, methodFrom, withPreprocessOptions } from './options.ts';
+import { calibrateAndQuantize, describeProgram, saveQ8 } from './quantize.ts';
+import { writeFileSync } from 'node:fs';
+import { InputError } from '../errors.ts';
+import { exportQdq } from '../export/qdq.ts';
 
 const cli = cac('webgpu-int8');
 
@@ -14,6 +21,72 @@ cli
   .action((model: string | undefined, o: { data: string; labels: string; count: number; nhwc?: boolean }) =>
     inspect(model ?? BUNDLED.model, { data: o.data, labels: o.labels, count: Number(o.count), nhwc: o.nhwc ?? false }),
   );
+
+withPreprocessOptions(
+  cli
+    .command('quantize <model>', 'Calibrate a float ONNX model on sample images and write the int8 program (.q8), optionally as ONNX QDQ too')
+    .option('--calib <data>', 'Calibration images: IDX (.gz), a folder of PNG/JPEG, or .npy (required)')
+    .option('--calib-count <n>', 'How many calibration samples to use', { default: 500 })
+    .option('--method <m>', 'minmax | ema | percentile | entropy | mse', { default: 'entropy' })
+    .option('--percentile <p>', 'Percentile for --method percentile', { default: 99.99 })
+    .option('--per-tensor', 'One weight scale per tensor instead of per output channel')
+    .option('--symmetric-activations', 'Symmetric activations (zero point 0)')
+    .option('-o, --output <file>', 'Output .q8 file (required)')
+    .option('--qdq <file>', 'Also write the calibrated model as ONNX QDQ'),
+).action((modelPath: string, o: Record<string, unknown>) => {
+  if (!o.calib) throw new InputError('quantize needs --calib DATA');
+  if (!o.output) throw new InputError('quantize needs -o OUT.q8');
+  const float = loadFloatModel(modelPath);
+  const calib = loadImages(String(o.calib), inputShapeOf(float.graph.inputs), o);
+  const model = calibrateAndQuantize(float, calib, quantizeFlags(o));
+  console.log(describeProgram(model));
+  saveQ8(model, String(o.output));
+  if (o.qdq) {
+    const qdq = exportQdq(float.fused, model);
+    writeFileSync(String(o.qdq), qdq);
+    console.log(`wrote ${String(o.qdq)} (ONNX QDQ, ${(qdq.length / 1024).toFixed(1)} KiB)`);
+  }
+});
+
+withPreprocessOptions(
+  cli
+    .command('eval <model>', 'Accuracy of int8 vs fp32, top-1 agreement and per-layer SQNR / cosine. MODEL: a float .onnx (with --calib) or a .q8')
+    .option('--data <images>', 'Evaluation images: IDX (.gz), a folder of PNG/JPEG, or .npy (required)')
+    .option('--labels <labels>', 'Labels: IDX, .npy or text; without them only agreement is reported')
+    .option('--count <n>', 'Evaluate only the first n images')
+    .option('--calib <data>', 'Calibration images (for a float .onnx model)')
+    .option('--calib-count <n>', 'How many calibration samples to use', { default: 500 })
+    .option('--method <m>', 'minmax | ema | percentile | entropy | mse', { default: 'entropy' })
+    .option('--percentile <p>', 'Percentile for --method percentile', { default: 99.99 })
+    .option('--per-tensor', 'One weight scale per tensor instead of per output channel')
+    .option('--symmetric-activations', 'Symmetric activations (zero point 0)')
+    .option('--float <model.onnx>', 'For a .q8: the float model it came from, for fp32 figures')
+    .option('--json', 'Print one JSON object'),
+).action((modelPath: string, o: Record<string, unknown>) => {
+  if (!o.data) throw new InputError('eval needs --data IMAGES');
+  runEval(modelPath, {
+    ...o,
+    ...quantizeFlags(o),
+    data: String(o.data),
+    ...(o.labels ? { labels: String(o.labels) } : {}),
+    ...(o.calib ? { calib: String(o.calib) } : {}),
+    ...(o.float ? { float: String(o.float) } : {}),
+    ...(o.count !== undefined ? { count: countFrom(o.count, '--count')! } : {}),
+    json: Boolean(o.json),
+  });
+});
+
+function quantizeFlags(o: Record<string, unknown>) {
+  const percentile = Number(o.percentile);
+  if (!(percentile >= 50 && percentile <= 100)) throw new InputError(`--percentile must be in [50, 100], got "${String(o.percentile)}"`);
+  return {
+    method: methodFrom(o.method),
+    calibCount: countFrom(o.calibCount, '--calib-count')!,
+    perTensor: Boolean(o.perTensor),
+    symmetricActivations: Boolean(o.symmetricActivations),
+    percentile,
+  };
+}
 
 cli.option('--verbose', 'Print stack traces on errors');
 cli.help();

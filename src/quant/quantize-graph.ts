@@ -212,7 +212,11 @@ function clampStep(s: QuantizerState, node: Node): boolean {
 function layoutStep(s: QuantizerState, node: Node): boolean {
   const x = node.inputs[0]!;
   const rest = node.inputs.slice(1).filter((i) => i !== '');
-  if (!s.isInt8(x) || !rest.every(s.isConstant)) return false;
+  // A layout op on a graph input (e.g. the NCHW → NHWC transpose) moves int8 data: quantizing
+  // first moves 4× fewer bytes, and the program is int8 from its first step.
+  const onGraphInput = s.graph.inputs.some((i) => i.name === x);
+  if (!(s.isInt8(x) || onGraphInput) || !rest.every(s.isConstant)) return false;
+  s.asInt8(x);
   for (const c of rest) s.constants.set(c, s.constant(c)!);
   const output = s.markInt8(node.outputs[0]!, s.int8Info(x));
   s.steps.push({ op: 'layout', name: node.name, node: { ...node, inputs: [`${x}:q`, ...node.inputs.slice(1)], outputs: [output] } as Node });

@@ -1,0 +1,42 @@
+// Options shared by the commands that read image data.
+
+import type { Command } from 'cac';
+import { parsePreprocessFlags, type Preprocess, type PreprocessFlags } from '../data/preprocess.ts';
+import { loadImageSet } from '../data/files.ts';
+import type { ImageSet } from '../data/dataset.ts';
+import { OBSERVER_METHODS, type ObserverMethod } from '../calibrate/observers/index.ts';
+import { InputError } from '../errors.ts';
+
+export function withPreprocessOptions(command: Command): Command {
+  return command
+    .option('--scale <s>', 'Multiply stored pixel values by s (default 1/255)')
+    .option('--mean <m>', 'Subtract the mean: one value or one per channel, comma-separated (default 0)')
+    .option('--std <s>', 'Divide by the std: one value or one per channel (default 1)')
+    .option('--size <HxW>', 'Resize images to HxW (default: the model input size)')
+    .option('--layout <nchw|nhwc>', 'Layout of the model input tensor (default nchw)');
+}
+
+export function preprocessFrom(flags: PreprocessFlags, channels: number | undefined): Preprocess {
+  return parsePreprocessFlags(flags, channels);
+}
+
+export function loadImages(path: string, inputShape: (number | string)[], flags: PreprocessFlags, labels?: string, count?: number): ImageSet {
+  const channels = typeof inputShape[1] === 'number' ? inputShape[1] : undefined;
+  const preprocess = preprocessFrom(flags, channels);
+  return loadImageSet(path, { preprocess, inputShape, ...(labels ? { labels } : {}), ...(count !== undefined ? { count } : {}) });
+}
+
+export function methodFrom(value: unknown): ObserverMethod {
+  const method = String(value ?? 'entropy');
+  if (!(OBSERVER_METHODS as readonly string[]).includes(method)) {
+    throw new InputError(`--method must be one of ${OBSERVER_METHODS.join(', ')}; got "${method}"`);
+  }
+  return method as ObserverMethod;
+}
+
+export function countFrom(value: unknown, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`${flag} must be a positive integer, got "${String(value)}"`);
+  return n;
+}

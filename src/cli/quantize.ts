@@ -1,0 +1,56 @@
+// `webgpu-int8 quantize`: calibrate a float ONNX model on real samples and write the int8 program.
+
+import { writeFileSync } from 'node:fs';
+import { calibrate } from '../calibrate/calibrator.ts';
+import type { ObserverMethod } from '../calibrate/observers/index.ts';
+import type { ImageSet } from '../data/dataset.ts';
+import { InputError } from '../errors.ts';
+import type { QuantizedModel } from '../quant/program.ts';
+import { writeQ8 } from '../quant/q8-file.ts';
+import { quantizeGraph } from '../quant/quantize-graph.ts';
+import type { FloatModel } from './model.ts';
+import { progressBar } from './progress.ts';
+
+export interface QuantizeFlags {
+  method: ObserverMethod;
+  calibCount: number;
+  perTensor: boolean;
+  symmetricActivations: boolean;
+  percentile?: number;
+}
+
+/** Calibrates on the first `calibCount` samples of `calib`, with a progress bar on a terminal. */
+export function calibrateAndQuantize(float: FloatModel, calib: ImageSet, flags: QuantizeFlags): QuantizedModel {
+  const count = Math.min(flags.calibCount, calib.count);
+  if (count === 0) throw new InputError('the calibration set is empty');
+  const inputName = float.nhwc.inputs[0]!.name;
+  const progress = progressBar(`calibrating (${flags.method})`, count);
+  const ranges = calibrate(float.nhwc, count, (i) => ({ [inputName]: calib.input(i) }), {
+    method: flags.method,
+    ...(flags.percentile !== undefined ? { percentile: flags.percentile } : {}),
+    onProgress: (done) => progress.tick(done),
+  });
+  progress.stop();
+  return quantizeGraph(float.nhwc, ranges, {
+    method: flags.method,
+    samples: count,
+    perTensorWeights: flags.perTensor,
+    symmetricActivations: flags.symmetricActivations,
+  });
+}
+
+export function describeProgram(model: QuantizedModel): string {
+  const counts = new Map<string, number>();
+  for (const s of model.steps) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
+  const floatOps = model.steps.flatMap((s) => (s.op === 'float' ? [`${s.node.op} "${s.name}"`] : []));
+  return [
+    `int8 program: ${model.steps.length} steps (${[...counts].map(([op, n]) => `${op}×${n}`).join(' ')})`,
+    floatOps.length === 0 ? 'fully integral: every op runs in int8' : `ops left in float: ${floatOps.join(', ')}`,
+  ].join('\n');
+}
+
+export function saveQ8(model: QuantizedModel, path: string): void {
+  const bytes = writeQ8(model);
+  writeFileSync(path, bytes);
+  console.log(`wrote ${path} (${(bytes.length / 1024).toFixed(1)} KiB)`);
+}
