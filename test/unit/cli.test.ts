@@ -44,3 +44,48 @@ describe('webgpu-int8 CLI', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('webgpu-int8 quantize and eval', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webgpu-int8-'));
+  const q8 = join(dir, 'model.q8');
+  const data = 'data/fashion-mnist/t10k-images-idx3-ubyte.gz';
+  const labels = 'data/fashion-mnist/t10k-labels-idx1-ubyte.gz';
+
+  it('quantize writes a .q8 and reports that the program is fully integral', () => {
+    const r = cli('quantize', 'models/fashion_mnist_cnn.onnx', '--calib', 'data/fashion-mnist/train-first500-images-idx3-ubyte.gz', '--calib-count', '20', '--method', 'minmax', '-o', q8);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('fully integral: every op runs in int8');
+    expect(r.stdout).toMatch(/wrote .*model\.q8 \(\d+\.\d KiB\)/);
+  });
+
+  it('eval --json of the .q8 prints the documented keys', () => {
+    const r = cli('eval', q8, '--float', 'models/fashion_mnist_cnn.onnx', '--data', data, '--labels', labels, '--count', '20', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as Record<string, unknown>;
+    for (const key of ['fp32_accuracy', 'int8_accuracy', 'top1_agreement']) {
+      expect(report[key], key).toBeGreaterThanOrEqual(0);
+      expect(report[key], key).toBeLessThanOrEqual(1);
+    }
+    const layers = report.per_layer as { name: string; sqnr_db: number; cosine: number }[];
+    expect(layers.length).toBeGreaterThanOrEqual(9);
+    for (const l of layers) expect(typeof l.name === 'string' && l.cosine > 0.5 && l.sqnr_db > 0, l.name).toBe(true);
+  });
+
+  it('bad input is one line and a non-zero exit', () => {
+    const cases: [string[], string][] = [
+      [['eval', 'models/fashion_mnist_cnn.onnx', '--data', data], 'webgpu-int8: eval of a float .onnx model needs --calib DATA to calibrate on (or pass a .q8)'],
+      [['eval', q8, '--data', 'no/such/images'], 'webgpu-int8: images not found: no/such/images'],
+      [['eval', q8, '--data', data, '--labels', 'data/fashion-mnist/README.md'], ''],
+      [['quantize', 'models/fashion_mnist_cnn.onnx', '--calib', data, '-o', q8, '--method', 'magic'], 'webgpu-int8: --method must be one of minmax, ema, percentile, entropy, mse; got "magic"'],
+      [['eval', q8, '--data', labels], ''],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(...args);
+      expect(r.code, args.join(' ')).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, args.join(' ')).toHaveLength(1);
+      expect(lines[0]).toMatch(/^webgpu-int8: /);
+      if (message) expect(lines[0]).toBe(message);
+    }
+  });
+});
