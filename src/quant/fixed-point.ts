@@ -82,7 +82,9 @@ export function multiplyByQuantizedMultiplier(x: number, q: QuantizedMultiplier)
 
 /** (Q9): the whole output stage for one int32 accumulator. */
 export function requantize(acc: number, q: QuantizedMultiplier, zeroPoint: number, lo: number, hi: number): number {
-  const y = zeroPoint + multiplyByQuantizedMultiplier(acc, q);
+  // int32 addition, wrapping as the GPU's does (reachable only with a multiplier near 1 and an
+  // accumulator near 2^31, which (Q19) rules out for real layers).
+  const y = (zeroPoint + multiplyByQuantizedMultiplier(acc, q)) | 0;
   return y < lo ? lo : y > hi ? hi : y;
 }
 
@@ -102,7 +104,7 @@ export class OutputStageTable {
   }
 
   apply(acc: number, channel: number): number {
-    const y = this.zeroPoint + rdbpot(srdhm((acc * this.leftScale[channel]!) | 0, this.m0[channel]!), this.rightShift[channel]!);
+    const y = (this.zeroPoint + rdbpot(srdhm((acc * this.leftScale[channel]!) | 0, this.m0[channel]!), this.rightShift[channel]!)) | 0;
     return y < this.lo ? this.lo : y > this.hi ? this.hi : y;
   }
 }

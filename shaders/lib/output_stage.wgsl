@@ -1,0 +1,50 @@
+// The shared int8 output stage (docs/quantization.md (Q9)–(Q12)): fixed-point requantization of
+// an int32 accumulator, exactly as src/quant/fixed-point.ts computes it. WGSL has no i64, so the
+// 64-bit product of SRDHM is built from 16-bit halves.
+
+// (Q10) SaturatingRoundingDoublingHighMul(a, b) for b = M0 in [0, 2^31).
+fn srdhm(a: i32, b: i32) -> i32 {
+  let negative = (a < 0) != (b < 0) && a != 0 && b != 0;
+  // abs(-2^31) is -2^31 in WGSL; as u32 that is 2^31, the right magnitude.
+  let x = u32(abs(a));
+  let y = u32(abs(b));
+  let x0 = x & 0xffffu;
+  let x1 = x >> 16u;
+  let y0 = y & 0xffffu;
+  let y1 = y >> 16u;
+  let p01 = x0 * y1;
+  let mid = p01 + x1 * y0;
+  let mid_carry = select(0u, 0x10000u, mid < p01);
+  let p00 = x0 * y0;
+  let lo = p00 + (mid << 16u);
+  var hi = x1 * y1 + (mid >> 16u) + mid_carry + select(0u, 1u, lo < p00);
+  // Positive products round with +2^30; negative ones truncate toward zero after adding
+  // 1 - 2^30, i.e. their magnitude rounds with +(2^30 - 1).
+  let nudged = lo + select(0x40000000u, 0x3fffffffu, negative);
+  hi = hi + select(0u, 1u, nudged < lo);
+  let magnitude = i32((hi << 1u) | (nudged >> 31u));
+  return select(magnitude, -magnitude, negative);
+}
+
+// (Q11) RoundingDivideByPOT: x / 2^n rounded half away from zero, 0 <= n <= 31.
+fn rdbpot(x: i32, n: u32) -> i32 {
+  if (n == 0u) {
+    return x;
+  }
+  let mask = i32((1u << n) - 1u);
+  let remainder = x & mask;
+  let threshold = (mask >> 1u) + select(0, 1, x < 0);
+  return (x >> n) + select(0, 1, remainder > threshold);
+}
+
+// (Q9) without the zero point and clamp: x · M0 · 2^(exponent - 31).
+fn multiply_by_quantized_multiplier(x: i32, m0: i32, exponent: i32) -> i32 {
+  let left = u32(max(exponent, 0));
+  let right = u32(max(-exponent, 0));
+  return rdbpot(srdhm(x * (1 << left), m0), right);
+}
+
+// (Q9) + (Q12): the whole output stage, before the saturating pack.
+fn requantize(acc: i32, m0: i32, exponent: i32, zero_point: i32, lo: i32, hi: i32) -> i32 {
+  return clamp(zero_point + multiply_by_quantized_multiplier(acc, m0, exponent), lo, hi);
+}

@@ -1,0 +1,105 @@
+// A list of kernel specs made real on a device: buffers, pipelines and bind groups are created
+// once; run() encodes every dispatch in one command encoder and submits once.
+
+import type { Int8Path } from '../kernels/shaders.ts';
+import type { KernelSpec } from '../kernels/spec.ts';
+import { PipelineCache } from './pipelines.ts';
+
+interface Dispatch {
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+}
+
+export class GpuProgram {
+  private constructor(
+    readonly device: GPUDevice,
+    private readonly tensors: Map<string, GPUBuffer>,
+    private readonly dispatches: Dispatch[],
+    private readonly owned: GPUBuffer[],
+    readonly pipelineCount: number,
+  ) {}
+
+  /** `tensorBytes`: the byte size of every tensor the specs bind (multiples of 4). */
+  static async create(device: GPUDevice, specs: KernelSpec[], tensorBytes: Map<string, number>, int8Path: Int8Path): Promise<GpuProgram> {
+    const owned: GPUBuffer[] = [];
+    const buffer = (label: string, size: number, usage: number) => {
+      const b = device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
+      owned.push(b);
+      return b;
+    };
+    // Read lazily: in node, the GPU* globals exist only once the Dawn module has been set up.
+    const storageUsage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    const tensors = new Map([...tensorBytes].map(([name, bytes]) => [name, buffer(name, bytes, storageUsage)]));
+    const cache = new PipelineCache(device, int8Path);
+    const dispatches: Dispatch[] = [];
+    for (const spec of specs) {
+      const uniforms = buffer(`${spec.label}/uniforms`, spec.uniforms.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
+      device.queue.writeBuffer(uniforms, 0, spec.uniforms);
+      const storage = spec.storage.map((s) => {
+        if ('tensor' in s) {
+          const t = tensors.get(s.tensor);
+          if (!t) throw new Error(`kernel "${spec.label}" binds tensor "${s.tensor}", which has no buffer`);
+          return t;
+        }
+        const b = buffer(s.label, s.data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+        device.queue.writeBuffer(b, 0, s.data.buffer, s.data.byteOffset, s.data.byteLength);
+        return b;
+      });
+      const { pipeline, layout } = await cache.pipeline(spec);
+      const bindGroup = device.createBindGroup({
+        label: spec.label,
+        layout,
+        entries: [uniforms, ...storage].map((b, i) => ({ binding: i, resource: { buffer: b } })),
+      });
+      dispatches.push({ pipeline, bindGroup, workgroups: spec.workgroups });
+    }
+    return new GpuProgram(device, tensors, dispatches, owned, cache.size);
+  }
+
+  get dispatchCount(): number {
+    return this.dispatches.length;
+  }
+
+  write(tensor: string, data: Uint32Array | Float32Array | Int32Array): void {
+    this.device.queue.writeBuffer(this.buffer(tensor), 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Encodes every dispatch in one pass, submits once, and reads `outputs` back. */
+  async run(outputs: string[]): Promise<Map<string, ArrayBuffer>> {
+    const encoder = this.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (const d of this.dispatches) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(...d.workgroups);
+    }
+    pass.end();
+    const staging = outputs.map((name) => {
+      const source = this.buffer(name);
+      const b = this.device.createBuffer({ label: `${name}/readback`, size: source.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      encoder.copyBufferToBuffer(source, 0, b, 0, source.size);
+      return b;
+    });
+    this.device.queue.submit([encoder.finish()]);
+    const results = new Map<string, ArrayBuffer>();
+    await Promise.all(
+      staging.map(async (b, i) => {
+        await b.mapAsync(GPUMapMode.READ);
+        results.set(outputs[i]!, b.getMappedRange().slice(0));
+        b.destroy();
+      }),
+    );
+    return results;
+  }
+
+  private buffer(tensor: string): GPUBuffer {
+    const b = this.tensors.get(tensor);
+    if (!b) throw new Error(`no GPU buffer for tensor "${tensor}"`);
+    return b;
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.destroy();
+  }
+}
