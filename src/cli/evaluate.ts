@@ -6,7 +6,9 @@ import type { Graph } from '../ir/graph.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import type { PreprocessFlags } from '../data/preprocess.ts';
 import { InputError } from '../errors.ts';
-import { evaluate, type EvalReport } from '../eval/evaluate.ts';
+import { evaluate, evaluateWith, type EvalReport } from '../eval/evaluate.ts';
+import { Session } from '../gpu/session.ts';
+import { describeDevice, openDevice } from './device.ts';
 import { loadFloatModel, loadModel, inputShapeOf } from './model.ts';
 import { loadImages } from './options.ts';
 import { progressBar } from './progress.ts';
@@ -23,26 +25,55 @@ export interface EvalFlags extends PreprocessFlags {
   float?: string;
   count?: number;
   json: boolean;
+  device?: string;
 }
 
-export function runEval(modelPath: string, flags: EvalFlags): void {
+export async function runEval(modelPath: string, flags: EvalFlags): Promise<void> {
   const loaded = loadModel(modelPath);
-  let report: EvalReport;
+  let model: QuantizedModel;
+  let floatGraph: Graph | undefined;
   if (loaded.kind === 'onnx') {
     if (!flags.calib) throw new InputError('eval of a float .onnx model needs --calib DATA to calibrate on (or pass a .q8)');
-    const shape = inputShapeOf(loaded.graph.inputs);
-    const calib = loadImages(flags.calib, shape, flags);
-    const model = calibrateAndQuantize(loaded, calib, flags);
+    const calib = loadImages(flags.calib, inputShapeOf(loaded.graph.inputs), flags);
+    model = calibrateAndQuantize(loaded, calib, flags);
     if (!flags.json) console.log(describeProgram(model));
-    const images = loadImages(flags.data, shape, flags, flags.labels, flags.count);
-    report = evaluateWithProgress(model, images, loaded.nhwc);
+    floatGraph = loaded.nhwc;
   } else {
+    model = loaded.model;
     // A .q8 holds no float weights: --float names the model it came from, for fp32 figures.
-    const float = flags.float ? loadFloatModel(flags.float) : undefined;
-    const images = loadImages(flags.data, inputShapeOf(loaded.model.inputs), flags, flags.labels, flags.count);
-    report = evaluateWithProgress(loaded.model, images, float?.nhwc);
+    floatGraph = flags.float ? loadFloatModel(flags.float).nhwc : undefined;
   }
-  console.log(flags.json ? JSON.stringify({ method: methodOf(loaded, flags), ...report }) : formatReport(report));
+  const images = loadImages(flags.data, inputShapeOf(model.inputs), flags, flags.labels, flags.count);
+  let device = await openDevice(flags.device);
+  let session: Session | undefined;
+  if (device.kind === 'gpu') {
+    try {
+      session = await Session.create(model, { gpu: device.gpu });
+    } catch (e) {
+      // Asked for the GPU: say why it cannot. Not asked: the CPU reference computes the same bytes.
+      if (flags.device === 'gpu') throw e;
+      device.gpu.device.destroy();
+      device = { kind: 'cpu', why: `the GPU cannot run this program: ${(e as Error).message}` };
+    }
+  }
+  const started = performance.now();
+  let report: EvalReport;
+  let deviceLine: string;
+  if (device.kind === 'gpu' && session) {
+    deviceLine = describeDevice(device, session);
+    if (!flags.json) console.log(deviceLine);
+    const progress = progressBar('evaluating on the GPU', images.count);
+    report = await evaluateWith((feeds) => session.run(feeds), model, images, { ...(floatGraph ? { floatGraph } : {}), onProgress: (done) => progress.tick(done) });
+    progress.stop();
+    session.destroy();
+    device.gpu.device.destroy();
+  } else {
+    deviceLine = describeDevice(device);
+    if (!flags.json) console.log(deviceLine);
+    report = evaluateWithProgress(model, images, floatGraph);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(flags.json ? JSON.stringify({ method: methodOf(loaded, flags), device: deviceLine, seconds, ...report }) : `${formatReport(report)}\n(${seconds.toFixed(1)} s)`);
 }
 
 const methodOf = (loaded: ReturnType<typeof loadModel>, flags: EvalFlags) =>

@@ -2,6 +2,7 @@
 import { cac } from 'cac';
 import { BUNDLED } from './bundled.ts';
 import { runEval } from './evaluate.ts';
+import { runOne } from './run.ts';
 import { inspect } from './inspect.ts';
 import { inputShapeOf, loadFloatModel } from './model.ts';
 import { countFrom, loadImages, methodFrom, withPreprocessOptions } from './options.ts';
@@ -61,10 +62,11 @@ withPreprocessOptions(
     .option('--per-tensor', 'One weight scale per tensor instead of per output channel')
     .option('--symmetric-activations', 'Symmetric activations (zero point 0)')
     .option('--float <model.onnx>', 'For a .q8: the float model it came from, for fp32 figures')
+    .option('--device <gpu|cpu>', 'Where int8 runs (default: the GPU when an adapter exists)')
     .option('--json', 'Print one JSON object'),
-).action((modelPath: string, o: Record<string, unknown>) => {
+).action(async (modelPath: string, o: Record<string, unknown>) => {
   if (!o.data) throw new InputError('eval needs --data IMAGES');
-  runEval(modelPath, {
+  await runEval(modelPath, {
     ...o,
     ...quantizeFlags(o),
     data: String(o.data),
@@ -73,6 +75,35 @@ withPreprocessOptions(
     ...(o.float ? { float: String(o.float) } : {}),
     ...(o.count !== undefined ? { count: countFrom(o.count, '--count')! } : {}),
     json: Boolean(o.json),
+    ...(o.device !== undefined ? { device: String(o.device) } : {}),
+  });
+});
+
+withPreprocessOptions(
+  cli
+    .command('run <model>', 'Run one image through the int8 program (on the GPU when there is one) and print the top classes. MODEL: a .q8, or a float .onnx with --calib')
+    .option('--input <image>', 'A PNG/JPEG image, or a set (IDX, folder, .npy) with --index (required)')
+    .option('--index <i>', 'Which image of a set', { default: 0 })
+    .option('--topk <k>', 'How many classes to print', { default: 5 })
+    .option('--classes <file>', 'Class names: JSON with a "classes" array, or one name per line (default: MODEL.json if present)')
+    .option('--device <gpu|cpu>', 'Where int8 runs (default: the GPU when an adapter exists)')
+    .option('--calib <data>', 'Calibration images (for a float .onnx model)')
+    .option('--calib-count <n>', 'How many calibration samples to use', { default: 500 })
+    .option('--method <m>', 'minmax | ema | percentile | entropy | mse', { default: 'entropy' })
+    .option('--percentile <p>', 'Percentile for --method percentile', { default: 99.99 }),
+).action(async (modelPath: string, o: Record<string, unknown>) => {
+  if (!o.input) throw new InputError('run needs --input IMAGE');
+  const index = Number(o.index);
+  if (!Number.isInteger(index) || index < 0) throw new InputError(`--index must be a non-negative integer, got "${String(o.index)}"`);
+  await runOne(modelPath, {
+    ...o,
+    ...quantizeFlags(o),
+    input: String(o.input),
+    index,
+    topk: countFrom(o.topk, '--topk')!,
+    ...(o.device !== undefined ? { device: String(o.device) } : {}),
+    ...(o.calib ? { calib: String(o.calib) } : {}),
+    ...(o.classes ? { classes: String(o.classes) } : {}),
   });
 });
 

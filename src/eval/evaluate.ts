@@ -39,14 +39,39 @@ interface Accumulator {
   int8Energy: number;
 }
 
+/** Counts correct and agreeing top-1 predictions. */
+class Top1 {
+  fp32Correct = 0;
+  int8Correct = 0;
+  agree = 0;
+
+  add(int8Out: Tensor, floatOut: Tensor | undefined, label: number | undefined): void {
+    const predicted = argmax(int8Out.data);
+    if (label !== undefined && predicted === label) this.int8Correct++;
+    if (!floatOut) return;
+    const floatPredicted = argmax(floatOut.data);
+    if (floatPredicted === predicted) this.agree++;
+    if (label !== undefined && floatPredicted === label) this.fp32Correct++;
+  }
+
+  report(count: number, hasLabels: boolean, hasFloat: boolean): Pick<EvalReport, 'fp32_accuracy' | 'int8_accuracy' | 'top1_agreement'> {
+    return {
+      fp32_accuracy: hasLabels && hasFloat ? this.fp32Correct / count : null,
+      int8_accuracy: hasLabels ? this.int8Correct / count : null,
+      top1_agreement: hasFloat ? this.agree / count : null,
+    };
+  }
+}
+
+const floatOps = (model: QuantizedModel) => model.steps.flatMap((s) => (s.op === 'float' ? [`${s.node.op} (${s.name})`] : []));
+
+/** int8 on the CPU reference, with per-layer error against the float graph's tensors. */
 export function evaluate(model: QuantizedModel, images: ImageSet, options: EvaluateOptions = {}): EvalReport {
   const count = Math.min(options.count ?? images.count, images.count);
   const input = model.inputs[0]!.name;
   const output = model.outputs[0]!.name;
   const layers = new Map<string, Accumulator>();
-  let fp32Correct = 0;
-  let int8Correct = 0;
-  let agree = 0;
+  const top1 = new Top1();
   for (let i = 0; i < count; i++) {
     const feed = { [input]: images.input(i) };
     const floats = new Map<string, Tensor>();
@@ -58,30 +83,43 @@ export function evaluate(model: QuantizedModel, images: ImageSet, options: Evalu
         if (info?.dtype === 'int8' && reference) accumulate(layers, info.source, reference, t, info.qparams);
       },
     })[output]!;
-    const predicted = argmax(int8Out.data);
-    const label = images.labels?.[i];
-    if (label !== undefined && predicted === label) int8Correct++;
-    if (floatOut) {
-      const floatPredicted = argmax(floatOut.data);
-      if (floatPredicted === predicted) agree++;
-      if (label !== undefined && floatPredicted === label) fp32Correct++;
-    }
+    top1.add(int8Out, floatOut, images.labels?.[i]);
     options.onProgress?.(i + 1, count);
   }
-  const hasLabels = images.labels !== undefined;
-  const hasFloat = options.floatGraph !== undefined;
   return {
     images: count,
-    fp32_accuracy: hasLabels && hasFloat ? fp32Correct / count : null,
-    int8_accuracy: hasLabels ? int8Correct / count : null,
-    top1_agreement: hasFloat ? agree / count : null,
+    ...top1.report(count, images.labels !== undefined, options.floatGraph !== undefined),
     per_layer: [...layers].map(([name, a]) => ({
       name,
       sqnr_db: a.noise === 0 ? Infinity : 10 * Math.log10(a.signal / a.noise),
       cosine: a.signal === 0 || a.int8Energy === 0 ? (a.signal === a.int8Energy ? 1 : 0) : a.dot / Math.sqrt(a.signal * a.int8Energy),
     })),
-    float_ops: model.steps.flatMap((s) => (s.op === 'float' ? [`${s.node.op} (${s.name})`] : [])),
+    float_ops: floatOps(model),
   };
+}
+
+/**
+ * int8 through any runner (the GPU session): accuracy and agreement from its outputs. The GPU
+ * returns only the model outputs, so per_layer is empty here (the CPU evaluation reports it).
+ */
+export async function evaluateWith(
+  run: (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>,
+  model: QuantizedModel,
+  images: ImageSet,
+  options: EvaluateOptions = {},
+): Promise<EvalReport> {
+  const count = Math.min(options.count ?? images.count, images.count);
+  const input = model.inputs[0]!.name;
+  const output = model.outputs[0]!.name;
+  const top1 = new Top1();
+  for (let i = 0; i < count; i++) {
+    const feed = { [input]: images.input(i) };
+    const int8Out = (await run(feed))[output]!;
+    const floatOut = options.floatGraph ? runFloat(options.floatGraph, feed)[output] : undefined;
+    top1.add(int8Out, floatOut, images.labels?.[i]);
+    options.onProgress?.(i + 1, count);
+  }
+  return { images: count, ...top1.report(count, images.labels !== undefined, options.floatGraph !== undefined), per_layer: [], float_ops: floatOps(model) };
 }
 
 function accumulate(layers: Map<string, Accumulator>, name: string, reference: Tensor, q: Tensor, qp: { scale: number; zeroPoint: number }): void {

@@ -5,6 +5,16 @@ import type { Int8Path } from '../kernels/shaders.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
 import { PipelineCache } from './pipelines.ts';
 
+export interface SlotLayout {
+  slotOf: Map<string, number>;
+  slotBytes: number[];
+}
+
+function oneSlotEach(tensorBytes: Map<string, number>): SlotLayout {
+  const names = [...tensorBytes.keys()];
+  return { slotOf: new Map(names.map((n, i) => [n, i])), slotBytes: names.map((n) => tensorBytes.get(n)!) };
+}
+
 interface Dispatch {
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
@@ -20,8 +30,14 @@ export class GpuProgram {
     readonly pipelineCount: number,
   ) {}
 
-  /** `tensorBytes`: the byte size of every tensor the specs bind (multiples of 4). */
-  static async create(device: GPUDevice, specs: KernelSpec[], tensorBytes: Map<string, number>, int8Path: Int8Path): Promise<GpuProgram> {
+  /** Readback buffers, made on the first run that reads a tensor and reused after. */
+  private readonly staging = new Map<string, GPUBuffer>();
+
+  /**
+   * `memory`: either the byte size of every tensor the specs bind (one buffer each), or a plan
+   * that maps tensors onto shared slots (src/plan/liveness.ts).
+   */
+  static async create(device: GPUDevice, specs: KernelSpec[], memory: Map<string, number> | SlotLayout, int8Path: Int8Path): Promise<GpuProgram> {
     const owned: GPUBuffer[] = [];
     const buffer = (label: string, size: number, usage: number) => {
       const b = device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
@@ -30,7 +46,9 @@ export class GpuProgram {
     };
     // Read lazily: in node, the GPU* globals exist only once the Dawn module has been set up.
     const storageUsage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const tensors = new Map([...tensorBytes].map(([name, bytes]) => [name, buffer(name, bytes, storageUsage)]));
+    const layout = memory instanceof Map ? oneSlotEach(memory) : memory;
+    const slots = layout.slotBytes.map((bytes, i) => buffer(`slot ${i}`, bytes, storageUsage));
+    const tensors = new Map([...layout.slotOf].map(([name, slot]) => [name, slots[slot]!]));
     const cache = new PipelineCache(device, int8Path);
     const dispatches: Dispatch[] = [];
     for (const spec of specs) {
@@ -65,7 +83,7 @@ export class GpuProgram {
     this.device.queue.writeBuffer(this.buffer(tensor), 0, data.buffer, data.byteOffset, data.byteLength);
   }
 
-  /** Encodes every dispatch in one pass, submits once, and reads `outputs` back. */
+  /** Encodes every dispatch in one pass, submits once, and reads `outputs` back. Not re-entrant: callers serialise runs. */
   async run(outputs: string[]): Promise<Map<string, ArrayBuffer>> {
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
@@ -77,7 +95,12 @@ export class GpuProgram {
     pass.end();
     const staging = outputs.map((name) => {
       const source = this.buffer(name);
-      const b = this.device.createBuffer({ label: `${name}/readback`, size: source.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      let b = this.staging.get(name);
+      if (!b) {
+        b = this.device.createBuffer({ label: `${name}/readback`, size: source.size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        this.staging.set(name, b);
+        this.owned.push(b);
+      }
       encoder.copyBufferToBuffer(source, 0, b, 0, source.size);
       return b;
     });
@@ -87,7 +110,7 @@ export class GpuProgram {
       staging.map(async (b, i) => {
         await b.mapAsync(GPUMapMode.READ);
         results.set(outputs[i]!, b.getMappedRange().slice(0));
-        b.destroy();
+        b.unmap();
       }),
     );
     return results;

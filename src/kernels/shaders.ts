@@ -7,6 +7,14 @@ import int8Emulated from '../../shaders/lib/int8_emulated.wgsl?raw';
 import int8Native from '../../shaders/lib/int8_native.wgsl?raw';
 import outputStage from '../../shaders/lib/output_stage.wgsl?raw';
 import conv2dInt8 from '../../shaders/conv2d_int8.wgsl?raw';
+import addInt8 from '../../shaders/add_int8.wgsl?raw';
+import clampInt8 from '../../shaders/clamp_int8.wgsl?raw';
+import concatInt8 from '../../shaders/concat_int8.wgsl?raw';
+import dequantizeInt8 from '../../shaders/dequantize_int8.wgsl?raw';
+import layoutInt8 from '../../shaders/layout_int8.wgsl?raw';
+import poolInt8 from '../../shaders/pool_int8.wgsl?raw';
+import quantizeF32 from '../../shaders/quantize_f32.wgsl?raw';
+import softmaxF32 from '../../shaders/softmax_f32.wgsl?raw';
 
 export type Int8Path = 'native' | 'emulated';
 
@@ -14,6 +22,14 @@ type Library = 'int8' | 'output_stage';
 
 const FAMILIES = {
   conv2d_int8: { source: conv2dInt8, libraries: ['int8', 'output_stage'] },
+  add_int8: { source: addInt8, libraries: ['int8', 'output_stage'] },
+  clamp_int8: { source: clampInt8, libraries: ['int8'] },
+  concat_int8: { source: concatInt8, libraries: ['int8', 'output_stage'] },
+  dequantize_int8: { source: dequantizeInt8, libraries: ['int8'] },
+  layout_int8: { source: layoutInt8, libraries: ['int8'] },
+  pool_int8: { source: poolInt8, libraries: ['int8'] },
+  quantize_f32: { source: quantizeF32, libraries: ['int8'] },
+  softmax_f32: { source: softmaxF32, libraries: [] },
 } as const satisfies Record<string, { source: string; libraries: readonly Library[] }>;
 
 export type ShaderId = keyof typeof FAMILIES;

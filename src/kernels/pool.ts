@@ -1,0 +1,93 @@
+// PoolStep / GlobalPoolStep + NHWC input shape → the pool_int8 kernel (shaders/pool_int8.wgsl).
+// A global pool is the same kernel with one window covering the whole image.
+
+import { planAxis } from '../ir/spatial.ts';
+import type { GlobalPoolStep, PoolStep } from '../quant/program.ts';
+import type { PlannedKernel } from './conv.ts';
+import { wordsFor } from './pack.ts';
+import { dispatchFor, uniformWords, WORKGROUP_SIZE } from './spec.ts';
+
+interface PoolPlan {
+  label: string;
+  input: string;
+  output: string;
+  max: boolean;
+  countIncludePad: boolean;
+  zeroPoint: number;
+  inputShape: readonly number[];
+  out: [number, number];
+  kernel: [number, number];
+  strides: [number, number];
+  dilations: [number, number];
+  /** top, left, bottom, right, as resolved by planAxis. */
+  pads: [number, number, number, number];
+}
+
+/**
+ * Uniforms (20 words): N, H, W, ceil(C/4) | OH, OW, kh, kw | stride y, x, dilation y, x |
+ * pad top, left, bottom, right | z, dispatch width, 0, 0.
+ * Overrides: MAX (max pool, else average), COUNT_INCLUDE_PAD.
+ */
+function poolSpec(p: PoolPlan): PlannedKernel {
+  const [n, h, w, c] = p.inputShape as [number, number, number, number];
+  const words = wordsFor(c);
+  const [oh, ow] = p.out;
+  const { workgroups, width } = dispatchFor(n * oh * ow * words);
+  return {
+    spec: {
+      label: p.label,
+      shader: 'pool_int8',
+      constants: { WORKGROUP_SIZE, MAX: p.max ? 1 : 0, COUNT_INCLUDE_PAD: p.countIncludePad ? 1 : 0 },
+      uniforms: uniformWords([
+        n, h, w, words,
+        oh, ow, p.kernel[0], p.kernel[1],
+        p.strides[0], p.strides[1], p.dilations[0], p.dilations[1],
+        ...p.pads,
+        p.zeroPoint, width, 0, 0,
+      ]),
+      storage: [{ tensor: p.input }, { tensor: p.output, write: true }],
+      workgroups,
+    },
+    outputShape: [n, oh, ow, c],
+  };
+}
+
+/** (Q17) MaxPool / AveragePool over NHWC int8 (autoPad, pads, strides, dilations, ceil mode, count_include_pad). */
+export function poolKernel(step: PoolStep, inputShape: readonly number[]): PlannedKernel {
+  const [, h, w] = inputShape as [number, number, number, number];
+  const py = planAxis(step, 0, h);
+  const px = planAxis(step, 1, w);
+  return poolSpec({
+    label: step.name,
+    input: step.input,
+    output: step.output,
+    max: step.op === 'maxpool',
+    countIncludePad: step.op === 'avgpool' && step.countIncludePad,
+    zeroPoint: step.zeroPoint,
+    inputShape,
+    out: [py.out, px.out],
+    kernel: step.kernel,
+    strides: step.strides,
+    dilations: step.dilations,
+    pads: [py.padBefore, px.padBefore, py.padAfter, px.padAfter],
+  });
+}
+
+/** (Q17) GlobalAveragePool / GlobalMaxPool: NHWC [N, H, W, C] → [N, 1, 1, C]. */
+export function globalPoolKernel(step: GlobalPoolStep, inputShape: readonly number[]): PlannedKernel {
+  const [, h, w] = inputShape as [number, number, number, number];
+  return poolSpec({
+    label: step.name,
+    input: step.input,
+    output: step.output,
+    max: step.op === 'globalmaxpool',
+    countIncludePad: false,
+    zeroPoint: 0,
+    inputShape,
+    out: [1, 1],
+    kernel: [h, w],
+    strides: [1, 1],
+    dilations: [1, 1],
+    pads: [0, 0, 0, 0],
+  });
+}
