@@ -59,7 +59,7 @@ describe('webgpu-int8 quantize and eval', () => {
   });
 
   it('eval --json of the .q8 prints the documented keys', () => {
-    const r = cli('eval', q8, '--float', 'models/fashion_mnist_cnn.onnx', '--data', data, '--labels', labels, '--count', '20', '--json');
+    const r = cli('eval', q8, '--float', 'models/fashion_mnist_cnn.onnx', '--data', data, '--labels', labels, '--count', '20', '--json', '--device', 'cpu');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as Record<string, unknown>;
     for (const key of ['fp32_accuracy', 'int8_accuracy', 'top1_agreement']) {
