@@ -5,12 +5,8 @@
 
 import { InputError } from '../errors.ts';
 import type { Tensor } from '../ir/tensor.ts';
-import { wordsFor } from '../kernels/pack.ts';
-import { planStep } from '../kernels/registry.ts';
 import type { Int8Path } from '../kernels/shaders.ts';
-import type { KernelSpec } from '../kernels/spec.ts';
-import { planMemory, type TensorUse } from '../plan/liveness.ts';
-import { stepInputs, stepOutputs } from '../quant/q8-file.ts';
+import { planProgram } from '../plan/plan.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import type { GpuContext } from './device.ts';
 import { GpuProgram } from './program.ts';
@@ -34,13 +30,6 @@ export interface SessionInfo {
   constantBytes: number;
 }
 
-function tensorBytes(model: QuantizedModel, name: string, shape: readonly number[]): number {
-  const info = model.tensors.get(name);
-  const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-  const last = shape[shape.length - 1] ?? 1;
-  return info?.dtype === 'int8' ? rows * wordsFor(last) * 4 : rows * last * 4;
-}
-
 export class Session {
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -52,37 +41,9 @@ export class Session {
   ) {}
 
   static async create(model: QuantizedModel, options: SessionOptions): Promise<Session> {
-    const batch = options.batch ?? 1;
     const int8Path = options.int8Path ?? (options.gpu.dot4I8Packed ? 'native' : 'emulated');
-    const shapes = new Map<string, number[]>();
-    for (const input of model.inputs) {
-      shapes.set(input.name, input.shape.map((d, i) => {
-        if (typeof d === 'number') return d;
-        if (i === 0) return batch;
-        throw new InputError(`input "${input.name}" has a symbolic dimension "${d}" other than the batch: the GPU session needs static shapes`);
-      }));
-    }
-    const specs: KernelSpec[] = [];
-    const uses = new Map<string, TensorUse>();
-    const use = (name: string, step: number) => {
-      const u = uses.get(name);
-      if (u) u.last = Math.max(u.last, step);
-    };
-    for (const input of model.inputs) uses.set(input.name, { name: input.name, bytes: tensorBytes(model, input.name, shapes.get(input.name)!), first: -1, last: -1 });
-    model.steps.forEach((step, index) => {
-      const inputs = stepInputs(step).filter((n) => n !== '' && !model.constants.has(n));
-      const planned = planStep(step, inputs.map((n) => shapes.get(n)!), model);
-      for (const n of inputs) use(n, index);
-      const [output] = stepOutputs(step);
-      shapes.set(output!, planned.outputShape);
-      const bytes = tensorBytes(model, output!, planned.outputShape);
-      uses.set(output!, { name: output!, bytes, first: index, last: index, ...('alias' in planned ? { aliasOf: planned.alias } : {}) });
-      if ('specs' in planned) specs.push(...planned.specs);
-    });
-    for (const o of model.outputs) use(o.name, Infinity);
-    const memory = planMemory([...uses.values()]);
+    const { specs, shapes, memory, constantBytes } = planProgram(model, options.batch ?? 1);
     const program = await GpuProgram.create(options.gpu.device, specs, memory, int8Path);
-    const constantBytes = specs.flatMap((s) => s.storage).reduce((sum, b) => sum + ('data' in b ? b.data.byteLength : 0), 0);
     return new Session(model, program, shapes, {
       int8Path,
       dispatches: program.dispatchCount,

@@ -1,0 +1,63 @@
+// Every kernel's bind-group layout (built from its spec by src/gpu/pipelines.ts: binding 0 a
+// uniform, then one storage binding per spec.storage entry, read-only unless written) must
+// agree with what its WGSL declares, as reflected by wgsl_reflect; and the uniform data must
+// fill the WGSL uniform struct exactly. No GPU needed.
+import { describe, expect, it } from 'vitest';
+// The package's node entry is CommonJS under "type": "module"; its ES module build loads.
+import { ResourceType, WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { calibrate } from '../../src/calibrate/calibrator.ts';
+import { convAttrs, GraphBuilder, poolAttrs } from '../../src/ir/builder.ts';
+import { shaderSource } from '../../src/kernels/shaders.ts';
+import type { KernelSpec } from '../../src/kernels/spec.ts';
+import { planProgram } from '../../src/plan/plan.ts';
+import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
+import { randomTensor } from '../helpers/random.ts';
+
+const NONE = {} as Record<string, never>;
+
+/** A graph with one step of every kind the GPU runs. */
+function everyKernelModel() {
+  const b = new GraphBuilder();
+  const x = b.input('x', [1, 3, 9, 9]);
+  const t = b.node('Transpose', [x], { perm: [0, 2, 3, 1] });
+  const c1 = b.node('Conv', [t, b.constant('w1', randomTensor([6, 3, 3, 3], 1))], convAttrs({ layout: 'NHWC', pads: [1, 1, 1, 1], clamp: { min: 0, max: 6 } }));
+  const dw = b.node('Conv', [c1, b.constant('w2', randomTensor([6, 3, 3, 1], 2))], convAttrs({ layout: 'NHWC', group: 6, pads: [1, 1, 1, 1] }));
+  const sum = b.node('Add', [c1, dw], NONE);
+  const cat = b.node('Concat', [sum, c1], { axis: 3 });
+  const mp = b.node('MaxPool', [cat], poolAttrs([2, 2], { layout: 'NHWC', strides: [2, 2] }));
+  const ap = b.node('AveragePool', [mp], { ...poolAttrs([2, 2], { layout: 'NHWC' }), countIncludePad: false });
+  const relu = b.node('Relu', [ap], NONE);
+  const gap = b.node('GlobalAveragePool', [relu], { layout: 'NHWC' });
+  const flat = b.node('Flatten', [gap], { axis: 1 });
+  const fc = b.node('Gemm', [flat, b.constant('fc', randomTensor([5, 12], 3))], { transA: false, transB: true, alpha: 1, beta: 1, clamp: null });
+  const g = b.output(b.node('Softmax', [fc], { axis: -1, coerce2d: false })).build();
+  return quantizeGraph(g, calibrate(g, 2, (i) => ({ x: randomTensor([1, 3, 9, 9], 10 + i) }), { method: 'minmax' }));
+}
+
+function checkSpec(spec: KernelSpec): void {
+  const reflect = new WgslReflect(shaderSource(spec.shader, 'native'));
+  const groups = reflect.getBindGroups();
+  expect(groups, spec.shader).toHaveLength(1);
+  const bindings = groups[0]!.filter(Boolean).sort((a, b) => a.binding - b.binding);
+  expect(bindings.map((v) => v.binding), spec.shader).toEqual(Array.from({ length: spec.storage.length + 1 }, (_, i) => i));
+  const [uniform, ...storage] = bindings;
+  expect(uniform!.resourceType, `${spec.shader} binding 0`).toBe(ResourceType.Uniform);
+  expect(uniform!.type.size, `${spec.shader} uniform struct size`).toBe(spec.uniforms.byteLength);
+  storage.forEach((v, i) => {
+    const s = spec.storage[i]!;
+    const written = 'write' in s && s.write === true;
+    expect(v.resourceType, `${spec.shader} binding ${v.binding}`).toBe(ResourceType.Storage);
+    expect(v.access, `${spec.shader} binding ${v.binding} (${v.name})`).toBe(written ? 'read_write' : 'read');
+  });
+  // Chromium allows 10 storage buffers per shader stage.
+  expect(storage.length).toBeLessThanOrEqual(10);
+}
+
+describe('bind-group layouts agree with the WGSL', () => {
+  it('for every kernel family the GPU runs', () => {
+    const { specs } = planProgram(everyKernelModel());
+    const families = new Set(specs.map((s) => s.shader));
+    expect([...families].sort()).toEqual(['add_int8', 'concat_int8', 'conv2d_int8', 'dequantize_int8', 'layout_int8', 'pool_int8', 'quantize_f32', 'softmax_f32', 'clamp_int8'].sort());
+    for (const spec of specs) checkSpec(spec);
+  });
+});
