@@ -6,7 +6,7 @@
 import { InputError } from '../errors.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import type { Int8Path } from '../kernels/shaders.ts';
-import { planProgram } from '../plan/plan.ts';
+import { planProgram, type ProgramPlan } from '../plan/plan.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import type { GpuContext } from './device.ts';
 import { GpuProgram } from './program.ts';
@@ -30,21 +30,33 @@ export interface SessionInfo {
   constantBytes: number;
 }
 
+/** The float32 tensors a session reads and returns. */
+export interface SessionIO {
+  inputs: readonly { name: string }[];
+  outputs: readonly { name: string }[];
+}
+
 export class Session {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly model: QuantizedModel,
+    private readonly io: SessionIO,
     private readonly program: GpuProgram,
     private readonly shapes: Map<string, number[]>,
     readonly info: SessionInfo,
   ) {}
 
-  static async create(model: QuantizedModel, options: SessionOptions): Promise<Session> {
+  /** An int8 program on the GPU. */
+  static create(model: QuantizedModel, options: SessionOptions): Promise<Session> {
+    return Session.fromPlan(model, planProgram(model, options.batch ?? 1), options);
+  }
+
+  /** Any planned program (int8, or the fp32 baseline) through the same runtime. */
+  static async fromPlan(io: SessionIO, plan: ProgramPlan, options: SessionOptions): Promise<Session> {
     const int8Path = options.int8Path ?? (options.gpu.dot4I8Packed ? 'native' : 'emulated');
-    const { specs, shapes, memory, constantBytes } = planProgram(model, options.batch ?? 1);
+    const { specs, shapes, memory, constantBytes } = plan;
     const program = await GpuProgram.create(options.gpu.device, specs, memory, int8Path);
-    return new Session(model, program, shapes, {
+    return new Session(io, program, shapes, {
       int8Path,
       dispatches: program.dispatchCount,
       pipelines: program.pipelineCount,
@@ -62,7 +74,7 @@ export class Session {
   }
 
   private async runNow(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-    for (const input of this.model.inputs) {
+    for (const input of this.io.inputs) {
       const t = feeds[input.name];
       const expected = this.shapes.get(input.name)!;
       if (!t) throw new InputError(`missing input "${input.name}" (expected float32 [${expected}])`);
@@ -71,7 +83,7 @@ export class Session {
       }
       this.program.write(input.name, t.data as Float32Array);
     }
-    const names = this.model.outputs.map((o) => o.name);
+    const names = this.io.outputs.map((o) => o.name);
     const read = await this.program.run(names);
     return Object.fromEntries(
       names.map((name) => {
