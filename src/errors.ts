@@ -39,3 +39,8 @@ export class InputError extends Error {
 export class CalibrationError extends Error {
   override name = 'CalibrationError';
 }
+
+/** The GPU device was lost (destroyed, driver reset, tab backgrounded): create a new session. */
+export class DeviceLostError extends Error {
+  override name = 'DeviceLostError';
+}

@@ -15,7 +15,15 @@ function oneSlotEach(tensorBytes: Map<string, number>): SlotLayout {
   return { slotOf: new Map(names.map((n, i) => [n, i])), slotBytes: names.map((n) => tensorBytes.get(n)!) };
 }
 
+export interface KernelTiming {
+  label: string;
+  shader: string;
+  ms: number;
+}
+
 interface Dispatch {
+  label: string;
+  shader: string;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
   workgroups: [number, number, number];
@@ -70,7 +78,7 @@ export class GpuProgram {
         layout,
         entries: [uniforms, ...storage].map((b, i) => ({ binding: i, resource: { buffer: b } })),
       });
-      dispatches.push({ pipeline, bindGroup, workgroups: spec.workgroups });
+      dispatches.push({ label: spec.label, shader: spec.shader, pipeline, bindGroup, workgroups: spec.workgroups });
     }
     return new GpuProgram(device, tensors, dispatches, owned, cache.size);
   }
@@ -114,6 +122,35 @@ export class GpuProgram {
       }),
     );
     return results;
+  }
+
+  /**
+   * Runs every dispatch in its own pass with timestamp queries and returns each one's GPU time.
+   * Needs the device's 'timestamp-query' feature (requestGpuDevice enables it when offered).
+   */
+  async profile(): Promise<KernelTiming[]> {
+    if (!this.device.features.has('timestamp-query')) throw new Error('profiling needs the timestamp-query feature, which this device lacks');
+    const count = this.dispatches.length * 2;
+    const querySet = this.device.createQuerySet({ type: 'timestamp', count });
+    const resolve = this.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const read = this.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const encoder = this.device.createCommandEncoder();
+    this.dispatches.forEach((d, i) => {
+      const pass = encoder.beginComputePass({ timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(...d.workgroups);
+      pass.end();
+    });
+    encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
+    encoder.copyBufferToBuffer(resolve, 0, read, 0, count * 8);
+    this.device.queue.submit([encoder.finish()]);
+    await read.mapAsync(GPUMapMode.READ);
+    const stamps = new BigUint64Array(read.getMappedRange().slice(0));
+    read.destroy();
+    resolve.destroy();
+    querySet.destroy();
+    return this.dispatches.map((d, i) => ({ label: d.label, shader: d.shader, ms: Number(stamps[2 * i + 1]! - stamps[2 * i]!) / 1e6 }));
   }
 
   private buffer(tensor: string): GPUBuffer {

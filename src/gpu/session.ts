@@ -3,13 +3,13 @@
 // encodes every dispatch in one command encoder, submits once and reads the output back.
 // Concurrent run() calls queue; each gets its own result.
 
-import { InputError } from '../errors.ts';
+import { DeviceLostError, InputError } from '../errors.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import type { Int8Path } from '../kernels/shaders.ts';
 import { planProgram, type ProgramPlan } from '../plan/plan.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import type { GpuContext } from './device.ts';
-import { GpuProgram } from './program.ts';
+import { GpuProgram, type KernelTiming } from './program.ts';
 
 export interface SessionOptions {
   gpu: GpuContext;
@@ -36,15 +36,27 @@ export interface SessionIO {
   outputs: readonly { name: string }[];
 }
 
+export interface SessionProfile {
+  /** GPU time of each dispatch, from timestamp queries. */
+  kernels: KernelTiming[];
+  totalMs: number;
+}
+
 export class Session {
   private queue: Promise<unknown> = Promise.resolve();
+  private lostReason: string | undefined;
 
   private constructor(
     private readonly io: SessionIO,
     private readonly program: GpuProgram,
     private readonly shapes: Map<string, number[]>,
     readonly info: SessionInfo,
-  ) {}
+  ) {
+    // After a loss every call fails with DeviceLostError; a new device and session work again.
+    void program.device.lost.then((info) => {
+      this.lostReason = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
+    });
+  }
 
   /** An int8 program on the GPU. */
   static create(model: QuantizedModel, options: SessionOptions): Promise<Session> {
@@ -68,12 +80,44 @@ export class Session {
 
   /** Runs one inference; calls made while another runs wait their turn. */
   run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-    const result = this.queue.then(() => this.runNow(feeds));
+    return this.enqueue(async () => {
+      this.writeInputs(feeds);
+      return this.readOutputs(await this.program.run(this.io.outputs.map((o) => o.name)));
+    });
+  }
+
+  /** One inference with per-kernel GPU times (timestamp queries). */
+  profile(feeds: Record<string, Tensor>): Promise<SessionProfile> {
+    return this.enqueue(async () => {
+      this.writeInputs(feeds);
+      const kernels = await this.program.profile();
+      return { kernels, totalMs: kernels.reduce((s, k) => s + k.ms, 0) };
+    });
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(async () => {
+      this.throwIfLost();
+      try {
+        return await work();
+      } catch (e) {
+        // A loss rejects the pending mapAsync before device.lost resolves: let that settle first.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        this.throwIfLost(e);
+        throw e;
+      }
+    });
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+  private throwIfLost(cause?: unknown): void {
+    if (this.lostReason !== undefined) {
+      throw new DeviceLostError(`the GPU device was lost (${this.lostReason}); create a new device and session`, { cause });
+    }
+  }
+
+  private writeInputs(feeds: Record<string, Tensor>): void {
     for (const input of this.io.inputs) {
       const t = feeds[input.name];
       const expected = this.shapes.get(input.name)!;
@@ -83,10 +127,11 @@ export class Session {
       }
       this.program.write(input.name, t.data as Float32Array);
     }
-    const names = this.io.outputs.map((o) => o.name);
-    const read = await this.program.run(names);
+  }
+
+  private readOutputs(read: Map<string, ArrayBuffer>): Record<string, Tensor> {
     return Object.fromEntries(
-      names.map((name) => {
+      this.io.outputs.map(({ name }) => {
         const shape = this.shapes.get(name)!;
         const count = shape.reduce((a, b) => a * b, 1);
         return [name, { dtype: 'float32', shape, data: new Float32Array(read.get(name)!, 0, count) } satisfies Tensor];

@@ -10,6 +10,7 @@ import { imageSetFromIdx } from '../../src/data/dataset.ts';
 import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
+import { DeviceLostError } from '../../src/errors.ts';
 import { importOnnx } from '../../src/import/onnx.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
@@ -75,5 +76,30 @@ describe.skipIf(skip)('the bundled model int8 on Dawn', () => {
     await expect(session.run({ input: test.input(0), other: test.input(1) } as never)).resolves.toBeDefined();
     await expect(session.run({})).rejects.toThrow('missing input "input" (expected float32 [1,1,28,28])');
     session.destroy();
+  });
+
+  it('profiles every dispatch with timestamp queries', async () => {
+    const session = await Session.create(model, { gpu });
+    const profile = await session.profile({ input: test.input(0) });
+    expect(profile.kernels.map((k) => k.shader)).toEqual(['quantize_f32', 'layout_int8', ...new Array(6).fill('conv2d_int8'), 'pool_int8', 'conv2d_int8', 'dequantize_int8']);
+    for (const k of profile.kernels) expect(k.ms, k.label).toBeGreaterThanOrEqual(0);
+    expect(profile.totalMs).toBeGreaterThan(0);
+    console.log(`per-kernel GPU ms: ${profile.kernels.map((k) => `${k.shader} ${k.ms.toFixed(2)}`).join(', ')}`);
+    session.destroy();
+  });
+
+  it('a device lost mid-run rejects the pending run with DeviceLostError, and a new device works', { timeout: 120_000 }, async () => {
+    const own = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    const session = await Session.create(model, { gpu: own });
+    const feeds = { input: test.input(7) };
+    const pending = session.run(feeds);
+    own.device.destroy();
+    await expect(pending).rejects.toBeInstanceOf(DeviceLostError);
+    await expect(session.run(feeds)).rejects.toThrow(/the GPU device was lost/);
+    const fresh = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    const again = await Session.create(model, { gpu: fresh });
+    expect(bits((await again.run(feeds)).logits!)).toEqual(bits(runInt8(model, feeds).logits!));
+    again.destroy();
+    fresh.device.destroy();
   });
 });

@@ -1,0 +1,57 @@
+// The high-level API: quantize a float graph on calibration samples, and run it on the GPU.
+
+import { Calibrator } from './calibrate/calibrator.ts';
+import type { ObserverMethod, ObserverOptions } from './calibrate/observers/index.ts';
+import type { GpuContext } from './gpu/device.ts';
+import { Session } from './gpu/session.ts';
+import type { Graph } from './ir/graph.ts';
+import type { Tensor } from './ir/tensor.ts';
+import type { Int8Path } from './kernels/shaders.ts';
+import { optimize } from './passes/pipeline.ts';
+import type { QuantizedModel } from './quant/program.ts';
+import { quantizeGraph } from './quant/quantize-graph.ts';
+import { CalibrationError } from './errors.ts';
+
+export interface QuantizeOptions extends ObserverOptions {
+  /** Calibration samples: one feed (input name → float tensor) per sample. */
+  calibration: readonly Record<string, Tensor>[];
+  method?: ObserverMethod;
+  perTensorWeights?: boolean;
+  symmetricActivations?: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * Float graph (as imported) → int8 program: passes (BN folding, fusion, NHWC), calibration on
+ * the samples (yielding to the event loop between samples, so a page stays responsive), and
+ * quantization.
+ */
+export async function quantize(graph: Graph, options: QuantizeOptions): Promise<QuantizedModel> {
+  const nhwc = optimize(graph, { layout: 'NHWC' });
+  const method = options.method ?? 'entropy';
+  if (options.calibration.length === 0) throw new CalibrationError('quantize() needs at least one calibration sample');
+  const calibrator = new Calibrator(nhwc, method, options);
+  const total = options.calibration.length;
+  for (const [i, sample] of options.calibration.entries()) {
+    calibrator.addSample(sample);
+    options.onProgress?.(i + 1, total);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  return quantizeGraph(nhwc, calibrator.ranges(), {
+    method,
+    samples: options.calibration.length,
+    perTensorWeights: options.perTensorWeights ?? false,
+    symmetricActivations: options.symmetricActivations ?? false,
+  });
+}
+
+export interface CreateSessionOptions {
+  /** From requestGpuDevice(navigator.gpu) in a page, or requestGpuDevice(nodeGpu()) in node. */
+  gpu: GpuContext;
+  batch?: number;
+  int8Path?: Int8Path;
+}
+
+export function createSession(model: QuantizedModel, options: CreateSessionOptions): Promise<Session> {
+  return Session.create(model, options);
+}
