@@ -1,7 +1,7 @@
 // The public API of webgpu-int8, the same in node and in the browser.
 // Node-only helpers (Dawn's GPU object) are in 'webgpu-int8/node'.
 
-export { ModelFormatError, UnsupportedModelError, UnsupportedOpError, InputError } from './errors.ts';
+export { ModelFormatError, UnsupportedModelError, UnsupportedOpError, InputError, CalibrationError, DeviceLostError } from './errors.ts';
 export type { UnsupportedOpSite } from './errors.ts';
 
 export type { Graph, Node, NodeOf, OpType, AttrsByOp, ValueInfo, Dim, Clamp, Layout } from './ir/graph.ts';
@@ -19,3 +19,15 @@ export { parseIdx, type IdxArray } from './data/idx.ts';
 export { imageSetFromIdx, argmax, type ImageSet } from './data/dataset.ts';
 
 export { requestGpuDevice, type GpuContext, type GpuAdapterSummary } from './gpu/device.ts';
+export { Session, type SessionInfo, type SessionProfile } from './gpu/session.ts';
+export { quantize, createSession, type QuantizeOptions, type CreateSessionOptions } from './api.ts';
+
+export { calibrate, Calibrator } from './calibrate/calibrator.ts';
+export { OBSERVER_METHODS, createObserver, type ObserverMethod, type Range } from './calibrate/observers/index.ts';
+export { quantizeGraph } from './quant/quantize-graph.ts';
+export type { QuantizedModel, Step } from './quant/program.ts';
+export { readQ8 as loadQ8, writeQ8 as saveQ8 } from './quant/q8-file.ts';
+export { runInt8 } from './ref/int8/run.ts';
+export { evaluate, evaluateWith, type EvalReport } from './eval/evaluate.ts';
+export { exportQdq } from './export/qdq.ts';
+export { writeOnnx } from './export/onnx-write.ts';

@@ -102,5 +102,6 @@ function formatReport(r: EvalReport): string {
   lines.push(r.float_ops.length ? `ops left in float: ${r.float_ops.join(', ')}` : 'fully integral: every op runs in int8');
   if (r.int8_accuracy === null) lines.push('(no --labels: no accuracy)');
   if (r.top1_agreement === null) lines.push('(a .q8 without --float MODEL.onnx: no fp32 comparison)');
+  if (r.per_layer.length === 0) lines.push('(per-layer SQNR and cosine come from the CPU reference: --device cpu)');
   return lines.join('\n');
 }

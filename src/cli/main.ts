@@ -51,8 +51,8 @@ withPreprocessOptions(
 
 withPreprocessOptions(
   cli
-    .command('eval <model>', 'Accuracy of int8 vs fp32, top-1 agreement and per-layer SQNR / cosine. MODEL: a float .onnx (with --calib) or a .q8')
-    .option('--data <images>', 'Evaluation images: IDX (.gz), a folder of PNG/JPEG, or .npy (required)')
+    .command('eval [model]', 'Accuracy of int8 vs fp32, top-1 agreement and per-layer SQNR / cosine. MODEL: a float .onnx (with --calib) or a .q8; without MODEL, the bundled model, its calibration images and test set')
+    .option('--data <images>', 'Evaluation images: IDX (.gz), a folder of PNG/JPEG, or .npy (required with MODEL)')
     .option('--labels <labels>', 'Labels: IDX, .npy or text; without them only agreement is reported')
     .option('--count <n>', 'Evaluate only the first n images')
     .option('--calib <data>', 'Calibration images (for a float .onnx model)')
@@ -64,9 +64,15 @@ withPreprocessOptions(
     .option('--float <model.onnx>', 'For a .q8: the float model it came from, for fp32 figures')
     .option('--device <gpu|cpu>', 'Where int8 runs (default: the GPU when an adapter exists)')
     .option('--json', 'Print one JSON object'),
-).action(async (modelPath: string, o: Record<string, unknown>) => {
+).action(async (modelPath: string | undefined, o: Record<string, unknown>) => {
+  if (modelPath === undefined) {
+    // The bundled default: calibrate on training images, evaluate on the test set.
+    o.data ??= BUNDLED.testImages;
+    o.labels ??= BUNDLED.testLabels;
+    o.calib ??= BUNDLED.calibImages;
+  }
   if (!o.data) throw new InputError('eval needs --data IMAGES');
-  await runEval(modelPath, {
+  await runEval(modelPath ?? BUNDLED.model, {
     ...o,
     ...quantizeFlags(o),
     data: String(o.data),

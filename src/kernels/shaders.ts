@@ -15,6 +15,12 @@ import layoutInt8 from '../../shaders/layout_int8.wgsl?raw';
 import poolInt8 from '../../shaders/pool_int8.wgsl?raw';
 import quantizeF32 from '../../shaders/quantize_f32.wgsl?raw';
 import softmaxF32 from '../../shaders/softmax_f32.wgsl?raw';
+import conv2dF32 from '../../shaders/conv2d_f32.wgsl?raw';
+import poolF32 from '../../shaders/pool_f32.wgsl?raw';
+import binaryF32 from '../../shaders/binary_f32.wgsl?raw';
+import unaryF32 from '../../shaders/unary_f32.wgsl?raw';
+import concatF32 from '../../shaders/concat_f32.wgsl?raw';
+import transposeF32 from '../../shaders/transpose_f32.wgsl?raw';
 
 export type Int8Path = 'native' | 'emulated';
 
@@ -30,6 +36,13 @@ const FAMILIES = {
   pool_int8: { source: poolInt8, libraries: ['int8'] },
   quantize_f32: { source: quantizeF32, libraries: ['int8'] },
   softmax_f32: { source: softmaxF32, libraries: [] },
+  // The fp32 baseline (src/kernels/float/, src/plan/float-plan.ts): plain f32 NHWC tensors.
+  conv2d_f32: { source: conv2dF32, libraries: [] },
+  pool_f32: { source: poolF32, libraries: [] },
+  binary_f32: { source: binaryF32, libraries: [] },
+  unary_f32: { source: unaryF32, libraries: [] },
+  concat_f32: { source: concatF32, libraries: [] },
+  transpose_f32: { source: transposeF32, libraries: [] },
 } as const satisfies Record<string, { source: string; libraries: readonly Library[] }>;
 
 export type ShaderId = keyof typeof FAMILIES;

@@ -1,0 +1,57 @@
+// Shared by the fp32 kernel builders (src/kernels/float/): float32 tensors lie in GPU buffers
+// plainly, 4 bytes per element in row-major order, with no packing; constants (weights, biases,
+// the constant operand of an Add ...) become storage data uploaded once.
+
+import type { Node } from '../../ir/graph.ts';
+import { sizeOf, stridesOf, type Tensor } from '../../ir/tensor.ts';
+import { f32Bits } from '../packed-shape.ts';
+import type { StorageBinding } from '../spec.ts';
+
+/** The largest finite float32: ±Infinity bounds become this (WGSL implementations may assume no infinities). */
+export const F32_MAX = 3.4028234663852886e38;
+
+/** A float bound as a uniform word: float32(x) bits, infinities saturated to ±F32_MAX. */
+export function boundBits(x: number): number {
+  return f32Bits(Math.max(-F32_MAX, Math.min(F32_MAX, x)));
+}
+
+/** A float uniform word: the bits of float32(x). */
+export const floatBits = (x: number): number => f32Bits(Math.fround(x));
+
+/** Bytes of a float32 tensor on the GPU (a rank-0 tensor holds one element). */
+export const floatBytes = (shape: readonly number[]): number => sizeOf(shape) * 4;
+
+export function asFloat32(t: Tensor, what: string): Float32Array {
+  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new TypeError(`${what} is ${t.dtype}, not a float tensor`);
+  return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+}
+
+/** A node input as a storage binding: the activation tensor, or the constant's data. */
+export function operandBinding(node: Node, index: number, constants: ReadonlyMap<string, Tensor>): StorageBinding {
+  const name = node.inputs[index] ?? '';
+  if (name === '') throw new RangeError(`input ${index} is required`);
+  const constant = constants.get(name);
+  return constant ? { data: asFloat32(constant, `constant "${name}"`), label: `${node.name}/${name}` } : { tensor: name };
+}
+
+/** The value of an optional scalar constant input (e.g. Clip's min), `fallback` when omitted. */
+export function scalarInput(node: Node, index: number, constants: ReadonlyMap<string, Tensor>, fallback: number): number {
+  const name = node.inputs[index] ?? '';
+  if (name === '') return fallback;
+  const t = constants.get(name);
+  if (!t) throw new RangeError(`input ${index} ("${name}") must be a constant on the GPU float path`);
+  if (t.data.length !== 1) throw new RangeError(`input ${index} ("${name}") must be a scalar, got [${t.shape}]`);
+  return t.data[0]!;
+}
+
+/** Element strides of `shape` broadcast to `outShape` (right-aligned; 0 along size-1 or missing axes). */
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const offset = outShape.length - shape.length;
+  const strides = stridesOf(shape);
+  return outShape.map((_, i) => {
+    const j = i - offset;
+    return j < 0 || shape[j] === 1 ? 0 : strides[j]!;
+  });
+}
+
+export const formatShape = (s: readonly number[]): string => `[${s.join(',')}]`;

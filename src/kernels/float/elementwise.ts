@@ -1,0 +1,85 @@
+// Elementwise float32 nodes → kernels: Add / Sub / Mul / Div with numpy broadcasting (binary_f32;
+// either operand may be a constant, uploaded as data), and the activations Relu, Clip, Sigmoid,
+// HardSwish, HardSigmoid, LeakyRelu (unary_f32, the op chosen by the OP override).
+
+import type { Node } from '../../ir/graph.ts';
+import { sizeOf, type Tensor } from '../../ir/tensor.ts';
+import { broadcastShapes } from '../../ref/float/broadcast.ts';
+import type { PlannedKernel } from '../conv.ts';
+import { innermostFirst } from '../packed-shape.ts';
+import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { boundBits, broadcastStrides, floatBits, operandBinding, scalarInput } from './common.ts';
+
+export const BINARY_OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
+export type BinaryOpType = keyof typeof BINARY_OPS;
+
+/**
+ * Uniforms (28 words): total, dispatch width, rank, 0 | output dims ×8 (innermost first,
+ * 1-padded) | a element strides ×8 | b element strides ×8 (0 along broadcast axes).
+ * Overrides: OP (0 Add, 1 Sub, 2 Mul, 3 Div), BROADCAST = 0 when both operands have the output's shape.
+ */
+export function binaryF32Kernel(
+  node: Extract<Node, { op: BinaryOpType }>,
+  aShape: readonly number[],
+  bShape: readonly number[],
+  constants: ReadonlyMap<string, Tensor>,
+): PlannedKernel {
+  const outputShape = broadcastShapes(aShape, bShape);
+  const same = (s: readonly number[]) => s.length === outputShape.length && s.every((d, i) => d === outputShape[i]);
+  const what = `${node.op} "${node.name}"`;
+  const total = sizeOf(outputShape);
+  const { workgroups, width } = dispatchFor(total);
+  return {
+    spec: {
+      label: node.name,
+      shader: 'binary_f32',
+      constants: { WORKGROUP_SIZE, OP: BINARY_OPS[node.op], BROADCAST: same(aShape) && same(bShape) ? 0 : 1 },
+      uniforms: uniformWords([
+        total, width, outputShape.length, 0,
+        ...innermostFirst(outputShape, 1, what),
+        ...innermostFirst(broadcastStrides(aShape, outputShape), 0, what),
+        ...innermostFirst(broadcastStrides(bShape, outputShape), 0, what),
+      ]),
+      storage: [operandBinding(node, 0, constants), operandBinding(node, 1, constants), { tensor: node.outputs[0]!, write: true }],
+      workgroups,
+    },
+    outputShape,
+  };
+}
+
+export const UNARY_OPS = { Relu: 0, Clip: 1, Sigmoid: 2, HardSwish: 3, HardSigmoid: 4, LeakyRelu: 5 } as const;
+export type UnaryOpType = keyof typeof UNARY_OPS;
+
+/** alpha, beta of the unary kernel's uniforms, as the op reads them. */
+function unaryParams(node: Node, constants: ReadonlyMap<string, Tensor>): [number, number] {
+  switch (node.op) {
+    case 'Clip':
+      return [boundBits(scalarInput(node, 1, constants, -Infinity)), boundBits(scalarInput(node, 2, constants, Infinity))];
+    case 'HardSigmoid':
+      return [floatBits(node.attrs.alpha), floatBits(node.attrs.beta)];
+    case 'LeakyRelu':
+      return [floatBits(node.attrs.alpha), 0];
+    default:
+      return [0, 0];
+  }
+}
+
+/**
+ * Uniforms (4 words): total, dispatch width, alpha, beta (f32 bits: Clip's min and max,
+ * HardSigmoid's alpha and beta, LeakyRelu's alpha). Override OP (see UNARY_OPS).
+ */
+export function unaryF32Kernel(node: Extract<Node, { op: UnaryOpType }>, inputShape: readonly number[], constants: ReadonlyMap<string, Tensor>): PlannedKernel {
+  const total = sizeOf(inputShape);
+  const { workgroups, width } = dispatchFor(total);
+  return {
+    spec: {
+      label: node.name,
+      shader: 'unary_f32',
+      constants: { WORKGROUP_SIZE, OP: UNARY_OPS[node.op] },
+      uniforms: uniformWords([total, width, ...unaryParams(node, constants)]),
+      storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
+      workgroups,
+    },
+    outputShape: [...inputShape],
+  };
+}

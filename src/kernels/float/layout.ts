@@ -1,0 +1,52 @@
+// Layout ops on float32 data. Reshape, Flatten, Squeeze, Unsqueeze (and Identity, Dropout) keep
+// the element order, so the plan aliases their output to their input: no dispatch. A Transpose
+// that moves only size-1 axes keeps it too; any other Transpose runs transpose_f32.
+
+import { sizeOf, stridesOf } from '../../ir/tensor.ts';
+import type { NodeOf } from '../../ir/graph.ts';
+import type { PlannedKernel } from '../conv.ts';
+import { transposePerm } from '../layout.ts';
+import { innermostFirst } from '../packed-shape.ts';
+import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { formatShape } from './common.ts';
+
+/** True when transposing `inShape` by `perm` leaves the plain row-major elements where they are. */
+export function isFloatTransposeAlias(inShape: readonly number[], perm: readonly number[]): boolean {
+  const moved = perm.filter((axis) => inShape[axis] !== 1);
+  return moved.every((axis, i) => i === 0 || axis > moved[i - 1]!);
+}
+
+/** The output shape of a Transpose, checking its permutation. */
+export function transposeShape(node: NodeOf<'Transpose'>, inputShape: readonly number[]): { perm: number[]; outputShape: number[] } {
+  const perm = transposePerm(node.attrs.perm, inputShape.length);
+  const sorted = [...perm].sort((a, b) => a - b);
+  if (sorted.some((a, i) => a !== i)) throw new RangeError(`perm [${perm}] is not a permutation of the axes of ${formatShape(inputShape)}`);
+  return { perm, outputShape: perm.map((a) => inputShape[a]!) };
+}
+
+/**
+ * Uniforms (20 words): total, dispatch width, rank, 0 | output dims ×8 (innermost first,
+ * 1-padded) | input element stride of each output axis ×8. Rank ≤ 8.
+ */
+export function transposeF32Kernel(node: NodeOf<'Transpose'>, inputShape: readonly number[]): PlannedKernel {
+  const { perm, outputShape } = transposeShape(node, inputShape);
+  const strides = stridesOf(inputShape);
+  const what = `Transpose "${node.name}"`;
+  const total = sizeOf(inputShape);
+  const { workgroups, width } = dispatchFor(total);
+  return {
+    spec: {
+      label: node.name,
+      shader: 'transpose_f32',
+      constants: { WORKGROUP_SIZE },
+      uniforms: uniformWords([
+        total, width, outputShape.length, 0,
+        ...innermostFirst(outputShape, 1, what),
+        ...innermostFirst(perm.map((a) => strides[a]!), 0, what),
+      ]),
+      storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
+      workgroups,
+    },
+    outputShape,
+  };
+}
