@@ -8,6 +8,8 @@ import type { PreprocessFlags } from '../data/preprocess.ts';
 import { InputError } from '../errors.ts';
 import { evaluate, evaluateWith, type EvalReport } from '../eval/evaluate.ts';
 import { Session } from '../gpu/session.ts';
+import type { Tensor } from '../ir/tensor.ts';
+import { runInt8 } from '../ref/int8/run.ts';
 import { describeDevice, openDevice } from './device.ts';
 import { loadFloatModel, loadModel, inputShapeOf } from './model.ts';
 import { loadImages } from './options.ts';
@@ -26,6 +28,8 @@ export interface EvalFlags extends PreprocessFlags {
   count?: number;
   json: boolean;
   device?: string;
+  /** On the GPU, also run the CPU int8 reference and count images with identical output bytes. */
+  compareCpu?: boolean;
 }
 
 export async function runEval(modelPath: string, flags: EvalFlags): Promise<void> {
@@ -63,7 +67,11 @@ export async function runEval(modelPath: string, flags: EvalFlags): Promise<void
     deviceLine = describeDevice(device, session);
     if (!flags.json) console.log(deviceLine);
     const progress = progressBar('evaluating on the GPU', images.count);
-    report = await evaluateWith((feeds) => session.run(feeds), model, images, { ...(floatGraph ? { floatGraph } : {}), onProgress: (done) => progress.tick(done) });
+    report = await evaluateWith((feeds) => session.run(feeds), model, images, {
+      ...(floatGraph ? { floatGraph } : {}),
+      ...(flags.compareCpu ? { reference: (feeds: Record<string, Tensor>) => runInt8(model, feeds) } : {}),
+      onProgress: (done) => progress.tick(done),
+    });
     progress.stop();
     session.destroy();
     device.gpu.device.destroy();
@@ -102,6 +110,7 @@ function formatReport(r: EvalReport): string {
   lines.push(r.float_ops.length ? `ops left in float: ${r.float_ops.join(', ')}` : 'fully integral: every op runs in int8');
   if (r.int8_accuracy === null) lines.push('(no --labels: no accuracy)');
   if (r.top1_agreement === null) lines.push('(a .q8 without --float MODEL.onnx: no fp32 comparison)');
+  if (r.reference_identical !== undefined) lines.push(`output bytes identical to the CPU int8 reference: ${r.reference_identical} of ${r.images} images`);
   if (r.per_layer.length === 0) lines.push('(per-layer SQNR and cosine come from the CPU reference: --device cpu)');
   return lines.join('\n');
 }

@@ -63,6 +63,7 @@ withPreprocessOptions(
     .option('--symmetric-activations', 'Symmetric activations (zero point 0)')
     .option('--float <model.onnx>', 'For a .q8: the float model it came from, for fp32 figures')
     .option('--device <gpu|cpu>', 'Where int8 runs (default: the GPU when an adapter exists)')
+    .option('--compare-cpu', 'On the GPU, also run the CPU int8 reference and count images whose output bytes are identical')
     .option('--json', 'Print one JSON object'),
 ).action(async (modelPath: string | undefined, o: Record<string, unknown>) => {
   if (modelPath === undefined) {
@@ -82,6 +83,7 @@ withPreprocessOptions(
     ...(o.count !== undefined ? { count: countFrom(o.count, '--count')! } : {}),
     json: Boolean(o.json),
     ...(o.device !== undefined ? { device: String(o.device) } : {}),
+    compareCpu: Boolean(o.compareCpu),
   });
 });
 

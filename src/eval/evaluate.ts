@@ -23,6 +23,9 @@ export interface EvalReport {
   per_layer: LayerError[];
   /** Ops that run in float inside the int8 program ("fully integral" check). */
   float_ops: string[];
+  /** With a reference runner: how many images gave output bytes identical to it, and how many did not. */
+  reference_identical?: number;
+  reference_different?: number;
 }
 
 export interface EvaluateOptions {
@@ -106,20 +109,34 @@ export async function evaluateWith(
   run: (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>,
   model: QuantizedModel,
   images: ImageSet,
-  options: EvaluateOptions = {},
+  options: EvaluateOptions & { reference?: (feeds: Record<string, Tensor>) => Record<string, Tensor> } = {},
 ): Promise<EvalReport> {
   const count = Math.min(options.count ?? images.count, images.count);
   const input = model.inputs[0]!.name;
   const output = model.outputs[0]!.name;
   const top1 = new Top1();
+  let identical = 0;
   for (let i = 0; i < count; i++) {
     const feed = { [input]: images.input(i) };
     const int8Out = (await run(feed))[output]!;
     const floatOut = options.floatGraph ? runFloat(options.floatGraph, feed)[output] : undefined;
+    if (options.reference && sameBytes(int8Out, options.reference(feed)[output]!)) identical++;
     top1.add(int8Out, floatOut, images.labels?.[i]);
     options.onProgress?.(i + 1, count);
   }
-  return { images: count, ...top1.report(count, images.labels !== undefined, options.floatGraph !== undefined), per_layer: [], float_ops: floatOps(model) };
+  return {
+    images: count,
+    ...top1.report(count, images.labels !== undefined, options.floatGraph !== undefined),
+    per_layer: [],
+    float_ops: floatOps(model),
+    ...(options.reference ? { reference_identical: identical, reference_different: count - identical } : {}),
+  };
+}
+
+function sameBytes(a: Tensor, b: Tensor): boolean {
+  const x = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+  const y = new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 function accumulate(layers: Map<string, Accumulator>, name: string, reference: Tensor, q: Tensor, qp: { scale: number; zeroPoint: number }): void {
