@@ -8,6 +8,7 @@ import type { Graph } from './ir/graph.ts';
 import type { Tensor } from './ir/tensor.ts';
 import type { Int8Path } from './kernels/shaders.ts';
 import { optimize } from './passes/pipeline.ts';
+import { planFloatProgram } from './plan/float-plan.ts';
 import type { QuantizedModel } from './quant/program.ts';
 import { quantizeGraph } from './quant/quantize-graph.ts';
 import { CalibrationError } from './errors.ts';
@@ -54,4 +55,10 @@ export interface CreateSessionOptions {
 
 export function createSession(model: QuantizedModel, options: CreateSessionOptions): Promise<Session> {
   return Session.create(model, options);
+}
+
+/** The fp32 baseline of the same graph on the GPU, through the same scheduler and runtime. */
+export function createFloatSession(graph: Graph, options: Omit<CreateSessionOptions, 'int8Path'>): Promise<Session> {
+  const nhwc = optimize(graph, { layout: 'NHWC' });
+  return Session.fromPlan(nhwc, planFloatProgram(nhwc, options.batch ?? 1), options);
 }

@@ -20,7 +20,7 @@ export { imageSetFromIdx, argmax, type ImageSet } from './data/dataset.ts';
 
 export { requestGpuDevice, type GpuContext, type GpuAdapterSummary } from './gpu/device.ts';
 export { Session, type SessionInfo, type SessionProfile } from './gpu/session.ts';
-export { quantize, createSession, type QuantizeOptions, type CreateSessionOptions } from './api.ts';
+export { quantize, createSession, createFloatSession, type QuantizeOptions, type CreateSessionOptions } from './api.ts';
 
 export { calibrate, Calibrator } from './calibrate/calibrator.ts';
 export { OBSERVER_METHODS, createObserver, type ObserverMethod, type Range } from './calibrate/observers/index.ts';
