@@ -1,13 +1,13 @@
 // PoolStep / GlobalPoolStep + NHWC input shape → the pool_int8 kernel (shaders/pool_int8.wgsl).
 // A global pool is the same kernel with one window covering the whole image.
 
-import { planAxis } from '../ir/spatial.ts';
 import type { GlobalPoolStep, PoolStep } from '../quant/program.ts';
 import type { PlannedKernel } from './conv.ts';
+import { globalWindow, poolWindow, type PoolWindow } from './pool-window.ts';
 import { wordsFor } from './pack.ts';
 import { dispatchFor, uniformWords, WORKGROUP_SIZE } from './spec.ts';
 
-interface PoolPlan {
+interface PoolPlan extends PoolWindow {
   label: string;
   input: string;
   output: string;
@@ -15,12 +15,6 @@ interface PoolPlan {
   countIncludePad: boolean;
   zeroPoint: number;
   inputShape: readonly number[];
-  out: [number, number];
-  kernel: [number, number];
-  strides: [number, number];
-  dilations: [number, number];
-  /** top, left, bottom, right, as resolved by planAxis. */
-  pads: [number, number, number, number];
 }
 
 /**
@@ -54,9 +48,6 @@ function poolSpec(p: PoolPlan): PlannedKernel {
 
 /** (Q17) MaxPool / AveragePool over NHWC int8 (autoPad, pads, strides, dilations, ceil mode, count_include_pad). */
 export function poolKernel(step: PoolStep, inputShape: readonly number[]): PlannedKernel {
-  const [, h, w] = inputShape as [number, number, number, number];
-  const py = planAxis(step, 0, h);
-  const px = planAxis(step, 1, w);
   return poolSpec({
     label: step.name,
     input: step.input,
@@ -65,17 +56,12 @@ export function poolKernel(step: PoolStep, inputShape: readonly number[]): Plann
     countIncludePad: step.op === 'avgpool' && step.countIncludePad,
     zeroPoint: step.zeroPoint,
     inputShape,
-    out: [py.out, px.out],
-    kernel: step.kernel,
-    strides: step.strides,
-    dilations: step.dilations,
-    pads: [py.padBefore, px.padBefore, py.padAfter, px.padAfter],
+    ...poolWindow(step, inputShape),
   });
 }
 
 /** (Q17) GlobalAveragePool / GlobalMaxPool: NHWC [N, H, W, C] → [N, 1, 1, C]. */
 export function globalPoolKernel(step: GlobalPoolStep, inputShape: readonly number[]): PlannedKernel {
-  const [, h, w] = inputShape as [number, number, number, number];
   return poolSpec({
     label: step.name,
     input: step.input,
@@ -84,10 +70,6 @@ export function globalPoolKernel(step: GlobalPoolStep, inputShape: readonly numb
     countIncludePad: false,
     zeroPoint: 0,
     inputShape,
-    out: [1, 1],
-    kernel: [h, w],
-    strides: [1, 1],
-    dilations: [1, 1],
-    pads: [0, 0, 0, 0],
+    ...globalWindow(inputShape),
   });
 }

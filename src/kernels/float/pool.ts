@@ -2,24 +2,18 @@
 // kernel. A global pool is the same kernel with one window covering the whole image.
 
 import type { NodeOf } from '../../ir/graph.ts';
-import { planAxis } from '../../ir/spatial.ts';
 import type { PlannedKernel } from '../conv.ts';
+import { globalWindow, poolWindow, type PoolWindow } from '../pool-window.ts';
 import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
 import { formatShape } from './common.ts';
 
-interface PoolPlan {
+interface PoolPlan extends PoolWindow {
   label: string;
   input: string;
   output: string;
   max: boolean;
   countIncludePad: boolean;
   inputShape: readonly number[];
-  out: [number, number];
-  kernel: [number, number];
-  strides: [number, number];
-  dilations: [number, number];
-  /** top, left, bottom, right, as resolved by planAxis. */
-  pads: [number, number, number, number];
 }
 
 /**
@@ -59,8 +53,6 @@ function checkNhwc(layout: string, inputShape: readonly number[]): void {
 export function poolF32Kernel(node: NodeOf<'MaxPool'> | NodeOf<'AveragePool'>, inputShape: readonly number[]): PlannedKernel {
   const a = node.attrs;
   checkNhwc(a.layout, inputShape);
-  const py = planAxis(a, 0, inputShape[1]!);
-  const px = planAxis(a, 1, inputShape[2]!);
   return poolSpec({
     label: node.name,
     input: node.inputs[0]!,
@@ -68,11 +60,7 @@ export function poolF32Kernel(node: NodeOf<'MaxPool'> | NodeOf<'AveragePool'>, i
     max: node.op === 'MaxPool',
     countIncludePad: node.op === 'AveragePool' && node.attrs.countIncludePad,
     inputShape,
-    out: [py.out, px.out],
-    kernel: a.kernel,
-    strides: a.strides,
-    dilations: a.dilations,
-    pads: [py.padBefore, px.padBefore, py.padAfter, px.padAfter],
+    ...poolWindow(a, inputShape),
   });
 }
 
