@@ -98,7 +98,6 @@ function expectCloseToSimulation(graph: Graph, seed: number, minExact: number, l
     for (let i = 0; i < expected.length; i++) {
       expect(Math.abs(got[i]! - expected[i]!), `${step.op} "${step.name}" element ${i}`).toBeLessThanOrEqual(1);
       if (got[i] === expected[i]) exact++;
-      else if (process.env.DEBUG_SIM) console.log(step.name, i, got[i], expected[i]);
     }
     // Off-by-one cases are rare, so the exact fraction is only meaningful on larger outputs.
     if (expected.length >= 64) expect(exact / expected.length, `${step.op} "${step.name}" exact fraction`).toBeGreaterThanOrEqual(minExact);
