@@ -18,21 +18,7 @@ import { dispatchFor, uniformWords, WORKGROUP_SIZE } from './spec.ts';
  * Uniforms (8 words): rows, C, ceil(C/4), dispatch width | inverse scale (f32 bits), z, 0, 0.
  */
 export function quantizeKernel(step: QuantizeStep, inputShape: readonly number[], qparams: QParams): PlannedKernel {
-  const rows = rowsOf(inputShape);
-  const channels = channelsOf(inputShape);
-  const words = wordsFor(channels);
-  const { workgroups, width } = dispatchFor(rows * words);
-  return {
-    spec: {
-      label: step.name,
-      shader: 'quantize_f32',
-      constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([rows, channels, words, width, f32Bits(Math.fround(1 / qparams.scale)), qparams.zeroPoint, 0, 0]),
-      storage: [{ tensor: step.input }, { tensor: step.output, write: true }],
-      workgroups,
-    },
-    outputShape: [...inputShape],
-  };
+  return conversionKernel(step, 'quantize_f32', inputShape, Math.fround(1 / qparams.scale), qparams.zeroPoint);
 }
 
 /**
@@ -41,6 +27,11 @@ export function quantizeKernel(step: QuantizeStep, inputShape: readonly number[]
  * Uniforms (8 words): rows, C, ceil(C/4), dispatch width | scale (f32 bits), z, 0, 0.
  */
 export function dequantizeKernel(step: DequantizeStep, inputShape: readonly number[], qparams: QParams): PlannedKernel {
+  return conversionKernel(step, 'dequantize_int8', inputShape, Math.fround(qparams.scale), qparams.zeroPoint);
+}
+
+/** Quantize and dequantize: one invocation per packed word of a row, a float32 factor and z. */
+function conversionKernel(step: QuantizeStep | DequantizeStep, shader: 'quantize_f32' | 'dequantize_int8', inputShape: readonly number[], factor: number, zeroPoint: number): PlannedKernel {
   const rows = rowsOf(inputShape);
   const channels = channelsOf(inputShape);
   const words = wordsFor(channels);
@@ -48,9 +39,9 @@ export function dequantizeKernel(step: DequantizeStep, inputShape: readonly numb
   return {
     spec: {
       label: step.name,
-      shader: 'dequantize_int8',
+      shader,
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([rows, channels, words, width, f32Bits(Math.fround(qparams.scale)), qparams.zeroPoint, 0, 0]),
+      uniforms: uniformWords([rows, channels, words, width, f32Bits(factor), zeroPoint, 0, 0]),
       storage: [{ tensor: step.input }, { tensor: step.output, write: true }],
       workgroups,
     },

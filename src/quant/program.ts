@@ -1,7 +1,7 @@
 // The int8 program: what the quantizer produces, the .q8 file stores, the int8 reference runs and
 // the GPU runtime will execute. Plain data; int8 activations are NHWC where they are 4-D.
 
-import type { AutoPad, Node } from '../ir/graph.ts';
+import type { ConvAttrs, Node, PoolAttrs } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import type { QParams } from './qparams.ts';
 import type { QuantizedMultiplier } from './fixed-point.ts';
@@ -15,13 +15,8 @@ export interface OutputStage {
   hi: number;
 }
 
-export interface ConvGeometry {
-  strides: [number, number];
-  pads: [number, number, number, number];
-  autoPad: AutoPad;
-  dilations: [number, number];
-  group: number;
-}
+/** The float Conv's window attributes; layout (always NHWC here) and clamp (in OutputStage) dropped. */
+export type ConvGeometry = Omit<ConvAttrs, 'layout' | 'clamp'>;
 
 export interface ConvStep {
   op: 'conv';
@@ -77,18 +72,12 @@ export interface ConcatStep {
   zeroPoint: number;
 }
 
-/** (Q17) */
-export interface PoolStep {
+/** (Q17): the float pool's window attributes (layout is always NHWC here). */
+export interface PoolStep extends Omit<PoolAttrs, 'layout'> {
   op: 'maxpool' | 'avgpool';
   name: string;
   input: string;
   output: string;
-  kernel: [number, number];
-  strides: [number, number];
-  pads: [number, number, number, number];
-  autoPad: AutoPad;
-  dilations: [number, number];
-  ceilMode: boolean;
   countIncludePad: boolean;
   zeroPoint: number;
 }
