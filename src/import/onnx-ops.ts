@@ -40,7 +40,7 @@ function autoPad(c: ConvertContext): AutoPad {
 }
 
 /** Only 2-D windows (4-D NCHW tensors) are supported. */
-function spatial2d(c: ConvertContext, kernelRank: number | undefined): void {
+function spatial2d(kernelRank: number | undefined): void {
   if (kernelRank !== undefined && kernelRank !== 2) throw new UnsupportedUse(`${kernelRank}-D window (only 2-D is supported)`);
 }
 
@@ -57,7 +57,7 @@ function windowAttrs(c: ConvertContext) {
 function poolAttrs(c: ConvertContext): PoolAttrs {
   const kernel = c.attrs.ints('kernel_shape');
   if (!kernel) throw new UnsupportedUse('missing kernel_shape');
-  spatial2d(c, kernel.length);
+  spatial2d(kernel.length);
   return { ...windowAttrs(c), kernel: kernel as [number, number], ceilMode: c.attrs.int('ceil_mode', 0) === 1 };
 }
 
@@ -87,7 +87,7 @@ function constantValue(c: ConvertContext): Tensor {
 
 export const onnxConverters: Record<string, Converter> = {
   Conv: (c) => {
-    spatial2d(c, c.attrs.ints('kernel_shape')?.length);
+    spatial2d(c.attrs.ints('kernel_shape')?.length);
     return node(c, 'Conv', { ...windowAttrs(c), group: c.attrs.int('group', 1), clamp: null });
   },
   BatchNormalization: (c) => {

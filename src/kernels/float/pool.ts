@@ -74,10 +74,6 @@ export function globalPoolF32Kernel(node: NodeOf<'GlobalAveragePool'> | NodeOf<'
     max: node.op === 'GlobalMaxPool',
     countIncludePad: false,
     inputShape,
-    out: [1, 1],
-    kernel: [inputShape[1]!, inputShape[2]!],
-    strides: [1, 1],
-    dilations: [1, 1],
-    pads: [0, 0, 0, 0],
+    ...globalWindow(inputShape),
   });
 }

@@ -24,7 +24,7 @@ export function broadcastOffsets(shape: readonly number[], outShape: readonly nu
   const rank = outShape.length;
   const srcStrides = stridesOf(shape);
   // Stride 0 along every broadcast (size-1 or missing) axis.
-  const strides = outShape.map((d, i) => {
+  const strides = outShape.map((_, i) => {
     const j = i - (rank - shape.length);
     return j < 0 || shape[j] === 1 ? 0 : srcStrides[j]!;
   });
