@@ -4,6 +4,7 @@ import { InputError } from '../errors.ts';
 import { importOnnx } from '../import/onnx.ts';
 import type { Graph } from '../ir/graph.ts';
 import { optimize } from '../passes/pipeline.ts';
+import { assignNhwcLayout } from '../passes/to-nhwc.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import { readQ8 } from '../quant/q8-file.ts';
 import { readBytes } from './files.ts';
@@ -22,7 +23,8 @@ export type LoadedModel = FloatModel | { kind: 'q8'; model: QuantizedModel };
 export function loadFloatModel(path: string): FloatModel {
   const graph = importOnnx(readBytes(path, 'model'));
   const fused = optimize(graph);
-  return { kind: 'onnx', graph, fused, nhwc: optimize(graph, { layout: 'NHWC' }) };
+  // The NHWC graph is the fused one with its layout assigned: no need to run the fusion passes twice.
+  return { kind: 'onnx', graph, fused, nhwc: assignNhwcLayout(fused) };
 }
 
 export function loadModel(path: string): LoadedModel {
