@@ -7,7 +7,8 @@ export class ModelFormatError extends Error {
 export interface UnsupportedOpSite {
   op: string;
   node: string;
-  opset: number;
+  /** The ONNX opset of the op's domain; absent for TF.js graphs, which have none. */
+  opset?: number;
   domain?: string;
   /** Set when the op is known but this use of it is not (e.g. a 1-D Conv). */
   reason?: string;
@@ -20,7 +21,7 @@ export class UnsupportedOpError extends Error {
     super(
       `unsupported op${sites.length > 1 ? 's' : ''}: ` +
         sites
-          .map((s) => `${s.domain ? s.domain + '.' : ''}${s.op} (node "${s.node}", opset ${s.opset})${s.reason ? ': ' + s.reason : ''}`)
+          .map((s) => `${s.domain ? s.domain + '.' : ''}${s.op} (node "${s.node}"${s.opset === undefined ? '' : `, opset ${s.opset}`})${s.reason ? ': ' + s.reason : ''}`)
           .join('; '),
     );
   }

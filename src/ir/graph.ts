@@ -79,6 +79,15 @@ export interface AttrsByOp {
   Unsqueeze: Record<string, never>;
   Shape: { start: number; end: number | null };
   Gather: { axis: number };
+  /** TF's DepthToSpace is DCR: output channel c of block (i, j) reads input channel (i·b + j)·C_out + c. */
+  DepthToSpace: { blocksize: number; mode: 'DCR' | 'CRD'; layout: Layout };
+  /**
+   * 2-D resize of the spatial axes; input 1 holds the output [height, width] (not ONNX's
+   * roi/scales/sizes form). `coordinates` maps an output pixel to the input as ONNX's
+   * coordinate_transformation_mode does (TF: align_corners → 'align_corners',
+   * half_pixel_centers → 'half_pixel', neither → 'asymmetric').
+   */
+  Resize: { mode: 'linear'; coordinates: 'half_pixel' | 'align_corners' | 'asymmetric'; layout: Layout };
 }
 
 export type OpType = keyof AttrsByOp;

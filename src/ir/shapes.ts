@@ -158,6 +158,18 @@ export function inferNode(node: Node, shapes: ShapeMap, constants: Map<string, T
       const axis = normAxis(node.attrs.axis, x.length);
       return [[...x.slice(0, axis), ...idx, ...x.slice(axis + 1)]];
     }
+    case 'DepthToSpace': {
+      const b = node.attrs.blocksize;
+      const [n, c, h, w] = node.attrs.layout === 'NHWC' ? [x[0], x[3], x[1], x[2]] : x;
+      const scaled = [h, w].map((d) => (isNum(d) ? d * b : UNKNOWN));
+      const oc = isNum(c) ? c / (b * b) : UNKNOWN;
+      return [node.attrs.layout === 'NHWC' ? [n!, scaled[0]!, scaled[1]!, oc] : [n!, oc, scaled[0]!, scaled[1]!]];
+    }
+    case 'Resize': {
+      const size = c(1);
+      const [oh, ow]: Dim[] = size && size.length === 2 ? size : [UNKNOWN, UNKNOWN];
+      return [node.attrs.layout === 'NHWC' ? [x[0]!, oh!, ow!, x[3]!] : [x[0]!, x[1]!, oh!, ow!]];
+    }
     default:
       // Elementwise unary ops, Clip, BatchNormalization, Softmax, Identity, Dropout.
       return [x];

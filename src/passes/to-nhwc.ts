@@ -82,7 +82,8 @@ const withLayout = (node: Node, inputs: string[], attrs: object): Node =>
   ({ ...node, inputs, outputs: [`${node.outputs[0]}:nhwc`], attrs: { ...node.attrs, ...attrs } }) as Node;
 
 function spatial(s: State, node: Node): Node | undefined {
-  if (s.rank(node.inputs[0]!) !== 4) return undefined;
+  // Graphs imported NHWC (TF.js) are already in the int8 path's layout.
+  if (s.rank(node.inputs[0]!) !== 4 || ('layout' in node.attrs && node.attrs.layout === 'NHWC')) return undefined;
   const inputs = [nhwcOf(s, node.inputs[0]!), ...node.inputs.slice(1)];
   if (node.op === 'Conv') {
     const w = s.constants.get(node.inputs[1]!);

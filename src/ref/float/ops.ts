@@ -6,6 +6,7 @@ import { conv } from './conv.ts';
 import { binary, clip, hardSigmoid, hardSwish, leakyRelu, mapUnary, relu, sigmoid } from './elementwise.ts';
 import { gemm, matmul } from './matmul.ts';
 import { batchNorm, softmax } from './norm.ts';
+import { depthToSpace, resize } from './resample.ts';
 import { globalPool, pool } from './pool.ts';
 import { concat, flatten, gather, pad, reshape, shapeOf, squeeze, transpose, unsqueeze } from './shape-ops.ts';
 
@@ -52,5 +53,7 @@ export const floatKernels: { [Op in OpType]: Kernel<Op> } = {
   Unsqueeze: (i) => [unsqueeze(need(i, 0), scalarValues(need(i, 1)))],
   Shape: (i, a) => [shapeOf(need(i, 0), a.start, a.end)],
   Gather: (i, a) => [gather(need(i, 0), need(i, 1), a.axis)],
+  DepthToSpace: (i, a) => [depthToSpace(need(i, 0), a)],
+  Resize: (i, a) => [resize(need(i, 0), scalarValues(need(i, 1)), a)],
 };
 
