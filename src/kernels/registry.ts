@@ -6,9 +6,11 @@ import type { QuantizedModel, Step } from '../quant/program.ts';
 import type { QParams } from '../quant/qparams.ts';
 import { concatKernels } from './concat.ts';
 import { convKernel, type PlannedKernel } from './conv.ts';
-import { addKernel, clampKernel, dequantizeKernel, quantizeKernel, softmaxKernel } from './elementwise.ts';
+import { addKernel, clampKernel, dequantizeKernel, quantizeKernel } from './elementwise.ts';
+import { planFloatNode } from './float/registry.ts';
 import { gemmKernel } from './gemm.ts';
 import { isLayoutAlias, layoutKernel, transposePerm } from './layout.ts';
+import { padKernel } from './pad.ts';
 import { globalPoolKernel, poolKernel } from './pool.ts';
 import type { KernelSpec } from './spec.ts';
 
@@ -25,9 +27,19 @@ function qparams(model: QuantizedModel, name: string): QParams {
   return info.qparams;
 }
 
+/**
+ * The shape of each node input: a constant's own shape, else the next of `inputShapes` (the
+ * shapes of the step's non-constant inputs, in order); undefined for an omitted input.
+ */
+function nodeInputShapes(step: StepOf<'layout' | 'float'>, inputShapes: number[][], model: QuantizedModel): (number[] | undefined)[] {
+  let next = 0;
+  return step.node.inputs.map((name) => (name === '' ? undefined : (model.constants.get(name)?.shape ?? inputShapes[next++])));
+}
+
 /** The output shape of a layout or float step, from the IR's shape inference. */
 function nodeOutputShape(step: StepOf<'layout' | 'float'>, inputShapes: number[][], model: QuantizedModel): number[] {
-  const shapes = new Map(step.node.inputs.map((name, i) => [name, inputShapes[i] ?? model.constants.get(name)?.shape ?? []]));
+  const all = nodeInputShapes(step, inputShapes, model);
+  const shapes = new Map(step.node.inputs.map((name, i) => [name, all[i] ?? []]));
   const [out] = inferNode(step.node, shapes, model.constants);
   if (!out || !out.every((d): d is number => typeof d === 'number')) throw new Error(`${step.node.op} step "${step.name}": its output shape is not static`);
   return out;
@@ -47,13 +59,18 @@ const PLANNERS: { [Op in Step['op']]: Planner<Op> } = {
   dequantize: (step, [x], model) => one(dequantizeKernel(step, x!, qparams(model, step.input))),
   layout: (step, shapes, model) => {
     const outputShape = nodeOutputShape(step, shapes, model);
+    if (step.node.op === 'Pad') return one(padKernel(step, shapes[0]!, outputShape, model.constants));
     const perm = step.node.op === 'Transpose' ? transposePerm(step.node.attrs.perm, shapes[0]!.length) : undefined;
     if (isLayoutAlias(shapes[0]!, outputShape, perm)) return { alias: step.node.inputs[0]!, outputShape };
     return one(layoutKernel(step, shapes[0]!, outputShape));
   },
-  float: (step, shapes) => {
-    if (step.node.op !== 'Softmax') throw new Error(`float step "${step.name}" (${step.node.op}) has no GPU kernel`);
-    return one(softmaxKernel(step, shapes[0]!));
+  // A node with no int8 form runs on the fp32 kernels, between dequantize and quantize steps.
+  float: (step, shapes, model) => {
+    try {
+      return planFloatNode(step.node, nodeInputShapes(step, shapes, model), model.constants, nodeOutputShape(step, shapes, model));
+    } catch (e) {
+      throw new Error(`float step "${step.name}" (${step.node.op}): ${(e as Error).message}`);
+    }
   },
 };
 

@@ -12,6 +12,7 @@ import clampInt8 from '../../shaders/clamp_int8.wgsl?raw';
 import concatInt8 from '../../shaders/concat_int8.wgsl?raw';
 import dequantizeInt8 from '../../shaders/dequantize_int8.wgsl?raw';
 import layoutInt8 from '../../shaders/layout_int8.wgsl?raw';
+import padInt8 from '../../shaders/pad_int8.wgsl?raw';
 import poolInt8 from '../../shaders/pool_int8.wgsl?raw';
 import quantizeF32 from '../../shaders/quantize_f32.wgsl?raw';
 import softmaxF32 from '../../shaders/softmax_f32.wgsl?raw';
@@ -33,6 +34,7 @@ const FAMILIES = {
   concat_int8: { source: concatInt8, libraries: ['int8', 'output_stage'] },
   dequantize_int8: { source: dequantizeInt8, libraries: ['int8'] },
   layout_int8: { source: layoutInt8, libraries: ['int8'] },
+  pad_int8: { source: padInt8, libraries: ['int8'] },
   pool_int8: { source: poolInt8, libraries: ['int8'] },
   quantize_f32: { source: quantizeF32, libraries: ['int8'] },
   softmax_f32: { source: softmaxF32, libraries: [] },

@@ -4,20 +4,26 @@
 
 import type { Graph, Node, NodeOf } from '../ir/graph.ts';
 import { inferShapes } from '../ir/shapes.ts';
-import type { Tensor } from '../ir/tensor.ts';
+import { tensor, type Tensor } from '../ir/tensor.ts';
 import { quantizeMultiplier } from './fixed-point.ts';
 import { convStep, gemmStep } from './quantize-linear.ts';
-import { activationQParams, clampBounds, type QParams, type Range } from './qparams.ts';
+import { activationQParams, clampBounds, quantizeValue, type QParams, type Range } from './qparams.ts';
 import type { QuantizedModel, Step, TensorInfo } from './program.ts';
+import { givenCovers, givenQParams, type GivenQuantization } from './qdq-import.ts';
 
 export interface QuantizeOptions {
   perTensorWeights?: boolean;
   symmetricActivations?: boolean;
   method?: string;
   samples?: number;
+  /**
+   * The quantization an imported QDQ model gives (src/import/onnx-qdq.ts): used instead of the
+   * ranges, and only the nodes the model quantizes get int8 steps.
+   */
+  given?: GivenQuantization;
 }
 
-const LAYOUT_OPS = new Set(['Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
+const LAYOUT_OPS = new Set(['Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Pad']);
 
 export class QuantizerState {
   readonly steps: Step[] = [];
@@ -39,6 +45,11 @@ export class QuantizerState {
   constant = (name: string): Tensor | undefined => this.graph.initializers.get(name);
 
   qparamsFor(name: string): QParams {
+    if (this.options.given) {
+      const q = givenQParams(this.options.given, name);
+      if (!q) throw new Error(`tensor "${name}" has no quantization in the QDQ model`);
+      return q;
+    }
     const range = this.ranges.get(name);
     if (!range) throw new Error(`no calibrated range for tensor "${name}" (calibration did not observe it)`);
     return activationQParams(range, this.options.symmetricActivations);
@@ -87,7 +98,8 @@ export function quantizeGraph(graph: Graph, ranges: Map<string, Range>, options:
   const s = new QuantizerState(graph, ranges, options);
   const shapes = inferShapes(graph);
   for (const node of graph.nodes) {
-    if (!quantizeNode(s, node, shapes.get(node.inputs[0] ?? '')?.length)) floatStep(s, node);
+    const int8 = !options.given || givenCovers(options.given, graph, node);
+    if (!int8 || !quantizeNode(s, node, shapes.get(node.inputs[0] ?? '')?.length)) floatStep(s, node);
   }
   for (const o of graph.outputs) s.asFloat(o.name);
   return {
@@ -183,7 +195,7 @@ function concatStep(s: QuantizerState, node: NodeOf<'Concat'>): boolean {
   const first = inQ[0]!;
   const same = inQ.every((q) => q.scale === first.scale && q.zeroPoint === first.zeroPoint);
   // (Q16): inputs that already agree are copied; otherwise the output gets its own calibrated range.
-  const out = same ? first : s.qparamsFor(node.outputs[0]!);
+  const out = same && !s.options.given ? first : s.qparamsFor(node.outputs[0]!);
   const requant = inQ.map((q) =>
     q.scale === out.scale && q.zeroPoint === out.zeroPoint ? null : { multiplier: quantizeMultiplier(q.scale / out.scale), inputZeroPoint: q.zeroPoint },
   );
@@ -216,11 +228,22 @@ function layoutStep(s: QuantizerState, node: Node): boolean {
   // first moves 4× fewer bytes, and the program is int8 from its first step.
   const onGraphInput = s.graph.inputs.some((i) => i.name === x);
   if (!(s.isInt8(x) || onGraphInput) || !rest.every(s.isConstant)) return false;
+  if (node.op === 'Pad' && node.attrs.mode !== 'constant') return false;
   s.asInt8(x);
-  for (const c of rest) s.constants.set(c, s.constant(c)!);
+  const inputs = [`${x}:q`, ...node.inputs.slice(1)];
+  if (node.op === 'Pad') inputs[2] = padFill(s, node, s.int8Info(x));
+  for (const c of inputs.slice(1)) if (c !== '' && !s.constants.has(c)) s.constants.set(c, s.constant(c)!);
   const output = s.markInt8(node.outputs[0]!, s.int8Info(x));
-  s.steps.push({ op: 'layout', name: node.name, node: { ...node, inputs: [`${x}:q`, ...node.inputs.slice(1)], outputs: [output] } as Node });
+  s.steps.push({ op: 'layout', name: node.name, node: { ...node, inputs, outputs: [output] } as Node });
   return true;
+}
+
+/** (Q18) A constant Pad on int8 data pads with its value quantized: the zero point for a zero pad. */
+function padFill(s: QuantizerState, node: NodeOf<'Pad'>, qp: QParams): string {
+  const value = node.inputs[2] ? (s.constant(node.inputs[2])?.data[0] ?? 0) : 0;
+  const name = `${node.name}/fill:q`;
+  s.constants.set(name, tensor('int8', [], [quantizeValue(value, qp)]));
+  return name;
 }
 
 function floatStep(s: QuantizerState, node: Node): void {

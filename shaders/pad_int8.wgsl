@@ -1,0 +1,62 @@
+// int8 constant Pad (docs/quantization.md (Q18)): the float graph's Pad on int8 data, the fill
+// being the quantized pad value (the zero point for a zero pad). Needs lib/int8_*.wgsl (unpack4,
+// pack4_clamp).
+//
+// Output [rows, ceil(C_out/4)] u32 of a logical output shape of rank ≤ 8. For an output element,
+// its coordinate on each axis minus that axis's leading pad is its input coordinate; outside the
+// input on any axis it takes the fill. One invocation per output word, gathering four lanes;
+// padding lanes are written 0. Negative pads (crops) need no special case.
+
+override WORKGROUP_SIZE: u32 = 64u;
+
+struct Pad {
+  rows: u32, out_channels: u32, out_words: u32, dispatch_width: u32,
+  in_channels: u32, in_words: u32, rank: u32, fill: i32,
+  // Innermost axis first, at most 8.
+  out_shape: array<vec4<u32>, 2>,
+  in_shape: array<vec4<u32>, 2>,
+  before: array<vec4<i32>, 2>,
+}
+
+@group(0) @binding(0) var<uniform> u: Pad;
+@group(0) @binding(1) var<storage, read> input: array<u32>;
+@group(0) @binding(2) var<storage, read_write> output: array<u32>;
+
+// The value of output element `e` (flat, row-major over the output shape).
+fn value_of(e: u32) -> i32 {
+  var rest = e;
+  var source = 0u;
+  var stride = 1u;
+  for (var d = 0u; d < u.rank; d++) {
+    let dim = u.out_shape[d / 4u][d % 4u];
+    let in_dim = u.in_shape[d / 4u][d % 4u];
+    let c = i32(rest % dim) - u.before[d / 4u][d % 4u];
+    rest = rest / dim;
+    if (c < 0 || c >= i32(in_dim)) {
+      return u.fill;
+    }
+    source += u32(c) * stride;
+    stride *= in_dim;
+  }
+  let in_row = source / u.in_channels;
+  let in_col = source % u.in_channels;
+  return unpack4(input[in_row * u.in_words + in_col / 4u])[in_col % 4u];
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let index = id.y * u.dispatch_width + id.x;
+  if (index >= u.rows * u.out_words) {
+    return;
+  }
+  let word = index % u.out_words;
+  let row = index / u.out_words;
+  var q = vec4<i32>(0);
+  for (var lane = 0u; lane < 4u; lane++) {
+    let c = word * 4u + lane;
+    if (c < u.out_channels) {
+      q[lane] = value_of(row * u.out_channels + c);
+    }
+  }
+  output[index] = pack4_clamp(q);
+}
