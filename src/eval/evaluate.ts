@@ -5,6 +5,7 @@ import type { Graph } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { argmax, type ImageSet } from '../data/dataset.ts';
 import type { QuantizedModel } from '../quant/program.ts';
+import { stepOutputs } from '../quant/q8-file.ts';
 import { dequantizeValue } from '../quant/qparams.ts';
 import { runFloat } from '../ref/float/run.ts';
 import { runInt8 } from '../ref/int8/run.ts';
@@ -23,14 +24,34 @@ export interface EvalReport {
   per_layer: LayerError[];
   /** Ops that run in float inside the int8 program ("fully integral" check). */
   float_ops: string[];
+  /**
+   * Cosine similarity of the int8 and fp32 logits per image (the input of a final Softmax, else
+   * the first output): mean and minimum over the images.
+   */
+  logit_cosine: { mean: number; min: number } | null;
+  /** The task's own comparison of int8 and fp32 outputs (e.g. face boxes), when one is given. */
+  task?: TaskReport;
   /** With a reference runner: how many images gave output bytes identical to it, and how many did not. */
   reference_identical?: number;
   reference_different?: number;
 }
 
+/** What a model's outputs mean, compared int8 against fp32 (e.g. detections: same boxes?). */
+export interface TaskMetric {
+  add(int8: Record<string, Tensor>, fp32: Record<string, Tensor>): void;
+  report(): TaskReport;
+}
+
+export interface TaskReport {
+  /** One line per figure, for the CLI. */
+  lines: string[];
+  [figure: string]: unknown;
+}
+
 export interface EvaluateOptions {
   /** The float graph the program was quantized from (optimize(graph, { layout: 'NHWC' })); without it, only int8 accuracy. */
   floatGraph?: Graph;
+  task?: TaskMetric;
   count?: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -66,6 +87,36 @@ class Top1 {
   }
 }
 
+/** Per-image cosine of int8 vs fp32 logits. */
+class LogitCosine {
+  private readonly values: number[] = [];
+
+  add(int8: Tensor | undefined, fp32: Tensor | undefined): void {
+    if (!int8 || !fp32) return;
+    let dot = 0;
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < fp32.data.length; i++) {
+      dot += int8.data[i]! * fp32.data[i]!;
+      a += int8.data[i]! ** 2;
+      b += fp32.data[i]! ** 2;
+    }
+    this.values.push(a === 0 || b === 0 ? (a === b ? 1 : 0) : dot / Math.sqrt(a * b));
+  }
+
+  report(): EvalReport['logit_cosine'] {
+    if (this.values.length === 0) return null;
+    return { mean: this.values.reduce((x, y) => x + y, 0) / this.values.length, min: Math.min(...this.values) };
+  }
+}
+
+/** The float tensor holding the logits: the input of a Softmax that makes the first output, else that output. */
+export function logitsOf(model: QuantizedModel): string {
+  const output = model.outputs[0]!.name;
+  const last = model.steps.find((s) => s.op === 'float' && s.node.op === 'Softmax' && s.node.outputs[0] === output);
+  return last?.op === 'float' ? last.node.inputs[0]! : output;
+}
+
 const floatOps = (model: QuantizedModel) => model.steps.flatMap((s) => (s.op === 'float' ? [`${s.node.op} (${s.name})`] : []));
 
 /** int8 on the CPU reference, with per-layer error against the float graph's tensors. */
@@ -73,25 +124,33 @@ export function evaluate(model: QuantizedModel, images: ImageSet, options: Evalu
   const count = Math.min(options.count ?? images.count, images.count);
   const input = model.inputs[0]!.name;
   const output = model.outputs[0]!.name;
+  const logits = logitsOf(model);
   const layers = new Map<string, Accumulator>();
   const top1 = new Top1();
+  const cosine = new LogitCosine();
   for (let i = 0; i < count; i++) {
     const feed = { [input]: images.input(i) };
     const floats = new Map<string, Tensor>();
-    const floatOut = options.floatGraph ? runFloat(options.floatGraph, feed, { observe: (name, t) => floats.set(name, t) })[output] : undefined;
-    const int8Out = runInt8(model, feed, {
+    const floatOuts = options.floatGraph ? runFloat(options.floatGraph, feed, { observe: (name, t) => floats.set(name, t) }) : undefined;
+    let int8Logits: Tensor | undefined;
+    const int8Outs = runInt8(model, feed, {
       observe: (name, t) => {
+        if (name === logits) int8Logits = t;
         const info = model.tensors.get(name);
         const reference = info?.dtype === 'int8' ? floats.get(info.source) : undefined;
         if (info?.dtype === 'int8' && reference) accumulate(layers, info.source, reference, t, info.qparams);
       },
-    })[output]!;
-    top1.add(int8Out, floatOut, images.labels?.[i]);
+    });
+    top1.add(int8Outs[output]!, floatOuts?.[output], images.labels?.[i]);
+    cosine.add(int8Logits ?? int8Outs[logits], floats.get(logits) ?? floatOuts?.[logits]);
+    if (floatOuts) options.task?.add(int8Outs, floatOuts);
     options.onProgress?.(i + 1, count);
   }
   return {
     images: count,
     ...top1.report(count, images.labels !== undefined, options.floatGraph !== undefined),
+    logit_cosine: cosine.report(),
+    ...(options.task ? { task: options.task.report() } : {}),
     per_layer: [...layers].map(([name, a]) => ({
       name,
       sqnr_db: a.noise === 0 ? Infinity : 10 * Math.log10(a.signal / a.noise),
@@ -102,8 +161,11 @@ export function evaluate(model: QuantizedModel, images: ImageSet, options: Evalu
 }
 
 /**
- * int8 through any runner (the GPU session): accuracy and agreement from its outputs. The GPU
- * returns only the model outputs, so per_layer is empty here (the CPU evaluation reports it).
+/**
+ * int8 through any runner (the GPU session): accuracy, agreement, logit cosine and the task's
+ * figures from its outputs. The runner returns the model outputs and, when they differ, the
+ * logits (logitsOf): give it a program cut with withOutputs(). per_layer is empty here (the CPU
+ * evaluation reports it).
  */
 export async function evaluateWith(
   run: (feeds: Record<string, Tensor>) => Promise<Record<string, Tensor>>,
@@ -114,23 +176,40 @@ export async function evaluateWith(
   const count = Math.min(options.count ?? images.count, images.count);
   const input = model.inputs[0]!.name;
   const output = model.outputs[0]!.name;
+  const logits = logitsOf(model);
   const top1 = new Top1();
+  const cosine = new LogitCosine();
   let identical = 0;
   for (let i = 0; i < count; i++) {
     const feed = { [input]: images.input(i) };
-    const int8Out = (await run(feed))[output]!;
-    const floatOut = options.floatGraph ? runFloat(options.floatGraph, feed)[output] : undefined;
-    if (options.reference && sameBytes(int8Out, options.reference(feed)[output]!)) identical++;
-    top1.add(int8Out, floatOut, images.labels?.[i]);
+    const int8Outs = await run(feed);
+    const floats = new Map<string, Tensor>();
+    const floatOuts = options.floatGraph ? runFloat(options.floatGraph, feed, { observe: (name, t) => floats.set(name, t) }) : undefined;
+    if (options.reference && sameExactOutputs(model, int8Outs, options.reference(feed))) identical++;
+    top1.add(int8Outs[output]!, floatOuts?.[output], images.labels?.[i]);
+    cosine.add(int8Outs[logits], floats.get(logits) ?? floatOuts?.[logits]);
+    if (floatOuts) options.task?.add(int8Outs, floatOuts);
     options.onProgress?.(i + 1, count);
   }
   return {
     images: count,
     ...top1.report(count, images.labels !== undefined, options.floatGraph !== undefined),
+    logit_cosine: cosine.report(),
+    ...(options.task ? { task: options.task.report() } : {}),
     per_layer: [],
     float_ops: floatOps(model),
     ...(options.reference ? { reference_identical: identical, reference_different: count - identical } : {}),
   };
+}
+
+/**
+ * The outputs computed in int8 (dequantize steps, not float ops like a final Softmax, whose exp
+ * may differ between a GPU and JS) are byte-identical in both runs. False when there are none.
+ */
+function sameExactOutputs(model: QuantizedModel, a: Record<string, Tensor>, b: Record<string, Tensor>): boolean {
+  const exact = new Set(model.steps.filter((s) => s.op !== 'float').flatMap(stepOutputs));
+  const names = Object.keys(a).filter((n) => exact.has(n));
+  return names.length > 0 && names.every((n) => b[n] !== undefined && sameBytes(a[n]!, b[n]));
 }
 
 function sameBytes(a: Tensor, b: Tensor): boolean {
