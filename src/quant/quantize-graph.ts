@@ -69,6 +69,18 @@ export class QuantizerState {
 
   isInt8 = (name: string): boolean => this.int8Ready.has(name);
 
+  /** Drops the int8 form of x (a step that would produce it now produces something else). */
+  forgetInt8(name: string): void {
+    this.int8Ready.delete(name);
+    this.tensors.delete(`${name}:q`);
+  }
+
+  /** True when `node` is the only reader of tensor `name` and it is not a graph output. */
+  onlyReader(name: string, node: Node): boolean {
+    if (this.graph.outputs.some((o) => o.name === name)) return false;
+    return this.graph.nodes.every((n) => n === node || !n.inputs.includes(name));
+  }
+
   int8Info(name: string): QParams {
     const info = this.tensors.get(`${name}:q`);
     if (info?.dtype !== 'int8') throw new Error(`tensor "${name}" has no int8 form`);
@@ -217,6 +229,15 @@ function clampStep(s: QuantizerState, node: Node): boolean {
   if (min === undefined || max === undefined) return false;
   const qp = s.int8Info(x);
   const [lo, hi] = clampBounds({ min, max }, qp);
+  const last = s.steps[s.steps.length - 1];
+  if (last?.op === 'add' && last.output === `${x}:q` && s.onlyReader(x, node)) {
+    // An Add's own output clamp takes the activation: one dispatch fewer, the same bytes.
+    last.lo = Math.max(last.lo, lo);
+    last.hi = Math.min(last.hi, hi);
+    s.forgetInt8(x);
+    last.output = s.markInt8(node.outputs[0]!, qp);
+    return true;
+  }
   s.steps.push({ op: 'clamp', name: node.name, input: `${x}:q`, output: s.markInt8(node.outputs[0]!, qp), lo, hi });
   return true;
 }
