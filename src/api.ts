@@ -12,6 +12,7 @@ import { planFloatProgram } from './plan/float-plan.ts';
 import type { QuantizedModel } from './quant/program.ts';
 import { quantizeGraph } from './quant/quantize-graph.ts';
 import { CalibrationError } from './errors.ts';
+import type { QdqImport } from './import/onnx-qdq.ts';
 
 export interface QuantizeOptions extends ObserverOptions {
   /** Calibration samples: one feed (input name → float tensor) per sample. */
@@ -44,6 +45,15 @@ export async function quantize(graph: Graph, options: QuantizeOptions): Promise<
     perTensorWeights: options.perTensorWeights ?? false,
     symmetricActivations: options.symmetricActivations ?? false,
   });
+}
+
+/**
+ * An ONNX QDQ model (importOnnxQdq()) → int8 program with no calibration: the passes, then the
+ * model's own scales, zero points, int8 weights and int32 biases (docs/quantization.md, "QDQ import").
+ */
+export function quantizeQdq(imported: QdqImport): QuantizedModel {
+  if (!imported.given) throw new CalibrationError('the model has no QuantizeLinear/DequantizeLinear nodes: quantize() it on calibration samples');
+  return quantizeGraph(optimize(imported.graph, { layout: 'NHWC' }), new Map(), { method: 'qdq', given: imported.given });
 }
 
 export interface CreateSessionOptions {

@@ -11,6 +11,7 @@ export { printGraph, opHistogram } from './ir/print.ts';
 export { inferShapes } from './ir/shapes.ts';
 
 export { importOnnx, SUPPORTED_OPSETS } from './import/onnx.ts';
+export { importOnnxQdq, isQdqModel, type QdqImport } from './import/onnx-qdq.ts';
 export { optimize, FUSION_PASSES, type Pass, type OptimizeOptions } from './passes/pipeline.ts';
 export { assignNhwcLayout } from './passes/to-nhwc.ts';
 export { runFloat, type RunOptions } from './ref/float/run.ts';
@@ -20,11 +21,12 @@ export { imageSetFromIdx, argmax, type ImageSet } from './data/dataset.ts';
 
 export { requestGpuDevice, type GpuContext, type GpuAdapterSummary } from './gpu/device.ts';
 export { Session, type SessionInfo, type SessionProfile } from './gpu/session.ts';
-export { quantize, createSession, createFloatSession, type QuantizeOptions, type CreateSessionOptions } from './api.ts';
+export { quantize, quantizeQdq, createSession, createFloatSession, type QuantizeOptions, type CreateSessionOptions } from './api.ts';
 
 export { calibrate, Calibrator } from './calibrate/calibrator.ts';
 export { OBSERVER_METHODS, createObserver, type ObserverMethod, type Range } from './calibrate/observers/index.ts';
 export { quantizeGraph } from './quant/quantize-graph.ts';
+export { unusedGiven, type GivenQuantization } from './quant/qdq-import.ts';
 export type { QuantizedModel, Step } from './quant/program.ts';
 export { readQ8 as loadQ8, writeQ8 as saveQ8 } from './quant/q8-file.ts';
 export { runInt8 } from './ref/int8/run.ts';

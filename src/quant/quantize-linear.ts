@@ -7,6 +7,7 @@ import { quantizeMultiplier } from './fixed-point.ts';
 import type { ConvStep, GemmStep, OutputStage } from './program.ts';
 import { clampBounds, quantizeBias, quantizeWeights, type QParams } from './qparams.ts';
 import type { QuantizerState } from './quantize-graph.ts';
+import { givenLinearWeights } from './qdq-import.ts';
 
 const INT32_LIMIT = 2 ** 31;
 
@@ -32,8 +33,10 @@ function quantizeLinear(s: QuantizerState, node: Node, l: Linear): QuantizedLine
   const input = s.asInt8(x);
   const inQ = s.int8Info(x);
   const outQ: QParams = s.qparamsFor(node.outputs[0]!);
-  const w = quantizeWeights(l.weights, l.channels, s.options.perTensorWeights);
-  const qb = quantizeBias(l.bias, inQ.scale, w.scales);
+  // A QDQ model's own int8 weights and int32 bias where it gives them; otherwise (Q3), (Q4).
+  const given = s.options.given && givenLinearWeights(s.options.given, node, l.weights, l.channels, l.bias, inQ.scale);
+  const w = given ? given.weights : quantizeWeights(l.weights, l.channels, s.options.perTensorWeights);
+  const qb = given ? given.bias : quantizeBias(l.bias, inQ.scale, w.scales);
   const k = w.values.length / l.channels;
   const bias = new Int32Array(l.channels);
   for (let c = 0; c < l.channels; c++) {
