@@ -14,7 +14,7 @@ import { describeDevice, openDevice } from './device.ts';
 import { loadFloatModel, loadModel, inputShapeOf } from './model.ts';
 import { loadImages } from './options.ts';
 import { progressBar } from './progress.ts';
-import { calibrateAndQuantize, describeProgram } from './quantize.ts';
+import { calibrateAndQuantize, describeProgram, quantizeGiven } from './quantize.ts';
 
 export interface EvalFlags extends PreprocessFlags {
   data: string;
@@ -37,9 +37,11 @@ export async function runEval(modelPath: string, flags: EvalFlags): Promise<void
   let model: QuantizedModel;
   let floatGraph: Graph | undefined;
   if (loaded.kind === 'onnx') {
-    if (!flags.calib) throw new InputError('eval of a float .onnx model needs --calib DATA to calibrate on (or pass a .q8)');
-    const calib = loadImages(flags.calib, inputShapeOf(loaded.graph.inputs), flags);
-    model = calibrateAndQuantize(loaded, calib, flags);
+    if (loaded.given) model = quantizeGiven(loaded, flags.calib, flags.json); // a QDQ model: its own scales
+    else {
+      if (!flags.calib) throw new InputError('eval of a float .onnx model needs --calib DATA to calibrate on (or pass a .q8)');
+      model = calibrateAndQuantize(loaded, loadImages(flags.calib, inputShapeOf(loaded.graph.inputs), flags), flags);
+    }
     if (!flags.json) console.log(describeProgram(model));
     floatGraph = loaded.nhwc;
   } else {
@@ -85,7 +87,7 @@ export async function runEval(modelPath: string, flags: EvalFlags): Promise<void
 }
 
 const methodOf = (loaded: ReturnType<typeof loadModel>, flags: EvalFlags) =>
-  loaded.kind === 'q8' ? loaded.model.calibration.method : flags.method;
+  loaded.kind === 'q8' ? loaded.model.calibration.method : loaded.given ? 'qdq' : flags.method;
 
 function evaluateWithProgress(model: QuantizedModel, images: ImageSet, floatGraph: Graph | undefined): EvalReport {
   const progress = progressBar('evaluating', images.count);

@@ -4,7 +4,7 @@
 import type { Graph } from '../ir/graph.ts';
 import { opHistogram, printGraph } from '../ir/print.ts';
 import { argmax, imageSetFromIdx, type ImageSet } from '../data/dataset.ts';
-import { importOnnx } from '../import/onnx.ts';
+import { importOnnxQdq } from '../import/onnx-qdq.ts';
 import { optimize } from '../passes/pipeline.ts';
 import { runFloat } from '../ref/float/run.ts';
 import { readBytes, readIdx } from './files.ts';
@@ -19,8 +19,10 @@ export interface InspectOptions {
 
 export function inspect(modelPath: string, options: InspectOptions): void {
   const t0 = performance.now();
-  const graph = importOnnx(readBytes(modelPath, 'model'));
-  console.log(`imported ${modelPath} in ${(performance.now() - t0).toFixed(0)} ms\n`);
+  // A QDQ model shows as its float graph (Q/DQ removed, weights dequantized).
+  const { graph, given } = importOnnxQdq(readBytes(modelPath, 'model'));
+  const qdq = given ? ` (ONNX QDQ: Q/DQ removed; ${given.activations.size} quantized tensors, int8 weights of ${given.linear.size} nodes)` : '';
+  console.log(`imported ${modelPath} in ${(performance.now() - t0).toFixed(0)} ms${qdq}\n`);
   console.log(`── before passes: ${opHistogram(graph)}\n${printGraph(graph)}\n`);
   const fused = optimize(graph, { layout: options.nhwc ? 'NHWC' : 'NCHW' });
   console.log(`── after passes (${options.nhwc ? 'NHWC, ' : ''}fused): ${opHistogram(fused)}\n${printGraph(fused)}\n`);

@@ -6,7 +6,7 @@ import { runOne } from './run.ts';
 import { inspect } from './inspect.ts';
 import { inputShapeOf, loadFloatModel } from './model.ts';
 import { countFrom, loadImages, methodFrom, withPreprocessOptions } from './options.ts';
-import { calibrateAndQuantize, describeProgram, saveQ8 } from './quantize.ts';
+import { calibrateAndQuantize, describeProgram, quantizeGiven, saveQ8 } from './quantize.ts';
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../errors.ts';
 import { exportQdq } from '../export/qdq.ts';
@@ -25,8 +25,8 @@ cli
 
 withPreprocessOptions(
   cli
-    .command('quantize <model>', 'Calibrate a float ONNX model on sample images and write the int8 program (.q8), optionally as ONNX QDQ too')
-    .option('--calib <data>', 'Calibration images: IDX (.gz), a folder of PNG/JPEG, or .npy (required)')
+    .command('quantize <model>', 'Calibrate a float ONNX model on sample images (an ONNX QDQ model needs none: its own scales are used) and write the int8 program (.q8), optionally as ONNX QDQ too')
+    .option('--calib <data>', 'Calibration images: IDX (.gz), a folder of PNG/JPEG, or .npy (required, except for a QDQ model)')
     .option('--calib-count <n>', 'How many calibration samples to use', { default: 500 })
     .option('--method <m>', 'minmax | ema | percentile | entropy | mse', { default: 'entropy' })
     .option('--percentile <p>', 'Percentile for --method percentile', { default: 99.99 })
@@ -35,11 +35,13 @@ withPreprocessOptions(
     .option('-o, --output <file>', 'Output .q8 file (required)')
     .option('--qdq <file>', 'Also write the calibrated model as ONNX QDQ'),
 ).action((modelPath: string, o: Record<string, unknown>) => {
-  if (!o.calib) throw new InputError('quantize needs --calib DATA');
   if (!o.output) throw new InputError('quantize needs -o OUT.q8');
   const float = loadFloatModel(modelPath);
-  const calib = loadImages(String(o.calib), inputShapeOf(float.graph.inputs), o);
-  const model = calibrateAndQuantize(float, calib, quantizeFlags(o));
+  // An ONNX QDQ model brings its own scales: no calibration.
+  if (!float.given && !o.calib) throw new InputError('quantize needs --calib DATA');
+  const model = float.given
+    ? quantizeGiven(float, o.calib ? String(o.calib) : undefined)
+    : calibrateAndQuantize(float, loadImages(String(o.calib), inputShapeOf(float.graph.inputs), o), quantizeFlags(o));
   console.log(describeProgram(model));
   saveQ8(model, String(o.output));
   if (o.qdq) {
@@ -51,7 +53,7 @@ withPreprocessOptions(
 
 withPreprocessOptions(
   cli
-    .command('eval [model]', 'Accuracy of int8 vs fp32, top-1 agreement and per-layer SQNR / cosine. MODEL: a float .onnx (with --calib) or a .q8; without MODEL, the bundled model, its calibration images and test set')
+    .command('eval [model]', 'Accuracy of int8 vs fp32, top-1 agreement and per-layer SQNR / cosine. MODEL: a float .onnx (with --calib), an ONNX QDQ model (its own scales, no --calib) or a .q8; without MODEL, the bundled model, its calibration images and test set')
     .option('--data <images>', 'Evaluation images: IDX (.gz), a folder of PNG/JPEG, or .npy (required with MODEL)')
     .option('--labels <labels>', 'Labels: IDX, .npy or text; without them only agreement is reported')
     .option('--count <n>', 'Evaluate only the first n images')
@@ -89,7 +91,7 @@ withPreprocessOptions(
 
 withPreprocessOptions(
   cli
-    .command('run <model>', 'Run one image through the int8 program (on the GPU when there is one) and print the top classes. MODEL: a .q8, or a float .onnx with --calib')
+    .command('run <model>', 'Run one image through the int8 program (on the GPU when there is one) and print the top classes. MODEL: a .q8, a float .onnx with --calib, or an ONNX QDQ model')
     .option('--input <image>', 'A PNG/JPEG image, or a set (IDX, folder, .npy) with --index (required)')
     .option('--index <i>', 'Which image of a set', { default: 0 })
     .option('--topk <k>', 'How many classes to print', { default: 5 })

@@ -5,6 +5,7 @@ import { calibrate } from '../calibrate/calibrator.ts';
 import type { ObserverMethod } from '../calibrate/observers/index.ts';
 import type { ImageSet } from '../data/dataset.ts';
 import { InputError } from '../errors.ts';
+import { unusedGiven } from '../quant/qdq-import.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import { writeQ8 } from '../quant/q8-file.ts';
 import { quantizeGraph } from '../quant/quantize-graph.ts';
@@ -37,6 +38,23 @@ export function calibrateAndQuantize(float: FloatModel, calib: ImageSet, flags: 
     perTensorWeights: flags.perTensor,
     symmetricActivations: flags.symmetricActivations,
   });
+}
+
+/**
+ * A QDQ model's own quantization, no calibration: says so (unless quiet), with the model's
+ * quantized tensors that the program does not hold in int8. `calib` must not be given.
+ */
+export function quantizeGiven(float: FloatModel, calib: string | undefined, quiet = false): QuantizedModel {
+  const given = float.given;
+  if (!given) throw new InputError('the model has no QuantizeLinear/DequantizeLinear nodes: pass --calib DATA to calibrate it');
+  if (calib) throw new InputError('the model is an ONNX QDQ model that carries its own scales and zero points: --calib does not apply (drop it)');
+  const model = quantizeGraph(float.nhwc, new Map(), { method: 'qdq', given });
+  if (!quiet) {
+    console.log(`no calibration: using the model's own scales and zero points (QuantizeLinear/DequantizeLinear on ${given.activations.size} tensors, int8 weights of ${given.linear.size} Conv/Gemm/MatMul nodes)`);
+    const unused = unusedGiven(given, model);
+    if (unused.length > 0) console.log(`quantized in the model but not int8 in the program (fused away, or their op runs in float): ${unused.map((t) => `"${t}"`).join(', ')}`);
+  }
+  return model;
 }
 
 export function describeProgram(model: QuantizedModel): string {

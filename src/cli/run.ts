@@ -11,7 +11,7 @@ import { runInt8 } from '../ref/int8/run.ts';
 import { describeDevice, openDevice } from './device.ts';
 import { inputShapeOf, loadModel } from './model.ts';
 import { loadImages } from './options.ts';
-import { calibrateAndQuantize, type QuantizeFlags } from './quantize.ts';
+import { calibrateAndQuantize, quantizeGiven, type QuantizeFlags } from './quantize.ts';
 
 export interface RunFlags extends PreprocessFlags, QuantizeFlags {
   input: string;
@@ -34,6 +34,7 @@ export async function runOne(modelPath: string, flags: RunFlags): Promise<void> 
   const loaded = loadModel(modelPath);
   let model: QuantizedModel;
   if (loaded.kind === 'q8') model = loaded.model;
+  else if (loaded.given) model = quantizeGiven(loaded, flags.calib); // a QDQ model: its own scales
   else {
     if (!flags.calib) throw new InputError('run with a float .onnx model needs --calib DATA to calibrate on (or pass a .q8)');
     model = calibrateAndQuantize(loaded, loadImages(flags.calib, inputShapeOf(loaded.graph.inputs), flags), flags);
