@@ -1,6 +1,7 @@
 // A constant Pad on int8 data (a LayoutStep whose node is a Pad, (Q18)) → the pad_int8 kernel
 // (shaders/pad_int8.wgsl). The fill is the node's value input, already quantized by the quantizer.
 
+import type { NodeOf } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import type { LayoutStep } from '../quant/program.ts';
 import type { PlannedKernel } from './conv.ts';
@@ -16,6 +17,15 @@ function leadingPads(pads: readonly number[], rank: number, axes: readonly numbe
   return before;
 }
 
+/** A constant Pad's leading pad per axis and its fill value, from its constant inputs. */
+export function padGeometry(node: NodeOf<'Pad'>, rank: number, constants: ReadonlyMap<string, Tensor>): { before: number[]; fill: number } {
+  const constant = (i: number) => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined);
+  const pads = constant(1);
+  if (!pads) throw new RangeError(`Pad "${node.name}": its pads are not a constant`);
+  const axes = constant(3);
+  return { before: leadingPads(Array.from(pads.data), rank, axes ? Array.from(axes.data) : undefined), fill: constant(2)?.data[0] ?? 0 };
+}
+
 /**
  * Uniforms (32 words): rows, C_out, ceil(C_out/4), dispatch width | C_in, ceil(C_in/4), rank, fill |
  * output dims ×8 | input dims ×8 | leading pad of each axis ×8 (all innermost first).
@@ -23,12 +33,7 @@ function leadingPads(pads: readonly number[], rank: number, axes: readonly numbe
 export function padKernel(step: LayoutStep, inputShape: readonly number[], outputShape: readonly number[], constants: ReadonlyMap<string, Tensor>): PlannedKernel {
   const node = step.node;
   if (node.op !== 'Pad' || node.attrs.mode !== 'constant') throw new RangeError(`padKernel: step "${step.name}" is not a constant Pad`);
-  const constant = (i: number) => (node.inputs[i] ? constants.get(node.inputs[i]!) : undefined);
-  const pads = constant(1);
-  if (!pads) throw new RangeError(`Pad "${step.name}": its pads are not a constant`);
-  const fill = constant(2)?.data[0] ?? 0;
-  const axes = constant(3);
-  const before = leadingPads(Array.from(pads.data), inputShape.length, axes ? Array.from(axes.data) : undefined);
+  const { before, fill } = padGeometry(node, inputShape.length, constants);
   const what = `Pad "${step.name}"`;
   const outChannels = channelsOf(outputShape);
   const inChannels = channelsOf(inputShape);

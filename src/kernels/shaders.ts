@@ -22,6 +22,7 @@ import binaryF32 from '../../shaders/binary_f32.wgsl?raw';
 import unaryF32 from '../../shaders/unary_f32.wgsl?raw';
 import concatF32 from '../../shaders/concat_f32.wgsl?raw';
 import transposeF32 from '../../shaders/transpose_f32.wgsl?raw';
+import padF32 from '../../shaders/pad_f32.wgsl?raw';
 
 export type Int8Path = 'native' | 'emulated';
 
@@ -45,6 +46,7 @@ const FAMILIES = {
   unary_f32: { source: unaryF32, libraries: [] },
   concat_f32: { source: concatF32, libraries: [] },
   transpose_f32: { source: transposeF32, libraries: [] },
+  pad_f32: { source: padF32, libraries: [] },
 } as const satisfies Record<string, { source: string; libraries: readonly Library[] }>;
 
 export type ShaderId = keyof typeof FAMILIES;

@@ -26,7 +26,7 @@ const NONE = {} as Record<string, never>;
  * An NCHW graph with every op the GPU float path runs: convolutions (regular with a fused Relu,
  * depthwise, grouped, dilated, SAME_UPPER), a residual Add, per-channel Mul / Sub / Div by
  * constants, the activations, pools, a channel Concat, Gemm (transB 0, alpha, beta) and Softmax;
- * and a side branch of Reshape → Transpose → MatMul → Unsqueeze → Squeeze → Flatten → Sigmoid.
+ * and a side branch of Reshape → Pad → Transpose → MatMul → Unsqueeze → Squeeze → Flatten → Sigmoid.
  */
 function everyFloatOpGraph(): Graph {
   const b = new GraphBuilder('every-float-op');
@@ -54,8 +54,9 @@ function everyFloatOpGraph(): Graph {
   const probs = b.node('Softmax', [fc], { axis: -1, coerce2d: false }, 'probs');
   // The side branch, on the NHWC-converted tensor `hs` read back as NCHW.
   const rs = b.node('Reshape', [hs, b.constant('shape', i64([3], [-1, 8, 100]))], { allowZero: false });
-  const tr = b.node('Transpose', [rs], { perm: [0, 2, 1] });
-  const mm = b.node('MatMul', [tr, b.constant('proj', randomTensor([8, 4], 9))], NONE);
+  const padded = b.node('Pad', [rs, b.constant('pads', i64([6], [0, 1, 0, 0, 0, 0])), b.constant('fill', f32([], [0.25]))], { mode: 'constant' });
+  const tr = b.node('Transpose', [padded], { perm: [0, 2, 1] });
+  const mm = b.node('MatMul', [tr, b.constant('proj', randomTensor([9, 4], 9))], NONE);
   const un = b.node('Unsqueeze', [mm, b.constant('axes', i64([1], [1]))], NONE);
   const sq = b.node('Squeeze', [un, b.constant('axes1', i64([1], [1]))], NONE);
   const fl = b.node('Flatten', [sq], { axis: 1 });
@@ -83,7 +84,7 @@ describe('planFloatProgram (no GPU)', () => {
   it('plans every fp32 kernel family, with bind-group layouts and uniform sizes that agree with the WGSL', () => {
     const plan = planFloatProgram(graph);
     const families = [...new Set(plan.specs.map((s) => s.shader))].sort();
-    expect(families).toEqual(['binary_f32', 'concat_f32', 'conv2d_f32', 'pool_f32', 'softmax_f32', 'transpose_f32', 'unary_f32']);
+    expect(families).toEqual(['binary_f32', 'concat_f32', 'conv2d_f32', 'pad_f32', 'pool_f32', 'softmax_f32', 'transpose_f32', 'unary_f32']);
     for (const spec of plan.specs) checkSpec(spec);
     expect(plan.constantBytes).toBeGreaterThan(0);
   });
@@ -109,8 +110,8 @@ describe('planFloatProgram (no GPU)', () => {
     expect(() => planFloatProgram(b.output(bn).build())).toThrow('BatchNormalization node "bn0": no GPU float kernel for this op');
 
     const p = new GraphBuilder();
-    const px = p.node('Pad', [p.input('x', [1, 3]), p.constant('pads', i64([4], [0, 1, 0, 1]))], { mode: 'constant' }, 'pad7');
-    expect(() => planFloatProgram(p.output(px).build())).toThrow('Pad node "pad7": no GPU float kernel');
+    const px = p.node('Pad', [p.input('x', [1, 3]), p.constant('pads', i64([4], [0, 1, 0, 1]))], { mode: 'reflect' }, 'pad7');
+    expect(() => planFloatProgram(p.output(px).build())).toThrow('Pad node "pad7": mode "reflect" (only constant padding runs on the GPU)');
 
     const c = new GraphBuilder();
     const cx = c.node('Conv', [c.input('x', [1, 3, 4, 4]), c.constant('w', randomTensor([2, 3, 1, 1], 2))], convAttrs(), 'nchw_conv');

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ResourceType, WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { calibrate } from '../../src/calibrate/calibrator.ts';
 import { convAttrs, GraphBuilder, poolAttrs } from '../../src/ir/builder.ts';
+import { tensor } from '../../src/ir/tensor.ts';
 import { shaderSource } from '../../src/kernels/shaders.ts';
 import type { KernelSpec } from '../../src/kernels/spec.ts';
 import { planProgram } from '../../src/plan/plan.ts';
@@ -26,11 +27,13 @@ function everyKernelModel() {
   const cat = b.node('Concat', [sum, c1], { axis: 3 });
   const mp = b.node('MaxPool', [cat], poolAttrs([2, 2], { layout: 'NHWC', strides: [2, 2] }));
   const ap = b.node('AveragePool', [mp], { ...poolAttrs([2, 2], { layout: 'NHWC' }), countIncludePad: false });
-  const relu = b.node('Relu', [ap], NONE);
+  const padded = b.node('Pad', [ap, b.constant('pads', tensor('int64', [8], [0, 0, 0, 0, 0, 0, 0, 2]))], { mode: 'constant' });
+  const relu = b.node('Relu', [padded], NONE);
   const gap = b.node('GlobalAveragePool', [relu], { layout: 'NHWC' });
   const flat = b.node('Flatten', [gap], { axis: 1 });
-  const fc = b.node('Gemm', [flat, b.constant('fc', randomTensor([5, 12], 3))], { transA: false, transB: true, alpha: 1, beta: 1, clamp: null });
-  const g = b.output(b.node('Softmax', [fc], { axis: -1, coerce2d: false })).build();
+  const fc = b.node('Gemm', [flat, b.constant('fc', randomTensor([5, 14], 3))], { transA: false, transB: true, alpha: 1, beta: 1, clamp: null });
+  const softmax = b.node('Softmax', [fc], { axis: -1, coerce2d: false });
+  const g = b.output(b.node('Mul', [softmax, b.constant('two', tensor('float32', [], [2]))], NONE)).build(); // float steps
   return quantizeGraph(g, calibrate(g, 2, (i) => ({ x: randomTensor([1, 3, 9, 9], 10 + i) }), { method: 'minmax' }));
 }
 
@@ -57,7 +60,7 @@ describe('bind-group layouts agree with the WGSL', () => {
   it('for every kernel family the GPU runs', () => {
     const { specs } = planProgram(everyKernelModel());
     const families = new Set(specs.map((s) => s.shader));
-    expect([...families].sort()).toEqual(['add_int8', 'concat_int8', 'conv2d_int8', 'dequantize_int8', 'layout_int8', 'pool_int8', 'quantize_f32', 'softmax_f32', 'clamp_int8'].sort());
+    expect([...families].sort()).toEqual(['add_int8', 'binary_f32', 'concat_int8', 'conv2d_int8', 'dequantize_int8', 'layout_int8', 'pad_int8', 'pool_int8', 'quantize_f32', 'softmax_f32', 'clamp_int8'].sort());
     for (const spec of specs) checkSpec(spec);
   });
 });

@@ -2,11 +2,12 @@
 // the element order, so the plan aliases their output to their input: no dispatch. A Transpose
 // that moves only size-1 axes keeps it too; any other Transpose runs transpose_f32.
 
-import { sizeOf, stridesOf } from '../../ir/tensor.ts';
+import { sizeOf, stridesOf, type Tensor } from '../../ir/tensor.ts';
 import type { NodeOf } from '../../ir/graph.ts';
 import type { PlannedKernel } from '../conv.ts';
 import { transposePerm } from '../layout.ts';
-import { innermostFirst } from '../packed-shape.ts';
+import { f32Bits, innermostFirst } from '../packed-shape.ts';
+import { padGeometry } from '../pad.ts';
 import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
 import { formatShape } from './common.ts';
 
@@ -48,5 +49,33 @@ export function transposeF32Kernel(node: NodeOf<'Transpose'>, inputShape: readon
       workgroups,
     },
     outputShape,
+  };
+}
+
+/**
+ * A constant Pad. Uniforms (28 words): total, dispatch width, rank, fill (f32 bits) | output
+ * dims ×8 | input dims ×8 | leading pad of each axis ×8 (all innermost first).
+ */
+export function padF32Kernel(node: NodeOf<'Pad'>, inputShape: readonly number[], outputShape: readonly number[], constants: ReadonlyMap<string, Tensor>): PlannedKernel {
+  if (node.attrs.mode !== 'constant') throw new RangeError(`mode "${node.attrs.mode}" (only constant padding runs on the GPU)`);
+  const { before, fill } = padGeometry(node, inputShape.length, constants);
+  const what = `Pad "${node.name}"`;
+  const total = sizeOf(outputShape);
+  const { workgroups, width } = dispatchFor(total);
+  return {
+    spec: {
+      label: node.name,
+      shader: 'pad_f32',
+      constants: { WORKGROUP_SIZE },
+      uniforms: uniformWords([
+        total, width, outputShape.length, f32Bits(fill),
+        ...innermostFirst(outputShape, 1, what),
+        ...innermostFirst(inputShape, 1, what),
+        ...innermostFirst(before, 0, what),
+      ]),
+      storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
+      workgroups,
+    },
+    outputShape: [...outputShape],
   };
 }

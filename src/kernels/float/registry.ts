@@ -10,7 +10,7 @@ import type { PlannedStep } from '../registry.ts';
 import { concatF32Kernels } from './concat.ts';
 import { convF32Kernel, gemmF32Kernel, matmulF32Kernel } from './conv.ts';
 import { binaryF32Kernel, unaryF32Kernel } from './elementwise.ts';
-import { isFloatTransposeAlias, transposeF32Kernel, transposeShape } from './layout.ts';
+import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { globalPoolF32Kernel, poolF32Kernel } from './pool.ts';
 
 /** Ops whose output is their input's elements in the same order: aliases, never dispatches. */
@@ -21,7 +21,7 @@ export const FLOAT_GPU_OPS: ReadonlySet<string> = new Set([
   ...FLOAT_ALIAS_OPS,
   'Conv', 'Gemm', 'MatMul', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool',
   'Add', 'Sub', 'Mul', 'Div', 'Relu', 'Clip', 'Sigmoid', 'HardSwish', 'HardSigmoid', 'LeakyRelu',
-  'Concat', 'Transpose', 'Softmax',
+  'Concat', 'Transpose', 'Softmax', 'Pad',
 ]);
 
 const one = ({ spec, outputShape }: PlannedKernel): PlannedStep => ({ specs: [spec], outputShape });
@@ -82,6 +82,10 @@ export function planFloatNode(
       const x = shape(0);
       const { perm, outputShape } = transposeShape(node, x);
       return isFloatTransposeAlias(x, perm) ? { alias: node.inputs[0]!, outputShape } : one(transposeF32Kernel(node, x));
+    }
+    case 'Pad': {
+      if (!inferred) throw new RangeError('its output shape is not static');
+      return one(padF32Kernel(node, shape(0), inferred, constants));
     }
     case 'Softmax': {
       const step: FloatStep = { op: 'float', name: node.name, node };
