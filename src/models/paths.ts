@@ -1,0 +1,92 @@
+// Where `npm run fetch-models` (scripts/fetch-models.mjs) puts the pretrained models and the
+// photos: the git-ignored .cache/ at the package root, resolved from this file like
+// src/cli/bundled.ts does (node only). Every lookup checks the files are there and otherwise
+// says how to get them.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../errors.ts';
+import { catalogModel, type ModelId } from './catalog.ts';
+
+const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+
+/** The package root's cache directory (git-ignored). */
+export const CACHE_DIR = root('.cache');
+export const MODELS_DIR = path.join(CACHE_DIR, 'models');
+export const IMAGES_DIR = path.join(CACHE_DIR, 'images');
+
+export const FETCH_HINT = 'run `npm run fetch-models` first';
+
+/** Raised when the cache lacks something fetch-models provides. */
+export class MissingCacheError extends InputError {
+  override name = 'MissingCacheError';
+}
+
+/** .cache/models/<id>/ (model.json, shards, LICENSE); throws MissingCacheError if not fetched. */
+export function modelDir(id: ModelId): string {
+  catalogModel(id);
+  const dir = path.join(MODELS_DIR, id);
+  if (!fs.existsSync(path.join(dir, 'model.json'))) {
+    throw new MissingCacheError(`model ${id} is not in ${dir}: ${FETCH_HINT}`);
+  }
+  return dir;
+}
+
+/** .cache/models/<id>/model.json. */
+export function modelJsonPath(id: ModelId): string {
+  return path.join(modelDir(id), 'model.json');
+}
+
+export type ImageSet = 'photos' | 'faces';
+
+/**
+ * .cache/images/photos/ (every photo) or .cache/images/faces/ (those with a human face; also in
+ * photos/); throws MissingCacheError if absent or empty.
+ */
+export function imagesDir(set: ImageSet): string {
+  if (set !== 'photos' && set !== 'faces') throw new RangeError(`unknown image set "${String(set)}" (photos, faces)`);
+  const dir = path.join(IMAGES_DIR, set);
+  if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) {
+    throw new MissingCacheError(`no images in ${dir}: ${FETCH_HINT}`);
+  }
+  return dir;
+}
+
+/** The image files of a set, full paths, sorted by name. */
+export function imageFiles(set: ImageSet): string[] {
+  const dir = imagesDir(set);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.(png|jpe?g)$/i.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+/** One photo as .cache/images/manifest.json records it. */
+export interface ImageRecord {
+  /** File name in photos/ (and faces/): `<source>-<original name>`. */
+  name: string;
+  source: 'skimage' | 'opencv';
+  /** The Debian package it was copied from, and its path there. */
+  deb: string;
+  path: string;
+  format: 'png' | 'jpeg';
+  faces: boolean;
+  license: string;
+  note?: string;
+  sha256: string;
+}
+
+export interface ImageManifest {
+  /** Debian package → installed version (null if dpkg-query was unavailable). */
+  debs: Record<string, string | null>;
+  images: ImageRecord[];
+}
+
+/** .cache/images/manifest.json, written by fetch-models. */
+export function imageManifest(): ImageManifest {
+  const file = path.join(IMAGES_DIR, 'manifest.json');
+  if (!fs.existsSync(file)) throw new MissingCacheError(`${file} missing: ${FETCH_HINT}`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as ImageManifest;
+}
