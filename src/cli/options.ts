@@ -6,6 +6,7 @@ import { loadImageSet } from '../data/files.ts';
 import type { ImageSet } from '../data/dataset.ts';
 import { OBSERVER_METHODS, type ObserverMethod } from '../calibrate/observers/index.ts';
 import { InputError } from '../errors.ts';
+import type { CatalogModel } from '../models/catalog.ts';
 
 export function withPreprocessOptions(command: Command): Command {
   return command
@@ -21,8 +22,9 @@ export function preprocessFrom(flags: PreprocessFlags, channels: number | undefi
 }
 
 export function loadImages(path: string, inputShape: (number | string)[], flags: PreprocessFlags, labels?: string, count?: number): ImageSet {
-  const channels = typeof inputShape[1] === 'number' ? inputShape[1] : undefined;
-  const preprocess = preprocessFrom(flags, channels);
+  const layout = preprocessFrom({ layout: flags.layout }, undefined).layout;
+  const channelDim = inputShape[layout === 'nhwc' ? inputShape.length - 1 : 1];
+  const preprocess = preprocessFrom(flags, typeof channelDim === 'number' ? channelDim : undefined);
   return loadImageSet(path, { preprocess, inputShape, ...(labels ? { labels } : {}), ...(count !== undefined ? { count } : {}) });
 }
 
@@ -39,4 +41,11 @@ export function countFrom(value: unknown, flag: string): number | undefined {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InputError(`${flag} must be a positive integer, got "${String(value)}"`);
   return n;
+}
+
+/** The catalog model's own preprocessing, for the flags the user did not give. */
+export function withModelDefaults<F extends PreprocessFlags>(flags: F, model: CatalogModel | undefined): F {
+  if (!model) return flags;
+  const p = model.preprocess;
+  return { ...flags, scale: flags.scale ?? p.scale, mean: flags.mean ?? p.mean.join(','), std: flags.std ?? p.std.join(','), layout: flags.layout ?? p.layout };
 }

@@ -110,6 +110,9 @@ class LogitCosine {
   }
 }
 
+/** A task metric (detections) replaces the classifier's top-1 figures. */
+const NO_TOP1 = { fp32_accuracy: null, int8_accuracy: null, top1_agreement: null } as const;
+
 /** The float tensor holding the logits: the input of a Softmax that makes the first output, else that output. */
 export function logitsOf(model: QuantizedModel): string {
   const output = model.outputs[0]!.name;
@@ -148,7 +151,7 @@ export function evaluate(model: QuantizedModel, images: ImageSet, options: Evalu
   }
   return {
     images: count,
-    ...top1.report(count, images.labels !== undefined, options.floatGraph !== undefined),
+    ...(options.task ? NO_TOP1 : top1.report(count, images.labels !== undefined, options.floatGraph !== undefined)),
     logit_cosine: cosine.report(),
     ...(options.task ? { task: options.task.report() } : {}),
     per_layer: [...layers].map(([name, a]) => ({
@@ -193,7 +196,7 @@ export async function evaluateWith(
   }
   return {
     images: count,
-    ...top1.report(count, images.labels !== undefined, options.floatGraph !== undefined),
+    ...(options.task ? NO_TOP1 : top1.report(count, images.labels !== undefined, options.floatGraph !== undefined)),
     logit_cosine: cosine.report(),
     ...(options.task ? { task: options.task.report() } : {}),
     per_layer: [],

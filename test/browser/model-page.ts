@@ -22,8 +22,9 @@ export interface ModelRunResult {
   dot4I8Packed: boolean;
   userAgent: string;
   info: SessionInfo;
-  /** Per image, the output's float32 values as uint32 bit patterns. */
+  /** Per image, every output's float32 values (outputs in the model's order) as uint32 bit patterns. */
   outputBits: number[][];
+  /** The first output's shape. */
   outputShape: number[];
   /** Uncaptured WebGPU errors (validation, out of memory) seen while the device was alive. */
   gpuErrors: string[];
@@ -46,8 +47,7 @@ const median = (xs: readonly number[]) => {
 async function runModel(request: ModelRunRequest): Promise<ModelRunResult> {
   const model = readQ8(fromBase64(request.q8));
   const [input] = model.inputs;
-  const [output] = model.outputs;
-  if (!input || !output || model.inputs.length !== 1) throw new Error('expected a model with one input and an output');
+  if (!input || model.outputs.length === 0 || model.inputs.length !== 1) throw new Error('expected a model with one input and outputs');
   const pixels = fromBase64(request.inputs);
   const all = new Float32Array(pixels.buffer, pixels.byteOffset, pixels.byteLength / 4);
   const shape = input.shape.map((d) => (typeof d === 'number' ? d : 1));
@@ -72,11 +72,16 @@ async function runModel(request: ModelRunRequest): Promise<ModelRunResult> {
       for (let i = 0; i < request.count; i++) {
         const feed = f32(shape, all.subarray(i * size, (i + 1) * size));
         const start = performance.now();
-        const out = (await session.run({ [input.name]: feed }))[output.name];
+        const outs = await session.run({ [input.name]: feed });
         runs.push(performance.now() - start);
-        if (!out || !(out.data instanceof Float32Array)) throw new Error(`image ${i}: no float32 output "${output.name}"`);
-        outputShape = out.shape;
-        outputBits.push(Array.from(new Uint32Array(out.data.buffer, out.data.byteOffset, out.data.length)));
+        const bits: number[] = [];
+        for (const { name } of model.outputs) {
+          const out = outs[name];
+          if (!out || !(out.data instanceof Float32Array)) throw new Error(`image ${i}: no float32 output "${name}"`);
+          bits.push(...new Uint32Array(out.data.buffer, out.data.byteOffset, out.data.length));
+        }
+        outputShape = outs[model.outputs[0]!.name]!.shape;
+        outputBits.push(bits);
       }
       // Let errors from the last submit surface before the device goes.
       await gpu.device.queue.onSubmittedWorkDone();
