@@ -56,8 +56,8 @@ if (!model) {
   }
   console.log(`\n${count} test images; calibrated on the first ${calibCount} Fashion-MNIST training images (the same for every method).`);
 } else {
-  console.log(`| method | top-1 agreement % | logit cosine mean / min | ${results.get(OBSERVER_METHODS[0])?.task ? 'face boxes | ' : ''}mean per-layer SQNR dB | lowest-SQNR tensor |`);
-  console.log(`|---|---|---|${results.get(OBSERVER_METHODS[0])?.task ? '---|' : ''}---|---|`);
+  console.log(`| method | top-1 agreement % | logit cosine mean / min | ${results.get(OBSERVER_METHODS[0]!)?.task ? 'face boxes | ' : ''}mean per-layer SQNR dB | lowest-SQNR tensor |`);
+  console.log(`|---|---|---|${results.get(OBSERVER_METHODS[0]!)?.task ? '---|' : ''}---|---|`);
   for (const m of OBSERVER_METHODS) {
     const r = results.get(m)!;
     const cos = r.logit_cosine ? `${r.logit_cosine.mean.toFixed(4)} / ${r.logit_cosine.min.toFixed(4)}` : 'n/a';
@@ -65,5 +65,5 @@ if (!model) {
     const task = r.task ? `${String(r.task.agreeing_images)} of ${String(r.task.images)} images agree (min IoU ${Number(r.task.min_iou ?? NaN).toFixed(3)}) | ` : '';
     console.log(`| ${m} | ${pct(r.top1_agreement)} | ${cos} | ${task}${meanSqnr(r).toFixed(2)} | ${worst.sqnr_db.toFixed(1)} dB \`${worst.name.split('/').slice(-2).join('/')}\` |`);
   }
-  console.log(`\n${model}: ${results.get(OBSERVER_METHODS[0])!.images} evaluation photos; calibrated on the model's calibration photos (the same for every method).`);
+  console.log(`\n${model}: ${results.get(OBSERVER_METHODS[0]!)!.images} evaluation photos; calibrated on the model's calibration photos (the same for every method).`);
 }

@@ -12,12 +12,15 @@ export { inferShapes } from './ir/shapes.ts';
 
 export { importOnnx, SUPPORTED_OPSETS } from './import/onnx.ts';
 export { importOnnxQdq, isQdqModel, type QdqImport } from './import/onnx-qdq.ts';
+export { importTfjs, type TfjsImportOptions } from './import/tfjs.ts';
+export { parseModelJson, shardPaths, decodeWeights, type TfModelJson } from './import/tfjs-model.ts';
 export { optimize, FUSION_PASSES, type Pass, type OptimizeOptions } from './passes/pipeline.ts';
 export { assignNhwcLayout } from './passes/to-nhwc.ts';
 export { runFloat, type RunOptions } from './ref/float/run.ts';
 
 export { parseIdx, type IdxArray } from './data/idx.ts';
-export { imageSetFromIdx, argmax, type ImageSet } from './data/dataset.ts';
+export { imageSetFromIdx, imageSetFromImages, argmax, type ImageSet } from './data/dataset.ts';
+export { decodeImage, resizeBilinear, convertChannels, type Pixels } from './data/image.ts';
 
 export { requestGpuDevice, type GpuContext, type GpuAdapterSummary } from './gpu/device.ts';
 export { Session, type SessionInfo, type SessionProfile } from './gpu/session.ts';
@@ -30,6 +33,12 @@ export { unusedGiven, type GivenQuantization } from './quant/qdq-import.ts';
 export type { QuantizedModel, Step } from './quant/program.ts';
 export { readQ8 as loadQ8, writeQ8 as saveQ8 } from './quant/q8-file.ts';
 export { runInt8 } from './ref/int8/run.ts';
-export { evaluate, evaluateWith, type EvalReport } from './eval/evaluate.ts';
+export { evaluate, evaluateWith, logitsOf, type EvalReport, type EvaluateOptions, type TaskMetric, type LayerError } from './eval/evaluate.ts';
+export { DetectionAgreement, type DetectionReport } from './eval/detection.ts';
+export { withOutputs } from './quant/truncate.ts';
+export { MODELS, MODEL_IDS, isModelId, catalogModel, type CatalogModel, type ModelId } from './models/catalog.ts';
+export { decodeBlazeFace, blazefaceAnchors, BLAZEFACE_FRONT, type Face } from './models/blazeface.ts';
+export { detectFaces } from './models/detect.ts';
+export { iou, nonMaxSuppression, type Box } from './models/boxes.ts';
 export { exportQdq } from './export/qdq.ts';
 export { writeOnnx } from './export/onnx-write.ts';
