@@ -1,6 +1,8 @@
 // The `webgpu-int8` command line.
 import { cac } from 'cac';
 import { BUNDLED } from './bundled.ts';
+import { isModelId, MODELS } from '../models/catalog.ts';
+import { imagesDir } from '../models/paths.ts';
 import { runEval } from './evaluate.ts';
 import { runOne } from './run.ts';
 import { inspect } from './inspect.ts';
@@ -53,7 +55,7 @@ withPreprocessOptions(
 
 withPreprocessOptions(
   cli
-    .command('eval [model]', 'Accuracy of int8 vs fp32, top-1 agreement and per-layer SQNR / cosine. MODEL: a float .onnx (with --calib), an ONNX QDQ model (its own scales, no --calib) or a .q8; without MODEL, the bundled model, its calibration images and test set')
+    .command('eval [model]', 'int8 vs fp32: accuracy (with --labels), top-1 agreement, logit cosine, face-box agreement for a face detector, per-layer SQNR / cosine. MODEL: a float .onnx or TF.js model (with --calib), an ONNX QDQ model (its own scales, no --calib), a .q8, or a pretrained model id (its fetched photos by default); without MODEL, the bundled model, its calibration images and test set')
     .option('--data <images>', 'Evaluation images: IDX (.gz), a folder of PNG/JPEG, or .npy (required with MODEL)')
     .option('--labels <labels>', 'Labels: IDX, .npy or text; without them only agreement is reported')
     .option('--count <n>', 'Evaluate only the first n images')
@@ -73,6 +75,11 @@ withPreprocessOptions(
     o.data ??= BUNDLED.testImages;
     o.labels ??= BUNDLED.testLabels;
     o.calib ??= BUNDLED.calibImages;
+  } else if (isModelId(modelPath)) {
+    // A pretrained model: the fetched photos (face crops for a face detector), calibrated on others.
+    const faces = MODELS[modelPath].kind === 'face-detector';
+    o.data ??= imagesDir(faces ? 'faces' : 'photos');
+    o.calib ??= imagesDir(faces ? 'faces-calib' : 'calib');
   }
   if (!o.data) throw new InputError('eval needs --data IMAGES');
   await runEval(modelPath ?? BUNDLED.model, {
@@ -91,7 +98,7 @@ withPreprocessOptions(
 
 withPreprocessOptions(
   cli
-    .command('run <model>', 'Run one image through the int8 program (on the GPU when there is one) and print the top classes. MODEL: a .q8, a float .onnx with --calib, or an ONNX QDQ model')
+    .command('run <model>', 'Run one image through the int8 program (on the GPU when there is one) and print the top classes, or a face detector\'s boxes. MODEL: a .q8, a float .onnx or TF.js model with --calib, an ONNX QDQ model, or a pretrained model id (mobilenet_v2_mid, blazeface-front, …: calibrated on its own photos)')
     .option('--input <image>', 'A PNG/JPEG image, or a set (IDX, folder, .npy) with --index (required)')
     .option('--index <i>', 'Which image of a set', { default: 0 })
     .option('--topk <k>', 'How many classes to print', { default: 5 })
