@@ -38,14 +38,14 @@ export function modelJsonPath(id: ModelId): string {
   return path.join(modelDir(id), 'model.json');
 }
 
-export type ImageSet = 'photos' | 'faces';
+export type ImageSet = 'photos' | 'calib' | 'faces' | 'faces-calib';
 
 /**
  * .cache/images/photos/ (every photo) or .cache/images/faces/ (those with a human face; also in
  * photos/); throws MissingCacheError if absent or empty.
  */
 export function imagesDir(set: ImageSet): string {
-  if (set !== 'photos' && set !== 'faces') throw new RangeError(`unknown image set "${String(set)}" (photos, faces)`);
+  if (!['photos', 'calib', 'faces', 'faces-calib'].includes(set)) throw new RangeError(`unknown image set "${String(set)}" (photos, calib, faces, faces-calib)`);
   const dir = path.join(IMAGES_DIR, set);
   if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) {
     throw new MissingCacheError(`no images in ${dir}: ${FETCH_HINT}`);
