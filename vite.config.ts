@@ -1,9 +1,17 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { localAssets } from './demos/vite-local-assets.ts';
 
-// The demo page lives in demos/; the library itself is plain TypeScript under src/.
+// The demo page lives in demos/; the library itself is plain TypeScript under src/. The page's
+// models and photos are served from the repository (models/, data/, .cache/) under /local/.
 export default defineConfig({
   root: 'demos',
+  plugins: [localAssets(fileURLToPath(new URL('.', import.meta.url)))],
   server: { host: '127.0.0.1', fs: { allow: ['..'] } },
+  // CommonJS packages the library imports, pre-bundled up front (the calibration worker's
+  // imports are not seen by the dependency scan of index.html).
+  optimizeDeps: { include: ['jpeg-js', 'fast-png', 'fflate', 'protobufjs'] },
+  worker: { format: 'es' },
   build: { outDir: '../dist/demo', emptyOutDir: true, target: 'es2022' },
   test: {
     root: '.',

@@ -1,0 +1,88 @@
+// Vite plugin (node side, used by vite.config.ts): serves the demo's models and images from the
+// repository, so the page works offline with nothing copied or bundled:
+//
+//   /local/bundled/<file>        models/                (the bundled Fashion-MNIST CNN + its .json)
+//   /local/fashion-mnist/<file>  data/fashion-mnist/    (IDX test and calibration images)
+//   /local/models/<id>/<file>    .cache/models/<id>/    (TF.js models, `npm run fetch-models`)
+//   /local/images/<set>/<file>   .cache/images/<set>/   (photos, `npm run fetch-models`)
+//   /local/images/index.json     every image set found under .cache/images (folder → file names),
+//                                plus .cache/images/manifest.json when present
+//
+// The listing is computed per request, so the page follows whatever sets fetch-models writes.
+// Works for `vite` (dev) and `vite preview`. Paths are resolved under their folder only.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Connect, Plugin } from 'vite';
+
+const ROUTES: readonly (readonly [prefix: string, folder: string])[] = [
+  ['/local/bundled/', 'models'],
+  ['/local/fashion-mnist/', 'data/fashion-mnist'],
+  ['/local/models/', '.cache/models'],
+  ['/local/images/', '.cache/images'],
+];
+
+const TYPES: Record<string, string> = {
+  '.json': 'application/json; charset=utf-8',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+const IMAGE = /\.(png|jpe?g)$/i;
+
+/** Folder name → sorted image file names, for every folder under .cache/images holding images. */
+function imageIndex(imagesDir: string): { sets: Record<string, string[]>; manifest: unknown } {
+  const sets: Record<string, string[]> = {};
+  if (fs.existsSync(imagesDir)) {
+    for (const entry of fs.readdirSync(imagesDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const files = fs.readdirSync(path.join(imagesDir, entry.name)).filter((f) => IMAGE.test(f)).sort();
+      if (files.length) sets[entry.name] = files;
+    }
+  }
+  const manifestFile = path.join(imagesDir, 'manifest.json');
+  let manifest: unknown = null;
+  try {
+    manifest = fs.existsSync(manifestFile) ? JSON.parse(fs.readFileSync(manifestFile, 'utf8')) : null;
+  } catch {
+    manifest = null;
+  }
+  return { sets, manifest };
+}
+
+export function localAssets(repoRoot: string): Plugin {
+  const handler: Connect.NextHandleFunction = (req, res, next) => {
+    const url = decodeURIComponent((req.url ?? '').split('?')[0]!);
+    if (!url.startsWith('/local/')) return next();
+    const send = (status: number, body: string | Buffer, type = 'text/plain; charset=utf-8') => {
+      res.statusCode = status;
+      res.setHeader('Content-Type', type);
+      res.setHeader('Cache-Control', 'no-cache');
+      res.end(body);
+    };
+    if (url === '/local/images/index.json') {
+      send(200, JSON.stringify(imageIndex(path.join(repoRoot, '.cache/images'))), TYPES['.json']);
+      return;
+    }
+    const route = ROUTES.find(([prefix]) => url.startsWith(prefix));
+    if (!route) return send(404, `no such asset: ${url}`);
+    const base = path.join(repoRoot, route[1]);
+    const file = path.resolve(base, url.slice(route[0].length));
+    if (!file.startsWith(base + path.sep)) return send(403, 'outside the asset folder');
+    fs.readFile(file, (err, data) => {
+      if (err) return send(404, `not found: ${url} (${route[1]}/${url.slice(route[0].length)})`);
+      send(200, data, TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream');
+    });
+  };
+  return {
+    name: 'webgpu-int8-local-assets',
+    configureServer(server) {
+      server.middlewares.use(handler);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(handler);
+    },
+  };
+}
