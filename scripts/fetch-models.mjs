@@ -6,11 +6,13 @@
 //   .cache/models/<id>/                model.json, its weight shards (named as its weightsManifest
 //                                      says), LICENSE, labels.json (classifiers whose package has
 //                                      labels) and source.json (provenance + sha256 of each file)
-//   .cache/images/photos/, faces/      photos copied from Debian's python3-skimage and opencv-doc
-//                                      (faces/ is the subset with human faces), and manifest.json
+//   .cache/images/photos/, calib/      photos copied from Debian's python3-skimage and opencv-doc,
+//                                      split for evaluation / calibration (isCalibrationPhoto)
+//   .cache/images/faces/, faces-calib/ face crops of the face photos (FACE_CROPS), and manifest.json
 //
 // Idempotent: a model directory or image whose recorded sha256 still matches is left alone.
-// Plain node (>= 20) and the system's `npm` and `tar`; no dependencies.
+// Plain node (>= 20), the system's `npm` and `tar`, and the project's own image codecs (fast-png,
+// jpeg-js) for the face crops.
 //
 //   node scripts/fetch-models.mjs [--force] [--models-only] [--images-only]
 //
@@ -26,6 +28,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decode as decodePng, encode as encodePng } from 'fast-png';
+import jpeg from 'jpeg-js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const CACHE = path.join(ROOT, '.cache');
@@ -162,6 +166,45 @@ export const IMAGES = [
   name: `${img.source}-${img.file}`,
   license: img.source === 'skimage' ? SKIMAGE_LICENSE : OPENCV_LICENSE,
 }));
+
+/**
+ * The evaluation / calibration split of the photos, so no photo a program was calibrated on is
+ * used to judge it: sorted by name (code-unit order), every 4th (index 0, 4, 8, …) goes to
+ * calib/, the rest to photos/.
+ */
+export const isCalibrationPhoto = (index) => index % 4 === 0;
+
+/**
+ * Face crops, for the BlazeFace front-camera model: it sees the whole frame stretched to 128×128
+ * and finds faces only when they fill a good part of it, which in these photos only the
+ * astronaut's does. Each crop is a square [x, y, size] in the source photo's pixels (clamped at
+ * the edges), written as an RGB PNG `<source photo>-<x>-<y>-<size>.png`. `set`: faces/
+ * (evaluation) or faces-calib/ (calibration); the two never share a crop, but with four face
+ * photos they share people (different framings). `score`: the fp32 blazeface-front score of
+ * the best face in the crop, measured when the table was made (checked by test/unit/fetch-models).
+ */
+export const FACE_CROPS = [
+  { from: 'skimage-astronaut.png', rect: [100, 0, 330], set: 'faces', score: 0.96, why: 'head and shoulders' },
+  { from: 'skimage-astronaut.png', rect: [60, 0, 420], set: 'faces', score: 0.957, why: 'upper body' },
+  { from: 'skimage-astronaut.png', rect: [170, 40, 160], set: 'faces', score: 0.958, why: 'tight face' },
+  { from: 'skimage-camera.png', rect: [130, 0, 250], set: 'faces', score: 0.881, why: 'the cameraman, head and camera' },
+  { from: 'opencv-messi5.jpg', rect: [170, 30, 140], set: 'faces', score: 0.931, why: 'Messi, head and shoulders' },
+  { from: 'opencv-messi5.jpg', rect: [180, 45, 110], set: 'faces', score: 0.857, why: 'Messi, closer' },
+  { from: 'opencv-basketball1.png', rect: [0, 30, 180], set: 'faces', score: 0.918, why: 'the man on the left, upper body' },
+  { from: 'opencv-basketball1.png', rect: [25, 55, 120], set: 'faces', score: 0.891, why: 'the man on the left, head' },
+  // Calibration needs faces of both sizes: small ones light up the 16×16 anchor map, large ones the 8×8.
+  { from: 'skimage-astronaut.png', rect: [0, 0, 512], set: 'faces-calib', score: 0.921, why: 'the whole photo (a small face)' },
+  { from: 'skimage-camera.png', rect: [100, 0, 330], set: 'faces-calib', score: 0.913, why: 'the cameraman, upper body' },
+  { from: 'opencv-messi5.jpg', rect: [140, 0, 230], set: 'faces-calib', score: 0.9, why: 'Messi, upper body' },
+  { from: 'opencv-messi5.jpg', rect: [150, 10, 180], set: 'faces-calib', score: 0.958, why: 'Messi, chest up' },
+  { from: 'skimage-astronaut.png', rect: [140, 30, 220], set: 'faces-calib', score: 0.944, why: 'head' },
+  { from: 'opencv-basketball1.png', rect: [40, 70, 90], set: 'faces-calib', score: 0.809, why: 'the man on the left, tight face' },
+  { from: 'opencv-messi5.jpg', rect: [205, 62, 70], set: 'faces-calib', score: 0.869, why: 'Messi, tight face' },
+  { from: 'skimage-camera.png', rect: [170, 30, 170], set: 'faces-calib', score: 0.852, why: 'the cameraman, closer' },
+  { from: 'opencv-messi5.jpg', rect: [195, 55, 90], set: 'faces-calib', score: 0.852, why: 'Messi, face' },
+  { from: 'opencv-basketball1.png', rect: [15, 45, 140], set: 'faces-calib', score: 0.862, why: 'the man on the left, head and ball' },
+  { from: 'opencv-basketball1.png', rect: [420, 0, 220], set: 'faces-calib', score: 0.712, why: 'the man on the right, in profile (below the 0.75 threshold)' },
+].map((c) => ({ ...c, name: `${c.from.replace(/\.(png|jpg)$/, '')}-${c.rect.join('-')}.png` }));
 
 /** Recorded in each model's source.json; bump it when the files this script writes change. */
 export const LAYOUT_VERSION = 1;
@@ -417,7 +460,8 @@ export function assembleImages({ log = console.log } = {}) {
         `  apt-get install ${Object.values(IMAGE_SOURCES).map((s) => s.deb).join(' ')}`,
     );
   }
-  const sets = { photos: IMAGES, faces: IMAGES.filter((i) => i.faces) };
+  const sorted = [...IMAGES].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sets = { photos: sorted.filter((_, i) => !isCalibrationPhoto(i)), calib: sorted.filter((_, i) => isCalibrationPhoto(i)) };
   const entries = [];
   let copied = 0;
   for (const img of IMAGES) {
@@ -444,15 +488,61 @@ export function assembleImages({ log = console.log } = {}) {
       copied++;
     }
   }
+  const crops = writeFaceCrops(entries);
   const manifest = {
     debs: Object.fromEntries(Object.values(IMAGE_SOURCES).map((s) => [s.deb, debVersion(s.deb) ?? null])),
-    images: entries,
+    images: entries.map((e) => ({ ...e, set: sets.calib.some((c) => c.name === e.name) ? 'calib' : 'photos' })),
+    crops,
   };
   const text = JSON.stringify(manifest, null, 2) + '\n';
   const manifestFile = path.join(IMAGES_DIR, 'manifest.json');
   if (!fs.existsSync(manifestFile) || fs.readFileSync(manifestFile, 'utf8') !== text) fs.writeFileSync(manifestFile, text);
-  log(`images: ${sets.photos.length} photos, ${sets.faces.length} with faces (${copied} copied) in ${path.relative(ROOT, IMAGES_DIR)}/`);
-  return { photos: sets.photos.length, faces: sets.faces.length, copied };
+  const count = (set) => FACE_CROPS.filter((c) => c.set === set).length;
+  log(`images: ${sets.photos.length} photos, ${sets.calib.length} calibration photos, ${count('faces')} + ${count('faces-calib')} face crops (${copied} copied) in ${path.relative(ROOT, IMAGES_DIR)}/`);
+  return { photos: sets.photos.length, calib: sets.calib.length, faces: count('faces'), facesCalib: count('faces-calib'), copied };
+}
+
+/** Decodes a PNG or JPEG to RGB (gray replicated, alpha dropped). */
+function decodeRgb(bytes) {
+  const image = sniff(bytes) === 'png' ? decodePng(bytes) : { ...jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true }), channels: 4 };
+  const { width, height, data } = image;
+  const channels = image.channels ?? data.length / (width * height);
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) {
+    for (let k = 0; k < 3; k++) rgb[3 * i + k] = data[channels * i + (channels < 3 ? 0 : k)];
+  }
+  return { width, height, data: rgb };
+}
+
+/** Writes FACE_CROPS into faces/ and faces-calib/ (and nothing else there); returns their records. */
+function writeFaceCrops(entries) {
+  const records = [];
+  for (const set of ['faces', 'faces-calib']) {
+    const dir = path.join(IMAGES_DIR, set);
+    fs.mkdirSync(dir, { recursive: true });
+    const list = FACE_CROPS.filter((c) => c.set === set);
+    const wanted = new Set(list.map((c) => c.name));
+    for (const f of fs.readdirSync(dir)) if (!wanted.has(f)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+    for (const crop of list) {
+      const source = entries.find((e) => e.name === crop.from);
+      if (!source) throw new FetchError(`face crop ${crop.name}: no photo ${crop.from}`);
+      const image = decodeRgb(fs.readFileSync(source.path));
+      const [x, y, size] = crop.rect;
+      const data = new Uint8Array(size * size * 3);
+      for (let r = 0; r < size; r++) {
+        const sy = Math.min(image.height - 1, Math.max(0, y + r));
+        for (let c = 0; c < size; c++) {
+          const sx = Math.min(image.width - 1, Math.max(0, x + c));
+          data.set(image.data.subarray(3 * (sy * image.width + sx), 3 * (sy * image.width + sx) + 3), 3 * (r * size + c));
+        }
+      }
+      const png = encodePng({ width: size, height: size, channels: 3, data });
+      const dst = path.join(dir, crop.name);
+      if (!fs.existsSync(dst) || sha256(fs.readFileSync(dst)) !== sha256(png)) fs.writeFileSync(dst, png);
+      records.push({ name: crop.name, set, from: crop.from, rect: crop.rect, why: crop.why, score: crop.score, license: source.license, sha256: sha256(png) });
+    }
+  }
+  return records;
 }
 
 function main(argv) {

@@ -6,15 +6,41 @@ import { isFloat, type Tensor } from '../ir/tensor.ts';
 import { runFloat } from '../ref/float/run.ts';
 import { createObserver, CalibrationError, type Observer, type ObserverMethod, type ObserverOptions, type Range } from './observers/index.ts';
 
+/** Ops through which a model output still shows a tensor's values as they are (or in order). */
+const PASS_THROUGH = new Set(['Reshape', 'Identity', 'Squeeze', 'Unsqueeze', 'Flatten', 'Transpose', 'Concat', 'Softmax', 'Sigmoid']);
+
+/**
+ * The tensors a model output shows: the outputs, and back from them through PASS_THROUGH ops.
+ * Their rare extreme values are the answer (a detector's few face anchors, a classifier's winning
+ * logit), so no method may clip them: they are calibrated min/max (docs/quantization.md (Q2a)).
+ */
+export function outputFacingTensors(graph: Graph): Set<string> {
+  const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const found = new Set<string>();
+  const stack = graph.outputs.map((o) => o.name);
+  for (let t = stack.pop(); t !== undefined; t = stack.pop()) {
+    if (found.has(t)) continue;
+    found.add(t);
+    const node = producer.get(t);
+    if (!node || !PASS_THROUGH.has(node.op)) continue;
+    const data = node.op === 'Concat' ? node.inputs : [node.inputs[0]!];
+    stack.push(...data.filter((i) => i !== '' && !graph.initializers.has(i)));
+  }
+  return found;
+}
+
 export class Calibrator {
   private readonly observers = new Map<string, Observer>();
+  private readonly minmax: Set<string>;
   private count = 0;
 
   constructor(
     private readonly graph: Graph,
     readonly method: ObserverMethod,
     private readonly options: ObserverOptions = {},
-  ) {}
+  ) {
+    this.minmax = outputFacingTensors(graph);
+  }
 
   get samples(): number {
     return this.count;
@@ -33,7 +59,7 @@ export class Calibrator {
   private observe(name: string, value: Tensor): void {
     if (!isFloat(value.dtype)) return;
     let observer = this.observers.get(name);
-    if (!observer) this.observers.set(name, (observer = createObserver(this.method, this.options)));
+    if (!observer) this.observers.set(name, (observer = createObserver(this.minmax.has(name) ? 'minmax' : this.method, this.options)));
     observer.observe(value.data instanceof Float32Array ? value.data : Float32Array.from(value.data));
   }
 

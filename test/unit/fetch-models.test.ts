@@ -32,10 +32,12 @@ interface Script {
   PACKAGES: Record<string, { spec: string; tarball: string; integrity: string }>;
   MODELS: ScriptModel[];
   IMAGES: ScriptImage[];
+  FACE_CROPS: { name: string; from: string; rect: [number, number, number]; set: 'faces' | 'faces-calib'; score: number }[];
+  isCalibrationPhoto(index: number): boolean;
   IMAGE_SOURCES: Record<string, { deb: string; dir: string }>;
   FetchError: new (message: string) => Error;
   validModelDir(spec: ScriptModel): { files: Record<string, string> } | undefined;
-  assembleImages(options?: { log?: (s: string) => void }): { photos: number; faces: number };
+  assembleImages(options?: { log?: (s: string) => void }): { photos: number; calib: number; faces: number; facesCalib: number };
   manifestByteLength(manifest: unknown): number;
 }
 
@@ -116,7 +118,7 @@ describe('the fetched cache', () => {
   it('the script finds everything in place and prints one line per model', () => {
     const out = execFileSync(process.execPath, [SCRIPT], { encoding: 'utf8', cwd: ROOT });
     for (const id of MODEL_IDS) expect(out).toMatch(new RegExp(`^${id} +\\d+\\.\\d\\d MB weights in \\d shards? +sha256 [0-9a-f]{64} +(cached|fetched)$`, 'm'));
-    expect(out).toMatch(/^images: \d+ photos, \d+ with faces/m);
+    expect(out).toMatch(/^images: \d+ photos, \d+ calibration photos, \d+ \+ \d+ face crops/m);
   });
 
   it.each(MODEL_IDS)('%s: every file matches the sha256 in source.json', (id) => {
@@ -129,17 +131,36 @@ describe('the fetched cache', () => {
     expect(files).toEqual(expect.arrayContaining(['model.json', 'LICENSE', ...spec.weights.map((w) => (spec.format === 'umd' ? `${w}.bin` : w))]));
   });
 
-  it('every photo decodes (PNG/JPEG via src/data/image.ts); faces/ is the faces subset', () => {
+  it('photos/ and calib/ split the photos (every 4th by name calibrates), ≥ 30 to evaluate; every photo decodes', () => {
     const manifest = imageManifest();
     expect(manifest.images.map((i) => i.name).sort()).toEqual(script.IMAGES.map((i) => i.name).sort());
+    const sorted = script.IMAGES.map((i) => i.name).sort();
     const photos = imageFiles('photos').map((f) => path.basename(f));
-    expect(photos).toEqual(script.IMAGES.map((i) => i.name).sort());
-    expect(imageFiles('faces').map((f) => path.basename(f))).toEqual(script.IMAGES.filter((i) => i.faces).map((i) => i.name).sort());
-    for (const f of imageFiles('photos')) {
+    const calib = imageFiles('calib').map((f) => path.basename(f));
+    expect(photos).toEqual(sorted.filter((_, i) => !script.isCalibrationPhoto(i)));
+    expect(calib).toEqual(sorted.filter((_, i) => script.isCalibrationPhoto(i)));
+    expect(photos.filter((p) => calib.includes(p))).toEqual([]);
+    expect(photos.length).toBeGreaterThanOrEqual(30);
+    for (const f of [...imageFiles('photos'), ...imageFiles('calib')]) {
       const p = decodeImage(new Uint8Array(fs.readFileSync(f)), f);
       expect(p.width * p.height, f).toBeGreaterThanOrEqual(128 * 128);
       expect([1, 3, 4], f).toContain(p.channels);
     }
+  });
+
+  it('faces/ and faces-calib/ hold the face crops, disjoint, at their recorded sizes, from face photos', () => {
+    for (const set of ['faces', 'faces-calib'] as const) {
+      const want = script.FACE_CROPS.filter((c) => c.set === set);
+      expect(imageFiles(set).map((f) => path.basename(f))).toEqual(want.map((c) => c.name).sort());
+      for (const c of want) {
+        const p = decodeImage(new Uint8Array(fs.readFileSync(path.join(imagesDir(set), c.name))), c.name);
+        expect([p.width, p.height, p.channels], c.name).toEqual([c.rect[2], c.rect[2], 3]);
+        expect(script.IMAGES.find((i) => i.name === c.from)?.faces, `${c.name} comes from a face photo`).toBe(true);
+      }
+    }
+    expect(script.FACE_CROPS.filter((c) => c.set === 'faces').length).toBeGreaterThanOrEqual(8);
+    const keys = script.FACE_CROPS.map((c) => `${c.from} ${c.rect.join(',')}`);
+    expect(new Set(keys).size).toBe(keys.length);
   });
 
   it('lookups outside the catalog or the image sets are refused', () => {
