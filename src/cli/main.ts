@@ -6,8 +6,8 @@ import { imagesDir } from '../models/paths.ts';
 import { runEval } from './evaluate.ts';
 import { runOne } from './run.ts';
 import { inspect } from './inspect.ts';
-import { inputShapeOf, loadFloatModel } from './model.ts';
-import { countFrom, loadImages, methodFrom, withPreprocessOptions } from './options.ts';
+import { inputShapeOf, loadModel } from './model.ts';
+import { countFrom, loadImages, methodFrom, withModelDefaults, withPreprocessOptions } from './options.ts';
 import { calibrateAndQuantize, describeProgram, quantizeGiven, saveQ8 } from './quantize.ts';
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../errors.ts';
@@ -27,10 +27,10 @@ cli
 
 withPreprocessOptions(
   cli
-    .command('quantize <model>', 'Calibrate a float ONNX model on sample images (an ONNX QDQ model needs none: its own scales are used) and write the int8 program (.q8), optionally as ONNX QDQ too')
+    .command('quantize <model>', 'Calibrate a float ONNX or TF.js model on sample images (an ONNX QDQ model needs none: its own scales are used; a pretrained model id has its own photos) and write the int8 program (.q8), optionally as ONNX QDQ too')
     .option('--calib <data>', 'Calibration images: IDX (.gz), a folder of PNG/JPEG, or .npy (required, except for a QDQ model)')
     .option('--calib-count <n>', 'How many calibration samples to use', { default: 500 })
-    .option('--method <m>', 'minmax | ema | percentile | entropy | mse', { default: 'entropy' })
+    .option('--method <m>', 'minmax | ema | percentile | entropy | mse (default: entropy; percentile for a pretrained model id)')
     .option('--percentile <p>', 'Percentile for --method percentile', { default: 99.99 })
     .option('--per-tensor', 'One weight scale per tensor instead of per output channel')
     .option('--symmetric-activations', 'Symmetric activations (zero point 0)')
@@ -38,12 +38,17 @@ withPreprocessOptions(
     .option('--qdq <file>', 'Also write the calibrated model as ONNX QDQ'),
 ).action((modelPath: string, o: Record<string, unknown>) => {
   if (!o.output) throw new InputError('quantize needs -o OUT.q8');
-  const float = loadFloatModel(modelPath);
+  const float = loadModel(modelPath);
+  if (float.kind === 'q8') throw new InputError(`${modelPath} is already an int8 program`);
+  if (o.qdq && float.kind !== 'onnx') throw new InputError('--qdq writes ONNX QDQ for ONNX models only');
+  const flags = withModelDefaults(o, float.catalog);
+  // A pretrained model calibrates on its own calibration photos unless told otherwise.
+  const calib = o.calib ?? (float.catalog ? imagesDir(float.catalog.kind === 'face-detector' ? 'faces-calib' : 'calib') : undefined);
   // An ONNX QDQ model brings its own scales: no calibration.
-  if (!float.given && !o.calib) throw new InputError('quantize needs --calib DATA');
+  if (!float.given && !calib) throw new InputError('quantize needs --calib DATA');
   const model = float.given
     ? quantizeGiven(float, o.calib ? String(o.calib) : undefined)
-    : calibrateAndQuantize(float, loadImages(String(o.calib), inputShapeOf(float.graph.inputs), o), quantizeFlags(o));
+    : calibrateAndQuantize(float, loadImages(String(calib), inputShapeOf(float.graph.inputs), flags), quantizeFlags(o, modelPath));
   console.log(describeProgram(model));
   saveQ8(model, String(o.output));
   if (o.qdq) {
@@ -61,7 +66,7 @@ withPreprocessOptions(
     .option('--count <n>', 'Evaluate only the first n images')
     .option('--calib <data>', 'Calibration images (for a float .onnx model)')
     .option('--calib-count <n>', 'How many calibration samples to use', { default: 500 })
-    .option('--method <m>', 'minmax | ema | percentile | entropy | mse', { default: 'entropy' })
+    .option('--method <m>', 'minmax | ema | percentile | entropy | mse (default: entropy; percentile for a pretrained model id)')
     .option('--percentile <p>', 'Percentile for --method percentile', { default: 99.99 })
     .option('--per-tensor', 'One weight scale per tensor instead of per output channel')
     .option('--symmetric-activations', 'Symmetric activations (zero point 0)')
@@ -84,7 +89,7 @@ withPreprocessOptions(
   if (!o.data) throw new InputError('eval needs --data IMAGES');
   await runEval(modelPath ?? BUNDLED.model, {
     ...o,
-    ...quantizeFlags(o),
+    ...quantizeFlags(o, modelPath),
     data: String(o.data),
     ...(o.labels ? { labels: String(o.labels) } : {}),
     ...(o.calib ? { calib: String(o.calib) } : {}),
@@ -106,7 +111,7 @@ withPreprocessOptions(
     .option('--device <gpu|cpu>', 'Where int8 runs (default: the GPU when an adapter exists)')
     .option('--calib <data>', 'Calibration images (for a float .onnx model)')
     .option('--calib-count <n>', 'How many calibration samples to use', { default: 500 })
-    .option('--method <m>', 'minmax | ema | percentile | entropy | mse', { default: 'entropy' })
+    .option('--method <m>', 'minmax | ema | percentile | entropy | mse (default: entropy; percentile for a pretrained model id)')
     .option('--percentile <p>', 'Percentile for --method percentile', { default: 99.99 }),
 ).action(async (modelPath: string, o: Record<string, unknown>) => {
   if (!o.input) throw new InputError('run needs --input IMAGE');
@@ -114,7 +119,7 @@ withPreprocessOptions(
   if (!Number.isInteger(index) || index < 0) throw new InputError(`--index must be a non-negative integer, got "${String(o.index)}"`);
   await runOne(modelPath, {
     ...o,
-    ...quantizeFlags(o),
+    ...quantizeFlags(o, modelPath),
     input: String(o.input),
     index,
     topk: countFrom(o.topk, '--topk')!,
@@ -124,11 +129,15 @@ withPreprocessOptions(
   });
 });
 
-function quantizeFlags(o: Record<string, unknown>) {
+/**
+ * `model`: the MODEL argument. The pretrained models calibrate best with percentile (entropy, the
+ * default elsewhere, cuts BlazeFace's box heads; see the README's tables).
+ */
+function quantizeFlags(o: Record<string, unknown>, model?: string) {
   const percentile = Number(o.percentile);
   if (!(percentile >= 50 && percentile <= 100)) throw new InputError(`--percentile must be in [50, 100], got "${String(o.percentile)}"`);
   return {
-    method: methodFrom(o.method),
+    method: methodFrom(o.method ?? (model !== undefined && isModelId(model) ? 'percentile' : 'entropy')),
     calibCount: countFrom(o.calibCount, '--calib-count')!,
     perTensor: Boolean(o.perTensor),
     symmetricActivations: Boolean(o.symmetricActivations),
