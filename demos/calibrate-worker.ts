@@ -1,0 +1,65 @@
+// The calibration worker: float model → calibration on N images → int8 program → per-layer SQNR
+// on held-out images (CPU float and int8 references) → .q8 bytes. All of it is CPU work (one float
+// run per calibration image, a float + an int8 run per evaluation image): in a worker the page
+// stays responsive even while one MobileNetV2 image takes seconds.
+
+import { evaluate, optimize, quantize, saveQ8, type Graph } from '../src/index.ts';
+import { calibrationFeeds, demoModel, evaluationSet, loadGraph } from './models.ts';
+import type { Phase, QuantizeRequest, WorkerMessage } from './protocol.ts';
+
+const graphs = new Map<string, Promise<Graph>>();
+
+const post = (message: WorkerMessage, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
+
+async function run(request: QuantizeRequest): Promise<void> {
+  const { job } = request;
+  const progress = (phase: Phase, done: number, total: number) => post({ type: 'progress', job, phase, done, total });
+  const model = demoModel(request.model);
+  if (!model) throw new Error(`unknown model ${request.model}`);
+  progress('loading', 0, 1);
+  let graph = graphs.get(model.id);
+  if (!graph) graphs.set(model.id, (graph = loadGraph(model)));
+  const float = await graph.catch((e: unknown) => {
+    graphs.delete(model.id);
+    throw e;
+  });
+  const t0 = performance.now();
+  const { feeds, source } = await calibrationFeeds(model, request.count, (done, total) => progress('preparing', done, total));
+  const q = await quantize(float, {
+    calibration: feeds,
+    method: request.method,
+    onProgress: (done, total) => progress(done === total ? 'quantizing' : 'calibrating', done, total),
+  });
+  const t1 = performance.now();
+  const evalSet = await evaluationSet(model);
+  progress('evaluating', 0, evalSet.set.count);
+  const report = evaluate(q, evalSet.set, {
+    floatGraph: optimize(float, { layout: 'NHWC' }),
+    onProgress: (done, total) => progress('evaluating', done, total),
+  });
+  const q8 = saveQ8(q);
+  const buffer = q8.buffer.slice(q8.byteOffset, q8.byteOffset + q8.byteLength) as ArrayBuffer;
+  post(
+    {
+      type: 'done',
+      job,
+      q8: buffer,
+      method: request.method,
+      count: feeds.length,
+      calibrationSource: source,
+      evaluationSource: evalSet.source,
+      evalImages: report.images,
+      perLayer: report.per_layer,
+      floatOps: report.float_ops,
+      top1Agreement: model.kind === 'classifier' ? report.top1_agreement : null,
+      logitCosine: report.logit_cosine,
+      ms: { calibrate: t1 - t0, evaluate: performance.now() - t1 },
+    },
+    [buffer],
+  );
+}
+
+self.addEventListener('message', (event: MessageEvent<QuantizeRequest>) => {
+  const request = event.data;
+  run(request).catch((e: unknown) => post({ type: 'error', job: request.job, message: e instanceof Error ? e.message : String(e) }));
+});
