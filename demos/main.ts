@@ -19,7 +19,7 @@ import {
 } from '../src/index.ts';
 import { dismissAlert, explain, showAlert } from './alerts.ts';
 import { CalibrationWorker, CancelledError } from './calibrator.ts';
-import { describeLayer, kernelChart, layerChart } from './charts.ts';
+import { describeLayer, kernelChart, layerChart, shortNames } from './charts.ts';
 import { byId, bytes, clear, h, median, ms, pct } from './dom.ts';
 import { fashionImage, frameImage, imageFromBytes, type InputImage } from './inputs.ts';
 import {
@@ -675,7 +675,8 @@ function renderLayerChart(layers: readonly LayerError[]): void {
       h('span', { class: 'muted' }, `${layers.length} quantized tensors in program order · tap a bar · higher is better (6 dB ≈ 1 bit)`),
     ),
   );
-  detail.textContent = worst.length ? `Lowest: ${worst.map(([i]) => describeLayer(layers, i).replace(/^Layer /, '#')).join(' · ')}` : '';
+  const names = shortNames(layers.map((l) => l.name));
+  detail.textContent = worst.length ? `Lowest: ${worst.map(([i, l]) => `#${i + 1} ${names[i]} (${l.sqnr_db.toFixed(1)} dB)`).join(' · ')}` : '';
 }
 
 function downloadQ8(): void {

@@ -74,8 +74,8 @@ function fromCatalog(id: ModelId, name: string, task: string, defaultCalibration
     // (disjoint from them) to calibrate on, as the CLI does.
     gallerySets: faces ? ['faces', 'photos'] : ['photos'],
     calibSets: m.kind === 'face-detector' ? ['faces-calib', 'faces', 'photos'] : ['calib', 'photos'],
-    // A whole photo with a face for the detectors, a tight face crop for the expression model, a cat.
-    firstImage: m.kind === 'face-detector' ? 'skimage-astronaut.png' : faces ? 'skimage-astronaut-170-40-160.png' : 'skimage-chelsea.png',
+    // A whole photo with a face for the detectors, a tight face crop for the expression model, a coffee cup (Neutral).
+    firstImage: m.kind === 'face-detector' ? 'skimage-astronaut.png' : faces ? 'skimage-astronaut-170-40-160.png' : 'skimage-coffee.png',
     source: `${m.origin}. ${m.package.name}@${m.package.version}, ${m.license}.`,
   };
 }

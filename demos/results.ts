@@ -82,9 +82,9 @@ export function drawFaces(canvas: HTMLCanvasElement, input: InputImage, faces: r
   const ctx = fitCanvas(canvas, input);
   const { width: w, height: hh } = canvas;
   const color = kind === 'int8' ? '#4f46e5' : '#0f766e';
-  const line = Math.max(2, Math.round(Math.min(w, hh) / 160));
+  const line = Math.max(2, Math.round(Math.min(w, hh) / 120));
   ctx.lineWidth = line;
-  ctx.font = `600 ${Math.max(12, Math.round(w / 36))}px system-ui, sans-serif`;
+  ctx.font = `600 ${Math.max(12, Math.round(w / 24))}px system-ui, sans-serif`;
   faces.forEach((f, i) => {
     const [x0, y0, x1, y1] = f.box;
     ctx.strokeStyle = color;
