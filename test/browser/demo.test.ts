@@ -4,7 +4,7 @@
 // against `webgpu-int8 run <that .q8> --device cpu` (the CLI, CPU int8 reference: the GPU computes
 // the same bytes), and the fp32 top-1 / boxes against the float CPU reference. It also calibrates
 // from the page's own controls, profiles the kernels, opens a user file, runs the webcam (Chromium's
-// fake camera), recovers from a lost device, shows the no-WebGPU page, and saves screenshots at 1280×800 and 390×844 in
+// fake camera), recovers from a lost device, names the missing model files, shows the no-WebGPU page, and saves screenshots at 1280×800 and 390×844 in
 // test-results/demo/. Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -158,7 +158,7 @@ describe('demo page in headless Chromium', () => {
     page = await context.newPage();
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`);
     });
     console.log(`chromium ${browser.version()} and the demo server (${server.url}) up in ${(performance.now() - t0).toFixed(0)} ms`);
   }, 120_000);
@@ -243,6 +243,17 @@ describe('demo page in headless Chromium', () => {
     for (const a of await alerts()) if (!a.includes('notes.txt')) throw new Error(`unexpected alert: ${a}`);
   });
 
+  it.skipIf(skip)(`says how to get a model whose files are missing${why}`, async () => {
+    await page.route('**/local/models/emotion/model.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    try {
+      await open('model=emotion');
+      await expect.poll(alerts, { timeout: 30_000 }).toContainEqual(expect.stringContaining('run `npm run fetch-models`'));
+      expect(await page.textContent('#fp32-result .error-text')).toContain('The Emotion model is not on the server');
+    } finally {
+      await page.unroute('**/local/models/emotion/model.json');
+    }
+  });
+
   for (const c of CASES) {
     it.skipIf(skip)(`${c.id}: int8 and fp32 on ${c.image} match the CLI and the float reference${why}`, { timeout: 420_000 }, async () => {
       const t0 = performance.now();
@@ -322,7 +333,7 @@ describe('demo page in headless Chromium', () => {
 
   it.skipIf(skip)(`the page raised no uncaught errors${why}`, () => {
     // Errors the tests provoked on purpose are logged by the page as it reports them.
-    const unexpected = problems.filter((p) => !/notes\.txt|device was lost|Device lost|destroyed/i.test(p));
+    const unexpected = problems.filter((p) => !/notes\.txt|device was lost|Device lost|destroyed|404.*\/local\/models\/emotion\/model\.json/i.test(p));
     expect(unexpected).toEqual([]);
   });
 });
