@@ -177,11 +177,14 @@ export const isCalibrationPhoto = (index) => index % 4 === 0;
 /**
  * Face crops, for the BlazeFace front-camera model: it sees the whole frame stretched to 128×128
  * and finds faces only when they fill a good part of it, which in these photos only the
- * astronaut's does. Each crop is a square [x, y, size] in the source photo's pixels (clamped at
- * the edges), written as an RGB PNG `<source photo>-<x>-<y>-<size>.png`. `set`: faces/
+ * astronaut's does. Each crop is a square [x, y, size] in the source photo's pixels, wholly
+ * inside it (no padding: the crop's pixels are the photo's), written as an 8-bit RGB PNG
+ * `<source photo>-<x>-<y>-<size>.png` (gray photos replicated to RGB). `set`: faces/
  * (evaluation) or faces-calib/ (calibration); the two never share a crop, but with four face
- * photos they share people (different framings). `score`: the fp32 blazeface-front score of
- * the best face in the crop, measured when the table was made (checked by test/unit/fetch-models).
+ * photos they share people and source photos (different framings; docs/images.md). `score`: the
+ * fp32 blazeface-front score (TF.js, input stretched to 128×128 in [-1, 1]) of the best face in
+ * the crop, or of the best anchor when no face passes the 0.75 threshold; checked by
+ * test/unit/face-crops.test.ts. Every evaluation crop has a face above the threshold.
  */
 export const FACE_CROPS = [
   { from: 'skimage-astronaut.png', rect: [100, 0, 330], set: 'faces', score: 0.96, why: 'head and shoulders' },
@@ -203,7 +206,7 @@ export const FACE_CROPS = [
   { from: 'skimage-camera.png', rect: [170, 30, 170], set: 'faces-calib', score: 0.852, why: 'the cameraman, closer' },
   { from: 'opencv-messi5.jpg', rect: [195, 55, 90], set: 'faces-calib', score: 0.852, why: 'Messi, face' },
   { from: 'opencv-basketball1.png', rect: [15, 45, 140], set: 'faces-calib', score: 0.862, why: 'the man on the left, head and ball' },
-  { from: 'opencv-basketball1.png', rect: [420, 0, 220], set: 'faces-calib', score: 0.712, why: 'the man on the right, in profile (below the 0.75 threshold)' },
+  { from: 'opencv-basketball1.png', rect: [420, 0, 220], set: 'faces-calib', score: 0.712, why: 'the man on the right, turned away: ear and cheek only (no face above the 0.75 threshold)' },
 ].map((c) => ({ ...c, name: `${c.from.replace(/\.(png|jpg)$/, '')}-${c.rect.join('-')}.png` }));
 
 /** Recorded in each model's source.json; bump it when the files this script writes change. */
@@ -451,8 +454,12 @@ function sniff(bytes) {
   return undefined;
 }
 
-/** Copies the photos into .cache/images/{photos,faces}/ and writes manifest.json; returns counts. */
-export function assembleImages({ log = console.log } = {}) {
+/**
+ * Copies the photos into .cache/images/photos/ and calib/ (isCalibrationPhoto), cuts FACE_CROPS
+ * into faces/ and faces-calib/, deletes anything else in those four folders and writes
+ * manifest.json; returns the counts. `dir`: another images directory (tests).
+ */
+export function assembleImages({ log = console.log, dir: imagesDir = IMAGES_DIR } = {}) {
   const missing = Object.values(IMAGE_SOURCES).filter((s) => !fs.existsSync(s.dir));
   if (missing.length > 0) {
     throw new FetchError(
@@ -476,7 +483,7 @@ export function assembleImages({ log = console.log } = {}) {
     entries.push({ name: img.name, source: img.source, deb: IMAGE_SOURCES[img.source].deb, path: src, format, faces: img.faces, license: img.license, note: img.note, sha256: hash });
   }
   for (const [set, list] of Object.entries(sets)) {
-    const dir = path.join(IMAGES_DIR, set);
+    const dir = path.join(imagesDir, set);
     fs.mkdirSync(dir, { recursive: true });
     const wanted = new Set(list.map((i) => i.name));
     for (const f of fs.readdirSync(dir)) if (!wanted.has(f)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
@@ -488,23 +495,27 @@ export function assembleImages({ log = console.log } = {}) {
       copied++;
     }
   }
-  const crops = writeFaceCrops(entries);
+  const crops = writeFaceCrops(entries, imagesDir);
   const manifest = {
     debs: Object.fromEntries(Object.values(IMAGE_SOURCES).map((s) => [s.deb, debVersion(s.deb) ?? null])),
     images: entries.map((e) => ({ ...e, set: sets.calib.some((c) => c.name === e.name) ? 'calib' : 'photos' })),
     crops,
   };
   const text = JSON.stringify(manifest, null, 2) + '\n';
-  const manifestFile = path.join(IMAGES_DIR, 'manifest.json');
+  const manifestFile = path.join(imagesDir, 'manifest.json');
   if (!fs.existsSync(manifestFile) || fs.readFileSync(manifestFile, 'utf8') !== text) fs.writeFileSync(manifestFile, text);
   const count = (set) => FACE_CROPS.filter((c) => c.set === set).length;
-  log(`images: ${sets.photos.length} photos, ${sets.calib.length} calibration photos, ${count('faces')} + ${count('faces-calib')} face crops (${copied} copied) in ${path.relative(ROOT, IMAGES_DIR)}/`);
+  log(`images: ${sets.photos.length} photos, ${sets.calib.length} calibration photos, ${count('faces')} + ${count('faces-calib')} face crops (${copied} copied) in ${path.relative(ROOT, imagesDir)}/`);
   return { photos: sets.photos.length, calib: sets.calib.length, faces: count('faces'), facesCalib: count('faces-calib'), copied };
 }
 
-/** Decodes a PNG or JPEG to RGB (gray replicated, alpha dropped). */
-function decodeRgb(bytes) {
+/**
+ * Decodes an 8-bit PNG (no palette) or a JPEG to RGB (gray replicated, alpha dropped): the same
+ * pixels as src/data/image.ts's decodeImage gives for such files.
+ */
+function decodeRgb(bytes, where) {
   const image = sniff(bytes) === 'png' ? decodePng(bytes) : { ...jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true }), channels: 4 };
+  if (image.palette || (image.depth !== undefined && image.depth !== 8)) throw new FetchError(`${where}: only 8-bit PNGs without a palette are cropped`);
   const { width, height, data } = image;
   const channels = image.channels ?? data.length / (width * height);
   const rgb = new Uint8Array(width * height * 3);
@@ -514,11 +525,15 @@ function decodeRgb(bytes) {
   return { width, height, data: rgb };
 }
 
-/** Writes FACE_CROPS into faces/ and faces-calib/ (and nothing else there); returns their records. */
-function writeFaceCrops(entries) {
+/**
+ * Writes FACE_CROPS into faces/ and faces-calib/ under `imagesDir` (and nothing else there: other
+ * files are deleted); returns their manifest records. Each source photo is decoded once.
+ */
+function writeFaceCrops(entries, imagesDir) {
   const records = [];
+  const decoded = new Map();
   for (const set of ['faces', 'faces-calib']) {
-    const dir = path.join(IMAGES_DIR, set);
+    const dir = path.join(imagesDir, set);
     fs.mkdirSync(dir, { recursive: true });
     const list = FACE_CROPS.filter((c) => c.set === set);
     const wanted = new Set(list.map((c) => c.name));
@@ -526,20 +541,22 @@ function writeFaceCrops(entries) {
     for (const crop of list) {
       const source = entries.find((e) => e.name === crop.from);
       if (!source) throw new FetchError(`face crop ${crop.name}: no photo ${crop.from}`);
-      const image = decodeRgb(fs.readFileSync(source.path));
+      if (!decoded.has(source.path)) decoded.set(source.path, decodeRgb(fs.readFileSync(source.path), source.path));
+      const image = decoded.get(source.path);
       const [x, y, size] = crop.rect;
+      if (!(Number.isInteger(x) && Number.isInteger(y) && Number.isInteger(size) && x >= 0 && y >= 0 && size > 0 && x + size <= image.width && y + size <= image.height)) {
+        throw new FetchError(`face crop ${crop.name}: [${crop.rect}] is not inside ${crop.from} (${image.width}×${image.height}; has ${source.deb} changed?)`);
+      }
       const data = new Uint8Array(size * size * 3);
       for (let r = 0; r < size; r++) {
-        const sy = Math.min(image.height - 1, Math.max(0, y + r));
-        for (let c = 0; c < size; c++) {
-          const sx = Math.min(image.width - 1, Math.max(0, x + c));
-          data.set(image.data.subarray(3 * (sy * image.width + sx), 3 * (sy * image.width + sx) + 3), 3 * (r * size + c));
-        }
+        const from = 3 * ((y + r) * image.width + x);
+        data.set(image.data.subarray(from, from + 3 * size), 3 * r * size);
       }
-      const png = encodePng({ width: size, height: size, channels: 3, data });
+      const png = encodePng({ width: size, height: size, channels: 3, depth: 8, data });
+      const hash = sha256(png);
       const dst = path.join(dir, crop.name);
-      if (!fs.existsSync(dst) || sha256(fs.readFileSync(dst)) !== sha256(png)) fs.writeFileSync(dst, png);
-      records.push({ name: crop.name, set, from: crop.from, rect: crop.rect, why: crop.why, score: crop.score, license: source.license, sha256: sha256(png) });
+      if (!fs.existsSync(dst) || sha256(fs.readFileSync(dst)) !== hash) fs.writeFileSync(dst, png);
+      records.push({ name: crop.name, set, from: crop.from, rect: crop.rect, width: size, height: size, why: crop.why, score: crop.score, license: source.license, sha256: hash });
     }
   }
   return records;

@@ -38,14 +38,21 @@ export function modelJsonPath(id: ModelId): string {
   return path.join(modelDir(id), 'model.json');
 }
 
+/**
+ * The folders of .cache/images/ (docs/images.md), each disjoint from the others:
+ * - photos: whole photos to evaluate the classifiers on (≥ 30);
+ * - calib: whole photos to calibrate them on (every 4th photo by name, so none is in photos/);
+ * - faces: face crops of the face photos to evaluate the face detectors on (each has a face the
+ *   fp32 BlazeFace front model finds);
+ * - faces-calib: other crops of the same photos, to calibrate the face detectors on.
+ */
 export type ImageSet = 'photos' | 'calib' | 'faces' | 'faces-calib';
 
-/**
- * .cache/images/photos/ (every photo) or .cache/images/faces/ (those with a human face; also in
- * photos/); throws MissingCacheError if absent or empty.
- */
+export const IMAGE_SETS: readonly ImageSet[] = Object.freeze(['photos', 'calib', 'faces', 'faces-calib'] as const);
+
+/** .cache/images/<set>/; throws MissingCacheError if absent or empty. */
 export function imagesDir(set: ImageSet): string {
-  if (!['photos', 'calib', 'faces', 'faces-calib'].includes(set)) throw new RangeError(`unknown image set "${String(set)}" (photos, calib, faces, faces-calib)`);
+  if (!IMAGE_SETS.includes(set)) throw new RangeError(`unknown image set "${String(set)}" (${IMAGE_SETS.join(', ')})`);
   const dir = path.join(IMAGES_DIR, set);
   if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) {
     throw new MissingCacheError(`no images in ${dir}: ${FETCH_HINT}`);
@@ -65,16 +72,40 @@ export function imageFiles(set: ImageSet): string[] {
 
 /** One photo as .cache/images/manifest.json records it. */
 export interface ImageRecord {
-  /** File name in photos/ (and faces/): `<source>-<original name>`. */
+  /** File name in photos/ or calib/: `<source>-<original name>`. */
   name: string;
+  /** The folder it is in. */
+  set: 'photos' | 'calib';
   source: 'skimage' | 'opencv';
   /** The Debian package it was copied from, and its path there. */
   deb: string;
   path: string;
   format: 'png' | 'jpeg';
+  /** Shows a human face (the face crops come from these). */
   faces: boolean;
   license: string;
   note?: string;
+  sha256: string;
+}
+
+/** One face crop as .cache/images/manifest.json records it. */
+export interface FaceCropRecord {
+  /** File name in faces/ or faces-calib/: `<photo without extension>-<x>-<y>-<size>.png`. */
+  name: string;
+  set: 'faces' | 'faces-calib';
+  /** The photo it is cut from (an ImageRecord name). */
+  from: string;
+  /** [x, y, size]: the square's top-left corner and side in the photo's pixels (wholly inside it). */
+  rect: [number, number, number];
+  /** The PNG's size (size × size, 8-bit RGB). */
+  width: number;
+  height: number;
+  /** What it shows. */
+  why: string;
+  /** The fp32 blazeface-front score of the best face in it (TF.js, when the table was made). */
+  score: number;
+  license: string;
+  /** Of the PNG file. */
   sha256: string;
 }
 
@@ -82,6 +113,7 @@ export interface ImageManifest {
   /** Debian package → installed version (null if dpkg-query was unavailable). */
   debs: Record<string, string | null>;
   images: ImageRecord[];
+  crops: FaceCropRecord[];
 }
 
 /** .cache/images/manifest.json, written by fetch-models. */
