@@ -1,15 +1,19 @@
 // scripts/fetch-models.mjs: its tables agree with src/models/catalog.ts and docs/images.md, and
-// what it put in .cache/ is complete, intact and decodable. Needs `npm run fetch-models`;
-// without it the cache tests fail and say so.
+// what it put in .cache/ is complete, intact and decodable: the four image folders hold exactly
+// what manifest.json lists, share no file, and every face crop is its photo's pixels. Needs
+// `npm run fetch-models`; without it the cache tests fail and say so. (The crops' fp32 BlazeFace
+// scores: test/unit/face-crops.test.ts.)
 
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../src/data/image.ts';
+import { convertChannels, decodeImage } from '../../src/data/image.ts';
 import { MODELS, MODEL_IDS } from '../../src/models/catalog.ts';
-import { MissingCacheError, imageFiles, imageManifest, imagesDir, modelDir } from '../../src/models/paths.ts';
+import { IMAGES_DIR, IMAGE_SETS, MissingCacheError, imageFiles, imageManifest, imagesDir, modelDir, type ImageManifest } from '../../src/models/paths.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SCRIPT = path.join(ROOT, 'scripts/fetch-models.mjs');
@@ -32,12 +36,12 @@ interface Script {
   PACKAGES: Record<string, { spec: string; tarball: string; integrity: string }>;
   MODELS: ScriptModel[];
   IMAGES: ScriptImage[];
-  FACE_CROPS: { name: string; from: string; rect: [number, number, number]; set: 'faces' | 'faces-calib'; score: number }[];
+  FACE_CROPS: { name: string; from: string; rect: [number, number, number]; set: 'faces' | 'faces-calib'; score: number; why: string }[];
   isCalibrationPhoto(index: number): boolean;
   IMAGE_SOURCES: Record<string, { deb: string; dir: string }>;
   FetchError: new (message: string) => Error;
   validModelDir(spec: ScriptModel): { files: Record<string, string> } | undefined;
-  assembleImages(options?: { log?: (s: string) => void }): { photos: number; calib: number; faces: number; facesCalib: number };
+  assembleImages(options?: { log?: (s: string) => void; dir?: string }): { photos: number; calib: number; faces: number; facesCalib: number };
   manifestByteLength(manifest: unknown): number;
 }
 
@@ -45,6 +49,23 @@ let script: Script;
 beforeAll(async () => {
   script = (await import(pathToFileURL(SCRIPT).href)) as Script;
 });
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+/** The photos' names in the order the split counts them (code-unit order, as Array.sort). */
+const sortedNames = () => script.IMAGES.map((i) => i.name).sort();
+
+/** The rows of a docs/images.md table under `## <title>`: first cell (in backticks) → other cells. */
+function docRows(title: string): Map<string, string[]> {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs/images.md'), 'utf8');
+  const section = doc.split(/^## /m).find((s) => s.startsWith(title));
+  expect(section, `docs/images.md has a "## ${title}" section`).toBeDefined();
+  const rows = new Map<string, string[]>();
+  for (const line of section!.split('\n')) {
+    const m = /^\|\s*`([^`]+)`\s*\|(.*)\|\s*$/.exec(line);
+    if (m) rows.set(m[1]!, m[2]!.split('|').map((c) => c.trim()));
+  }
+  return rows;
+}
 
 describe('fetch-models tables', () => {
   it('the models are the catalog\'s, from the same package, version and path', () => {
@@ -66,19 +87,52 @@ describe('fetch-models tables', () => {
     for (const i of script.IMAGES) expect(i.name).toBe(`${i.source}-${i.file}`);
   });
 
-  it('docs/images.md lists every image with its face flag', () => {
-    const doc = fs.readFileSync(path.join(ROOT, 'docs/images.md'), 'utf8');
-    const section = doc.split(/^## /m).find((s) => s.startsWith('The images'));
-    expect(section, 'docs/images.md has a "## The images" section').toBeDefined();
-    const rows = new Map<string, string>();
-    for (const line of section!.split('\n')) {
-      const m = /^\|\s*`([^`]+)`\s*\|(.*)$/.exec(line);
-      if (m) rows.set(m[1]!, m[2]!);
+  it('docs/images.md lists every image with its folder and face flag', () => {
+    const rows = docRows('The images');
+    expect([...rows.keys()].sort()).toEqual(sortedNames());
+    sortedNames().forEach((name, index) => {
+      const cells = rows.get(name)!;
+      const image = script.IMAGES.find((i) => i.name === name)!;
+      expect(cells.includes(image.faces ? 'yes' : 'no'), `${name}: faces column`).toBe(true);
+      expect(cells[0], `${name}: folder column`).toBe(script.isCalibrationPhoto(index) ? 'calib' : 'photos');
+    });
+  });
+
+  it('photos/ and calib/: every 4th photo by name calibrates, at least 30 evaluate', () => {
+    const names = sortedNames();
+    const calib = names.filter((_, i) => script.isCalibrationPhoto(i));
+    expect(calib.length).toBe(Math.ceil(names.length / 4));
+    expect(names.length - calib.length).toBeGreaterThanOrEqual(30);
+    expect(names.filter((_, i) => i % 4 === 0)).toEqual(calib);
+  });
+
+  it('face crops: squares from face photos, ≥ 8 to evaluate and ≥ 4 to calibrate, no crop in both', () => {
+    const names = script.FACE_CROPS.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    const keys = script.FACE_CROPS.map((c) => `${c.from} ${c.rect.join(',')}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    const evalCrops = script.FACE_CROPS.filter((c) => c.set === 'faces');
+    const calibCrops = script.FACE_CROPS.filter((c) => c.set === 'faces-calib');
+    expect(evalCrops.length + calibCrops.length).toBe(script.FACE_CROPS.length);
+    expect(evalCrops.length).toBeGreaterThanOrEqual(8);
+    expect(calibCrops.filter((c) => c.score > 0.75).length).toBeGreaterThanOrEqual(4);
+    // Every evaluation crop has a face the fp32 model finds (threshold 0.75); all four face photos are used.
+    for (const c of evalCrops) expect(c.score, c.name).toBeGreaterThan(0.75);
+    expect(new Set(evalCrops.map((c) => c.from))).toEqual(new Set(script.IMAGES.filter((i) => i.faces).map((i) => i.name)));
+    for (const c of script.FACE_CROPS) {
+      expect(script.IMAGES.find((i) => i.name === c.from)?.faces, `${c.name} comes from a face photo`).toBe(true);
+      expect(c.rect.every((v) => Number.isInteger(v) && v >= 0) && c.rect[2] >= 64, `${c.name}: rect [${c.rect}]`).toBe(true);
+      expect(c.name).toBe(`${c.from.replace(/\.(png|jpg)$/, '')}-${c.rect.join('-')}.png`);
     }
-    expect([...rows.keys()].sort()).toEqual(script.IMAGES.map((i) => i.name).sort());
-    for (const i of script.IMAGES) {
-      const cells = rows.get(i.name)!.split('|').map((c) => c.trim());
-      expect(cells.includes(i.faces ? 'yes' : 'no'), `${i.name}: faces column`).toBe(true);
+  });
+
+  it('docs/images.md lists every face crop with its folder, rect and score', () => {
+    const rows = docRows('Face crops');
+    expect([...rows.keys()].sort()).toEqual(script.FACE_CROPS.map((c) => c.name).sort());
+    for (const c of script.FACE_CROPS) {
+      const cells = rows.get(c.name)!;
+      expect(cells.slice(0, 4), c.name).toEqual([c.set, `\`${c.from}\``, `(${c.rect[0]}, ${c.rect[1]})`, `${c.rect[2]}×${c.rect[2]}`]);
+      expect(Number(cells[4]), `${c.name}: score`).toBeCloseTo(c.score, 3);
     }
   });
 
@@ -131,16 +185,23 @@ describe('the fetched cache', () => {
     expect(files).toEqual(expect.arrayContaining(['model.json', 'LICENSE', ...spec.weights.map((w) => (spec.format === 'umd' ? `${w}.bin` : w))]));
   });
 
-  it('photos/ and calib/ split the photos (every 4th by name calibrates), ≥ 30 to evaluate; every photo decodes', () => {
+  it('each image folder holds exactly what manifest.json lists, and every photo decodes', () => {
     const manifest = imageManifest();
-    expect(manifest.images.map((i) => i.name).sort()).toEqual(script.IMAGES.map((i) => i.name).sort());
-    const sorted = script.IMAGES.map((i) => i.name).sort();
-    const photos = imageFiles('photos').map((f) => path.basename(f));
-    const calib = imageFiles('calib').map((f) => path.basename(f));
-    expect(photos).toEqual(sorted.filter((_, i) => !script.isCalibrationPhoto(i)));
-    expect(calib).toEqual(sorted.filter((_, i) => script.isCalibrationPhoto(i)));
-    expect(photos.filter((p) => calib.includes(p))).toEqual([]);
-    expect(photos.length).toBeGreaterThanOrEqual(30);
+    expect(manifest.images.map((i) => i.name).sort()).toEqual(sortedNames());
+    sortedNames().forEach((name, index) => {
+      expect(manifest.images.find((i) => i.name === name)!.set, name).toBe(script.isCalibrationPhoto(index) ? 'calib' : 'photos');
+    });
+    expect(manifest.crops.map((c) => [c.name, c.set, c.from, c.rect])).toEqual(script.FACE_CROPS.map((c) => [c.name, c.set, c.from, c.rect]));
+    const listed: Record<string, { name: string; sha256: string }[]> = {
+      photos: manifest.images.filter((i) => i.set === 'photos'),
+      calib: manifest.images.filter((i) => i.set === 'calib'),
+      faces: manifest.crops.filter((c) => c.set === 'faces'),
+      'faces-calib': manifest.crops.filter((c) => c.set === 'faces-calib'),
+    };
+    for (const set of IMAGE_SETS) {
+      expect(fs.readdirSync(imagesDir(set)).sort(), set).toEqual(listed[set]!.map((i) => i.name).sort());
+      for (const i of listed[set]!) expect(sha256(fs.readFileSync(path.join(imagesDir(set), i.name))), `${set}/${i.name}`).toBe(i.sha256);
+    }
     for (const f of [...imageFiles('photos'), ...imageFiles('calib')]) {
       const p = decodeImage(new Uint8Array(fs.readFileSync(f)), f);
       expect(p.width * p.height, f).toBeGreaterThanOrEqual(128 * 128);
@@ -148,19 +209,67 @@ describe('the fetched cache', () => {
     }
   });
 
-  it('faces/ and faces-calib/ hold the face crops, disjoint, at their recorded sizes, from face photos', () => {
-    for (const set of ['faces', 'faces-calib'] as const) {
-      const want = script.FACE_CROPS.filter((c) => c.set === set);
-      expect(imageFiles(set).map((f) => path.basename(f))).toEqual(want.map((c) => c.name).sort());
-      for (const c of want) {
-        const p = decodeImage(new Uint8Array(fs.readFileSync(path.join(imagesDir(set), c.name))), c.name);
-        expect([p.width, p.height, p.channels], c.name).toEqual([c.rect[2], c.rect[2], 3]);
-        expect(script.IMAGES.find((i) => i.name === c.from)?.faces, `${c.name} comes from a face photo`).toBe(true);
+  it('the four folders share no file, by name or by content; minimum sizes hold', () => {
+    const seen = new Map<string, string>();
+    for (const set of IMAGE_SETS) {
+      for (const f of imageFiles(set)) {
+        for (const key of [`name ${path.basename(f)}`, `sha256 ${sha256(fs.readFileSync(f))}`]) {
+          expect(seen.get(key), `${set}/${path.basename(f)}: same ${key.split(' ')[0]} as ${seen.get(key)}`).toBeUndefined();
+          seen.set(key, `${set}/${path.basename(f)}`);
+        }
       }
     }
-    expect(script.FACE_CROPS.filter((c) => c.set === 'faces').length).toBeGreaterThanOrEqual(8);
-    const keys = script.FACE_CROPS.map((c) => `${c.from} ${c.rect.join(',')}`);
-    expect(new Set(keys).size).toBe(keys.length);
+    const counts = Object.fromEntries(IMAGE_SETS.map((s) => [s, imageFiles(s).length]));
+    expect(counts.photos).toBeGreaterThanOrEqual(30);
+    expect(counts.calib).toBeGreaterThanOrEqual(8);
+    expect(counts.faces).toBeGreaterThanOrEqual(8);
+    expect(counts['faces-calib']).toBeGreaterThanOrEqual(4);
+  });
+
+  it('every face crop is its photo\'s pixels in the recorded square (RGB, size × size)', () => {
+    const manifest = imageManifest();
+    const photos = new Map<string, ReturnType<typeof decodeImage>>();
+    for (const c of manifest.crops) {
+      const file = path.join(imagesDir(c.set), c.name);
+      const crop = decodeImage(new Uint8Array(fs.readFileSync(file)), file);
+      const [x, y, size] = c.rect;
+      expect([crop.width, crop.height, crop.channels, c.width, c.height], c.name).toEqual([size, size, 3, size, size]);
+      const record = manifest.images.find((i) => i.name === c.from)!;
+      if (!photos.has(c.from)) {
+        const dir = imagesDir(record.set);
+        photos.set(c.from, convertChannels(decodeImage(new Uint8Array(fs.readFileSync(path.join(dir, c.from))), c.from), 3));
+      }
+      const photo = photos.get(c.from)!;
+      expect(x + size <= photo.width && y + size <= photo.height, `${c.name} inside ${c.from}`).toBe(true);
+      let mismatches = 0;
+      for (let r = 0; r < size; r++) {
+        for (let q = 0; q < 3 * size; q++) {
+          if (crop.data[3 * r * size + q] !== photo.data[3 * ((y + r) * photo.width + x) + q]) mismatches++;
+        }
+      }
+      expect(mismatches, `${c.name}: values differing from ${c.from}`).toBe(0);
+    }
+  });
+
+  it('a fresh assembly (another directory) deletes stray files and gives the same files', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fetch-images-'));
+    try {
+      for (const set of ['photos', 'faces', 'faces-calib']) {
+        fs.mkdirSync(path.join(dir, set));
+        fs.writeFileSync(path.join(dir, set, 'stale.png'), 'old layout');
+      }
+      fs.writeFileSync(path.join(dir, 'faces', 'skimage-astronaut.png'), 'a whole photo from the old layout');
+      const counts = script.assembleImages({ log: () => {}, dir });
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as ImageManifest;
+      expect(counts).toMatchObject({ photos: manifest.images.filter((i) => i.set === 'photos').length, calib: manifest.images.filter((i) => i.set === 'calib').length });
+      for (const set of IMAGE_SETS) {
+        const files = fs.readdirSync(path.join(dir, set)).sort();
+        expect(files, set).toEqual(fs.readdirSync(imagesDir(set)).sort());
+        for (const f of files) expect(sha256(fs.readFileSync(path.join(dir, set, f))), `${set}/${f}`).toBe(sha256(fs.readFileSync(path.join(IMAGES_DIR, set, f))));
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lookups outside the catalog or the image sets are refused', () => {
