@@ -126,9 +126,9 @@ describe('hand-built graphs', () => {
 // ---------------------------------------------------------------------------------------------
 // The fetched models
 
-/** A photo from .cache/images/photos/, or a failure telling how to get it. */
+/** A photo from .cache/images/photos/ or calib/ (the split), or a failure telling how to get it. */
 function photo(name: string): Pixels {
-  const file = path.join(IMAGES_DIR, 'photos', name);
+  const file = ['photos', 'calib'].map((set) => path.join(IMAGES_DIR, set, name)).find((f) => fs.existsSync(f)) ?? path.join(IMAGES_DIR, 'photos', name);
   if (!fs.existsSync(file)) throw new Error(`${file} missing: run \`npm run fetch-models\` first`);
   return decodeImage(new Uint8Array(fs.readFileSync(file)), file);
 }
