@@ -2,7 +2,7 @@
 import { cac } from 'cac';
 import { BUNDLED } from './bundled.ts';
 import { isModelId, MODELS } from '../models/catalog.ts';
-import { imagesDir } from '../models/paths.ts';
+import { calibrationImages, evaluationImages } from '../models/paths.ts';
 import { runEval } from './evaluate.ts';
 import { runOne } from './run.ts';
 import { inspect } from './inspect.ts';
@@ -43,7 +43,7 @@ withPreprocessOptions(
   if (o.qdq && float.kind !== 'onnx') throw new InputError('--qdq writes ONNX QDQ for ONNX models only');
   const flags = withModelDefaults(o, float.catalog);
   // A pretrained model calibrates on its own calibration photos unless told otherwise.
-  const calib = o.calib ?? (float.catalog ? imagesDir(float.catalog.kind === 'face-detector' ? 'faces-calib' : 'calib') : undefined);
+  const calib = o.calib ?? (float.catalog ? calibrationImages(float.catalog) : undefined);
   // An ONNX QDQ model brings its own scales: no calibration.
   if (!float.given && !calib) throw new InputError('quantize needs --calib DATA');
   const model = float.given
@@ -82,9 +82,8 @@ withPreprocessOptions(
     o.calib ??= BUNDLED.calibImages;
   } else if (isModelId(modelPath)) {
     // A pretrained model: the fetched photos (face crops for a face detector), calibrated on others.
-    const faces = MODELS[modelPath].kind === 'face-detector';
-    o.data ??= imagesDir(faces ? 'faces' : 'photos');
-    o.calib ??= imagesDir(faces ? 'faces-calib' : 'calib');
+    o.data ??= evaluationImages(MODELS[modelPath]);
+    o.calib ??= calibrationImages(MODELS[modelPath]);
   }
   if (!o.data) throw new InputError('eval needs --data IMAGES');
   await runEval(modelPath ?? BUNDLED.model, {

@@ -6,7 +6,7 @@ import { decodeImage, sniffImage } from '../data/image.ts';
 import { logitsOf } from '../eval/evaluate.ts';
 import type { Face } from '../models/blazeface.ts';
 import { detectFaces } from '../models/detect.ts';
-import { imagesDir } from '../models/paths.ts';
+import { calibrationImages } from '../models/paths.ts';
 import type { PreprocessFlags } from '../data/preprocess.ts';
 import { InputError } from '../errors.ts';
 import { Session } from '../gpu/session.ts';
@@ -44,7 +44,7 @@ export async function runOne(modelPath: string, userFlags: RunFlags): Promise<vo
   else if (loaded.given) model = quantizeGiven(loaded, flags.calib); // a QDQ model: its own scales
   else {
     // A pretrained model calibrates on its own calibration photos unless told otherwise.
-    const calib = flags.calib ?? (catalog ? imagesDir(catalog.kind === 'face-detector' ? 'faces-calib' : 'calib') : undefined);
+    const calib = flags.calib ?? (catalog ? calibrationImages(catalog) : undefined);
     if (!calib) throw new InputError('run with a float .onnx model needs --calib DATA to calibrate on (or pass a .q8)');
     model = calibrateAndQuantize(loaded, loadImages(calib, inputShapeOf(loaded.graph.inputs), flags), flags);
   }

@@ -23,9 +23,7 @@ export interface TfContext {
   addConstant(suffix: string, value: Tensor): string;
 }
 
-/** IR nodes, or (an op evaluated at import, like a Shape of a static shape) the output's value. */
-export type TfConverted = Node[] | { value: Tensor };
-type TfConverter = (c: TfContext) => TfConverted;
+export type TfConverter = (c: TfContext) => Node[];
 
 const noAttrs = {} as Record<string, never>;
 

@@ -63,7 +63,7 @@ export function importTfjs(modelJson: unknown, shards: Uint8Array | readonly Uin
         const evaluate = tfjsEvaluators[tf.op];
         const convert = tfjsConverters[tf.op];
         if (evaluate) initializers.set(tf.name, evaluate(c));
-        else if (convert) for (const n of convertNode(convert, c)) add(n, nodes, shapes, initializers);
+        else if (convert) for (const n of convert(c)) add(n, nodes, shapes, initializers);
         else unsupported.push(site);
       }
     } catch (e) {
@@ -116,12 +116,6 @@ function contextFor(tf: TfNode, initializers: Map<string, Tensor>, shapes: Shape
       return key;
     },
   };
-}
-
-function convertNode(convert: (c: TfContext) => Node[] | { value: Tensor }, c: TfContext): Node[] {
-  const result = convert(c);
-  if (!Array.isArray(result)) throw new Error(`converter for ${c.node.op} returned a value`);
-  return result;
 }
 
 /** Appends an IR node and records its output shapes for the Shape ops that may follow. */

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.ts';
-import { catalogModel, type ModelId } from './catalog.ts';
+import { catalogModel, type CatalogModel, type ModelId } from './catalog.ts';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
@@ -121,4 +121,13 @@ export function imageManifest(): ImageManifest {
   const file = path.join(IMAGES_DIR, 'manifest.json');
   if (!fs.existsSync(file)) throw new MissingCacheError(`${file} missing: ${FETCH_HINT}`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as ImageManifest;
+}
+
+/** The images a pretrained model is evaluated on, and calibrated on (disjoint): face crops for a face detector. */
+export function evaluationImages(model: CatalogModel): string {
+  return imagesDir(model.kind === 'face-detector' ? 'faces' : 'photos');
+}
+
+export function calibrationImages(model: CatalogModel): string {
+  return imagesDir(model.kind === 'face-detector' ? 'faces-calib' : 'calib');
 }
