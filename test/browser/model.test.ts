@@ -3,8 +3,6 @@
 // imports) and compared bit for bit with the CPU int8 reference on the first 100 test images.
 // Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrate } from '../../src/calibrate/calibrator.ts';
 import { BUNDLED } from '../../src/cli/bundled.ts';
@@ -15,13 +13,11 @@ import { optimize } from '../../src/passes/pipeline.ts';
 import { writeQ8 } from '../../src/quant/q8-file.ts';
 import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
-import { launchChromium } from '../helpers/chromium.ts';
-import { startViteServer, type ViteTestServer } from '../helpers/vite-server.ts';
 import type { ModelRunRequest, ModelRunResult } from './model-page.ts';
+import { ModelPageHost } from './model-page-host.ts';
 
 const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
 const why = skip ? ' (skipped: WEBGPU_INT8_SKIP_GPU=1)' : '';
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 const IMAGES = 100;
 const EMULATED_IMAGES = 10;
@@ -98,11 +94,8 @@ function describeRun(label: string, r: ModelRunResult): string {
 }
 
 describe('bundled Fashion-MNIST CNN int8 on WebGPU in headless Chromium', () => {
-  let server: ViteTestServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
+  let host: ModelPageHost | undefined;
   let ref: Reference;
-  const pageLog: string[] = [];
 
   const runInPage = (count: number, int8Path?: ModelRunRequest['int8Path']): Promise<ModelRunResult> => {
     const request: ModelRunRequest = {
@@ -111,29 +104,19 @@ describe('bundled Fashion-MNIST CNN int8 on WebGPU in headless Chromium', () => 
       count,
       ...(int8Path ? { int8Path } : {}),
     };
-    return page.evaluate((req) => window.int8RunModel!(req), request);
+    return host!.run(request);
   };
 
   beforeAll(async () => {
     if (skip) return;
     ref = buildReference();
     const t0 = performance.now();
-    server = await startViteServer(repoRoot);
-    browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('console', (m) => {
-      if (!m.text().startsWith('[vite]')) pageLog.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
-    await page.goto(`${server.url}/test/browser/model.html`);
-    await page.waitForFunction(() => typeof window.int8RunModel === 'function', undefined, { timeout: 60_000 });
-    console.log(`chromium ${browser.version()} up and model page loaded (Vite) in ${(performance.now() - t0).toFixed(0)} ms`);
+    host = await ModelPageHost.open();
+    console.log(`chromium ${host.browser.version()} up and model page loaded (Vite) in ${(performance.now() - t0).toFixed(0)} ms`);
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (pageLog.length) console.log(`page console:\n${pageLog.join('\n')}`);
+    await host?.close();
   });
 
   it.skipIf(skip)(`matches the CPU int8 reference bit for bit on ${IMAGES} test images${why}`, { timeout: 900_000 }, async () => {

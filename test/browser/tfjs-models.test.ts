@@ -3,8 +3,6 @@
 // CPU int8 reference bit for bit on every output computed in int8. MobileNetV2's program is cut
 // at its dequantized logits: the float Softmax after them may round differently on a GPU.
 // Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
-import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { logitsOf } from '../../src/eval/evaluate.ts';
 import type { ModelId } from '../../src/models/catalog.ts';
@@ -12,14 +10,12 @@ import type { QuantizedModel } from '../../src/quant/program.ts';
 import { writeQ8 } from '../../src/quant/q8-file.ts';
 import { withOutputs } from '../../src/quant/truncate.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
-import { launchChromium } from '../helpers/chromium.ts';
 import { feedsOf, imageFiles, loadRealModel, quantizeReal, spread } from '../helpers/real-models.ts';
-import { startViteServer, type ViteTestServer } from '../helpers/vite-server.ts';
-import type { ModelRunRequest, ModelRunResult } from './model-page.ts';
+import type { ModelRunRequest } from './model-page.ts';
+import { ModelPageHost } from './model-page-host.ts';
 
 const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
 const why = skip ? ' (skipped: WEBGPU_INT8_SKIP_GPU=1)' : '';
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const base64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 
 interface Case {
@@ -54,33 +50,19 @@ function prepare(c: Case): { request: ModelRunRequest; want: number[][]; model: 
 }
 
 describe('pretrained TF.js models int8 on WebGPU in headless Chromium', () => {
-  let server: ViteTestServer | undefined;
-  let browser: Browser | undefined;
-  let page: Page;
-  const pageLog: string[] = [];
+  let host: ModelPageHost | undefined;
 
   beforeAll(async () => {
-    if (skip) return;
-    server = await startViteServer(repoRoot);
-    browser = await launchChromium();
-    page = await browser.newPage();
-    page.on('console', (m) => {
-      if (!m.text().startsWith('[vite]')) pageLog.push(`${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
-    await page.goto(`${server.url}/test/browser/model.html`);
-    await page.waitForFunction(() => typeof window.int8RunModel === 'function', undefined, { timeout: 60_000 });
+    if (!skip) host = await ModelPageHost.open();
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (pageLog.length) console.log(`page console:\n${pageLog.join('\n')}`);
+    await host?.close();
   });
 
   it.skipIf(skip).each(CASES)(`$id matches the CPU int8 reference bit for bit${why}`, { timeout: 900_000 }, async (c) => {
     const { request, want, model } = prepare(c);
-    const result: ModelRunResult = await page.evaluate((req) => window.int8RunModel!(req), request);
+    const result = await host!.run(request);
     console.log(`${c.id} in Chromium: ${JSON.stringify(result.info)}; runs ${result.ms.runs.map((r) => r.toFixed(0)).join(', ')} ms; outputs ${model.outputs.map((o) => o.name).join(', ')}`);
     expect(result.gpuErrors).toEqual([]);
     expect(result.outputBits.length).toBe(want.length);

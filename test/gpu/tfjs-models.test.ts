@@ -16,6 +16,7 @@ import { withOutputs } from '../../src/quant/truncate.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
 import { feedsOf, imageFiles, loadRealModel, quantizeReal, spread } from '../helpers/real-models.ts';
 import { modelDir } from '../../src/models/paths.ts';
+import { relativeMaxDiff } from '../helpers/random.ts';
 import { loadTfjsModel, runTfjs } from '../helpers/tfjs-reference.ts';
 
 const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
@@ -78,16 +79,9 @@ describe.skipIf(skip)('pretrained TF.js models on Dawn', () => {
     const ours = await session.run(feed!);
     const theirs = await runTfjs(tfjs, { [name]: { shape: feed![name]!.shape, data: feed![name]!.data as Float32Array } });
     for (const out of float.graph.outputs) {
-      const a = ours[out.name]!.data;
-      const b = theirs.get(out.name)!.data;
-      let diff = 0;
-      let scale = 0;
-      for (let i = 0; i < b.length; i++) {
-        diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-        scale = Math.max(scale, Math.abs(b[i]!));
-      }
-      console.log(`${id} fp32 GPU vs TF.js, ${out.name}: max diff ${diff.toExponential(2)} of max |value| ${scale.toFixed(3)}`);
-      expect(diff / (scale || 1)).toBeLessThanOrEqual(1e-3);
+      const relative = relativeMaxDiff(ours[out.name]!, theirs.get(out.name)!);
+      console.log(`${id} fp32 GPU vs TF.js, ${out.name}: max |diff| ${relative.toExponential(2)} relative to the largest |value|`);
+      expect(relative).toBeLessThanOrEqual(1e-3);
     }
     session.destroy();
   });

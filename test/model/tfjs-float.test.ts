@@ -5,22 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { MODEL_IDS, MODELS } from '../../src/models/catalog.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { feedsOf, imageFiles, loadRealModel, spread } from '../helpers/real-models.ts';
+import { relativeMaxDiff } from '../helpers/random.ts';
 import { loadTfjsModel, runTfjs } from '../helpers/tfjs-reference.ts';
 import { modelDir } from '../../src/models/paths.ts';
 
 const TOLERANCE = 1e-3;
 const PHOTOS_PER_MODEL = 6;
-
-/** Max |a − b| over every output, relative to the largest |b| of that output. */
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
-    scale = Math.max(scale, Math.abs(b[i]!));
-  }
-  return diff / (scale || 1);
-}
 
 describe('float path vs TF.js on real photos', () => {
   it.each(MODEL_IDS)('%s', { timeout: 300_000 }, async (id) => {
@@ -39,7 +29,7 @@ describe('float path vs TF.js on real photos', () => {
         const reference = theirs.get(out.name);
         expect(reference, `TF.js output ${out.name}`).toBeDefined();
         expect(ours[out.name]!.shape).toEqual(reference!.shape);
-        const e = relativeError(ours[out.name]!.data, reference!.data);
+        const e = relativeMaxDiff(ours[out.name]!, reference!);
         worst = Math.max(worst, e);
         errors.push(`${out.name} ${e.toExponential(2)}`);
       }

@@ -10,7 +10,7 @@ import { tensor } from '../../src/ir/tensor.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { attr, TfGraphBuilder, type Encoding } from '../helpers/tfjs-graph.ts';
-import { randomTensor } from '../helpers/random.ts';
+import { randomTensor, relativeMaxDiff } from '../helpers/random.ts';
 import { loadTfjsArtifacts, runTfjs } from '../helpers/tfjs-reference.ts';
 
 const NHWC = { data_format: attr.s('NHWC') };
@@ -31,13 +31,7 @@ async function compare(b: TfGraphBuilder, inputShape: number[], reference_ = b):
       const a = ours[out.name]!;
       const r = reference.get(out.name)!;
       expect(a.shape, out.name).toEqual(r.shape);
-      let diff = 0;
-      let scale = 0;
-      for (let i = 0; i < r.data.length; i++) {
-        diff = Math.max(diff, Math.abs(a.data[i]! - r.data[i]!));
-        scale = Math.max(scale, Math.abs(r.data[i]!));
-      }
-      worst = Math.max(worst, diff / (scale || 1));
+      worst = Math.max(worst, relativeMaxDiff(a, r));
     }
   }
   return worst;
