@@ -45,3 +45,8 @@ export class CalibrationError extends Error {
 export class DeviceLostError extends Error {
   override name = 'DeviceLostError';
 }
+
+/** A tensor or buffer exceeds what the device allows; names the limit, its value and what was asked. */
+export class LimitError extends Error {
+  override name = 'LimitError';
+}

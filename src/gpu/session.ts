@@ -53,8 +53,10 @@ export class Session {
     readonly info: SessionInfo,
   ) {
     // After a loss every call fails with DeviceLostError; a new device and session work again.
+    // What the session held on the lost device is freed at once: nothing can use it again.
     void program.device.lost.then((info) => {
       this.lostReason = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
+      this.program.destroy();
     });
   }
 
