@@ -59,8 +59,27 @@ export function parseModelJson(value: unknown, where = 'model.json'): TfModelJso
   }
   j.modelTopology.node.forEach((n: Partial<TfNode>, i: number) => {
     if (typeof n?.name !== 'string' || typeof n.op !== 'string') throw new ModelFormatError(`${where}: node ${i} has no name or op`);
+    if (n.input !== undefined && !isStringList(n.input)) throw new ModelFormatError(`${where}: node "${n.name}" has an input list that is not a list of names`);
+    if (n.attr !== undefined && (typeof n.attr !== 'object' || n.attr === null)) throw new ModelFormatError(`${where}: node "${n.name}" has attributes that are not an object`);
   });
+  j.weightsManifest.forEach((g: Partial<TfWeightGroup>, i: number) => checkWeightGroup(g, `${where}: weightsManifest[${i}]`));
   return j as TfModelJson;
+}
+
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isDim = (d: unknown): d is number => Number.isSafeInteger(d) && (d as number) >= 0;
+
+/** The manifest decides how many bytes each weight takes: every field it uses must be well formed. */
+function checkWeightGroup(g: Partial<TfWeightGroup>, where: string): void {
+  if (typeof g !== 'object' || g === null || !isStringList(g.paths) || !Array.isArray(g.weights)) {
+    throw new ModelFormatError(`${where}: needs a "paths" list of file names and a "weights" list`);
+  }
+  g.weights.forEach((w: Partial<TfWeightSpec>, i) => {
+    if (typeof w?.name !== 'string' || typeof w.dtype !== 'string') throw new ModelFormatError(`${where}.weights[${i}]: needs a name and a dtype`);
+    if (!Array.isArray(w.shape) || !w.shape.every(isDim)) throw new ModelFormatError(`${where}: weight "${w.name}" has shape ${JSON.stringify(w.shape)}, not a list of non-negative integers`);
+    const q = w.quantization;
+    if (q !== undefined && (typeof q !== 'object' || q === null || typeof q.dtype !== 'string')) throw new ModelFormatError(`${where}: weight "${w.name}" has a malformed quantization entry`);
+  });
 }
 
 /** The shard file names in the order their bytes concatenate. */

@@ -6,10 +6,15 @@ import type { Graph, Node } from '../ir/graph.ts';
 import { inferNode, type ShapeMap } from '../ir/shapes.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
 import { floatKernels } from '../ref/float/ops.ts';
+import { nodeError } from '../ref/float/run.ts';
 
 function evaluate(node: Node, constants: Map<string, Tensor>): Tensor[] {
   const inputs = node.inputs.map((i) => (i === '' ? undefined : constants.get(i)));
-  return (floatKernels[node.op] as (i: typeof inputs, a: typeof node.attrs) => Tensor[])(inputs, node.attrs);
+  try {
+    return (floatKernels[node.op] as (i: typeof inputs, a: typeof node.attrs) => Tensor[])(inputs, node.attrs);
+  } catch (e) {
+    throw nodeError(`${node.op} node "${node.name}" (folding its constant inputs)`, e);
+  }
 }
 
 export function foldConstants(graph: Graph): Graph {

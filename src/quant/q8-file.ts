@@ -4,6 +4,7 @@
 
 import { ModelFormatError } from '../errors.ts';
 import type { QuantizedModel, Step } from './program.ts';
+import { checkQ8Model } from './q8-check.ts';
 
 export const Q8_MAGIC = 'Q8NN';
 export const Q8_VERSION = 1;
@@ -119,6 +120,7 @@ function checkModel(model: QuantizedModel): void {
   if (!model || !Array.isArray(model.steps) || !Array.isArray(model.inputs) || !(model.tensors instanceof Map) || !(model.constants instanceof Map)) {
     throw new ModelFormatError('.q8: the header does not describe a quantized model');
   }
+  checkQ8Model(model);
   const known = new Set<string>([...model.inputs.map((i) => i.name), ...model.constants.keys(), '']);
   for (const step of model.steps) {
     for (const name of stepInputs(step)) {

@@ -3,7 +3,7 @@
 
 import type { Graph, Node } from '../../ir/graph.ts';
 import type { Tensor } from '../../ir/tensor.ts';
-import { InputError } from '../../errors.ts';
+import { InputError, ModelFormatError } from '../../errors.ts';
 import { floatKernels } from './ops.ts';
 
 export interface RunOptions {
@@ -26,7 +26,7 @@ export function runFloat(graph: Graph, feeds: Record<string, Tensor>, options: R
     try {
       outputs = (floatKernels[node.op] as (i: typeof inputs, a: typeof node.attrs) => Tensor[])(inputs, node.attrs);
     } catch (e) {
-      throw new Error(`${node.op} node "${node.name}": ${(e as Error).message}`, { cause: e });
+      throw nodeError(`${node.op} node "${node.name}"`, e);
     }
     node.outputs.forEach((name, i) => {
       const value = outputs[i];
@@ -58,4 +58,15 @@ function checkFeed(name: string, expected: readonly (number | string)[], value: 
     expected.length === value.shape.length &&
     expected.every((d, i) => typeof d === 'string' || d === value.shape[i]);
   if (!ok) throw new InputError(`input "${name}" has shape [${value.shape}], expected [${expected}]`);
+}
+
+/**
+ * A node that cannot run on the tensors it is given: the feeds were checked against the declared
+ * inputs, so the model is at fault (its shapes or attributes disagree) and says where. A TypeError
+ * is a bug of ours, not the model's, and is passed on as one.
+ */
+export function nodeError(where: string, e: unknown): Error {
+  if (e instanceof TypeError || !(e instanceof Error)) return e as Error;
+  if (e instanceof ModelFormatError || e instanceof InputError) return e;
+  return new ModelFormatError(`${where}: ${e.message}`, { cause: e });
 }

@@ -6,6 +6,7 @@ import type { Tensor } from '../../ir/tensor.ts';
 import type { QuantizedModel, Step } from '../../quant/program.ts';
 import type { QParams } from '../../quant/qparams.ts';
 import { floatKernels } from '../float/ops.ts';
+import { nodeError } from '../float/run.ts';
 import { convInt8, gemmInt8 } from './conv.ts';
 import { addInt8, clampInt8, concatInt8, dequantizeTensor, quantizeTensor } from './elementwise.ts';
 import { globalPoolInt8, poolInt8 } from './pool.ts';
@@ -31,7 +32,7 @@ export function runInt8(model: QuantizedModel, feeds: Record<string, Tensor>, op
     try {
       produced = runStep(model, step, env);
     } catch (e) {
-      throw new Error(`int8 step ${step.op} "${step.name}": ${(e as Error).message}`, { cause: e });
+      throw nodeError(`int8 step ${step.op} "${step.name}"`, e);
     }
     for (const [name, value] of produced) {
       env.set(name, value);
