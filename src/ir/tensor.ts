@@ -1,5 +1,7 @@
 // Tensors as plain data: a dtype, a shape and a flat row-major typed array.
 
+import { LimitError, ModelFormatError } from '../errors.ts';
+
 export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 
 /**
@@ -30,7 +32,12 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+/** No tensor of a model this engine runs comes near this (4 GiB of float32): a bigger one is a corrupt or hostile shape. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 30;
+
 export function allocData(dtype: DType, length: number): TensorData {
+  if (!Number.isSafeInteger(length) || length < 0) throw new ModelFormatError(`a tensor of ${length} elements: its shape is not a list of non-negative integers`);
+  if (length > MAX_TENSOR_ELEMENTS) throw new LimitError(`a tensor of ${length} elements is more than this engine allocates (2^30)`);
   return new arrayTypes[dtype](length);
 }
 
