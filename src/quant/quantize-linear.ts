@@ -1,6 +1,7 @@
 // Conv and Gemm/MatMul → int8 steps: per-channel weights (Q3), folded bias (Q4, Q6), multipliers
 // (Q8) and clamp bounds (Q12), with the accumulator range checked (Q19).
 
+import { LimitError } from '../errors.ts';
 import type { Clamp, Node, NodeOf } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { quantizeMultiplier } from './fixed-point.ts';
@@ -41,12 +42,22 @@ function quantizeLinear(s: QuantizerState, node: Node, l: Linear): QuantizedLine
   const bias = new Int32Array(l.channels);
   for (let c = 0; c < l.channels; c++) {
     let sum = 0;
-    for (let i = c * k; i < (c + 1) * k; i++) sum += w.values[i]!;
+    let magnitude = 0;
+    for (let i = c * k; i < (c + 1) * k; i++) {
+      sum += w.values[i]!;
+      magnitude += Math.abs(w.values[i]!);
+    }
     // (Q6): the input zero point folded into the bias.
     const folded = qb[c]! - inQ.zeroPoint * sum;
-    // (Q19): the accumulator must stay inside int32 for every input.
-    if (Math.abs(folded) + k * 255 * 127 >= INT32_LIMIT) {
-      throw new RangeError(`${node.op} node "${node.name}": output channel ${c} can overflow the int32 accumulator (K = ${k}, folded bias ${folded})`);
+    // (Q19): the kernels add raw int8 inputs (|q_x| ≤ 128) times weights to the folded bias, in
+    // any order: every partial sum is bounded by |folded| + 128 · Σ|q_w|, which must fit int32.
+    const bound = Math.abs(folded) + 128 * magnitude;
+    if (bound >= INT32_LIMIT) {
+      throw new LimitError(
+        `${node.op} node "${node.name}": output channel ${c} can overflow the int32 accumulator ` +
+          `(|bias| ${Math.abs(folded)} + 128 · Σ|w| ${magnitude} over K = ${k} inputs reaches ${bound} ≥ 2^31); ` +
+          `split the layer's reduction into smaller layers, or check its bias for an outlier`,
+      );
     }
     bias[c] = folded;
   }

@@ -104,7 +104,7 @@ describe('ONNX import', () => {
 describe('float reference input checks', () => {
   it('names the expected shape when an input does not fit', () => {
     const g = importOnnx(encodeOnnx(convModel()));
-    expect(() => runFloat(g, { x: f32([1, 1, 5, 4]) })).toThrow('input "x" has shape [1,1,5,4], expected [N,1,4,4]');
+    expect(() => runFloat(g, { x: f32([1, 1, 5, 4]) })).toThrow('input "x" is float32 [1,1,5,4], expected float32 [N,1,4,4]');
     expect(() => runFloat(g, {})).toThrow('missing input "x"');
   });
 });

@@ -2,7 +2,7 @@
 // It is the fp32 baseline for accuracy and the engine that calibration observes.
 
 import type { Graph, Node } from '../../ir/graph.ts';
-import type { Tensor } from '../../ir/tensor.ts';
+import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import { InputError, ModelFormatError } from '../../errors.ts';
 import { floatKernels } from './ops.ts';
 
@@ -16,7 +16,7 @@ export function runFloat(graph: Graph, feeds: Record<string, Tensor>, options: R
   for (const input of graph.inputs) {
     const value = feeds[input.name];
     if (!value) throw new InputError(`missing input "${input.name}" (expected ${input.dtype} [${input.shape}])`);
-    checkFeed(input.name, input.shape, value);
+    checkFeed(input, value);
     env.set(input.name, value);
   }
   const lastUse = lastUses(graph);
@@ -53,11 +53,15 @@ function lastUses(graph: Graph): Map<string, number> {
   return last;
 }
 
-function checkFeed(name: string, expected: readonly (number | string)[], value: Tensor): void {
+function checkFeed(input: Graph['inputs'][number], value: Tensor): void {
+  const expected = input.shape;
   const ok =
     expected.length === value.shape.length &&
     expected.every((d, i) => typeof d === 'string' || d === value.shape[i]);
-  if (!ok) throw new InputError(`input "${name}" has shape [${value.shape}], expected [${expected}]`);
+  if (!ok || value.dtype !== input.dtype) {
+    throw new InputError(`input "${input.name}" is ${value.dtype} [${value.shape}], expected ${input.dtype} [${expected}]`);
+  }
+  if (value.data.length !== sizeOf(value.shape)) throw new InputError(`input "${input.name}" has ${value.data.length} values for shape [${value.shape}]`);
 }
 
 /**

@@ -2,7 +2,7 @@
 // in every int8 step. It is the living specification the GPU kernels must match bit for bit.
 
 import { InputError } from '../../errors.ts';
-import type { Tensor } from '../../ir/tensor.ts';
+import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { QuantizedModel, Step } from '../../quant/program.ts';
 import type { QParams } from '../../quant/qparams.ts';
 import { floatKernels } from '../float/ops.ts';
@@ -24,7 +24,8 @@ export function runInt8(model: QuantizedModel, feeds: Record<string, Tensor>, op
     const value = feeds[input.name];
     if (!value) throw new InputError(`missing input "${input.name}" (expected float32 [${input.shape}])`);
     const ok = value.shape.length === input.shape.length && input.shape.every((d, i) => typeof d === 'string' || d === value.shape[i]);
-    if (!ok) throw new InputError(`input "${input.name}" has shape [${value.shape}], expected [${input.shape}]`);
+    if (!ok || value.dtype !== 'float32') throw new InputError(`input "${input.name}" is ${value.dtype} [${value.shape}], expected float32 [${input.shape}]`);
+    if (value.data.length !== sizeOf(value.shape)) throw new InputError(`input "${input.name}" has ${value.data.length} values for shape [${value.shape}]`);
     env.set(input.name, value);
   }
   for (const step of model.steps) {
