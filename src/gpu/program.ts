@@ -3,6 +3,7 @@
 
 import type { Int8Path } from '../kernels/shaders.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
+import { checkLimits } from './limits.ts';
 import { PipelineCache } from './pipelines.ts';
 
 export interface SlotLayout {
@@ -46,6 +47,7 @@ export class GpuProgram {
    * that maps tensors onto shared slots (src/plan/liveness.ts).
    */
   static async create(device: GPUDevice, specs: KernelSpec[], memory: Map<string, number> | SlotLayout, int8Path: Int8Path): Promise<GpuProgram> {
+    checkLimits(device.limits, specs, memory);
     const owned: GPUBuffer[] = [];
     const buffer = (label: string, size: number, usage: number) => {
       const b = device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
