@@ -45,6 +45,27 @@ describe('webgpu-int8 CLI', () => {
   });
 });
 
+describe('webgpu-int8 CLI errors', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'webgpu-int8-'));
+  const corrupt = join(dir, 'corrupt.q8');
+  // A .q8 preamble whose JSON header is cut off.
+  writeFileSync(corrupt, Buffer.concat([Buffer.from('Q8NN'), Buffer.from([1, 0, 0, 0, 5, 0, 0, 0]), Buffer.from('{"mod')]));
+  const run = (...extra: string[]) => cli('run', corrupt, '--input', 'data/fashion-mnist/t10k-images-idx3-ubyte.gz', '--device', 'cpu', ...extra);
+
+  it('a corrupt .q8 is one line naming the problem, exit 1, no stack', () => {
+    const r = run();
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^webgpu-int8: \.q8 header is not valid JSON: .+$/);
+  });
+
+  it('--verbose adds the stack trace', () => {
+    const r = run('--verbose');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^webgpu-int8: \.q8 header is not valid JSON/);
+    expect(r.stderr).toMatch(/ModelFormatError: .*\n\s+at readQ8 /);
+  });
+});
+
 describe('webgpu-int8 quantize and eval', () => {
   const dir = mkdtempSync(join(tmpdir(), 'webgpu-int8-'));
   const q8 = join(dir, 'model.q8');
