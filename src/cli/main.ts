@@ -12,6 +12,7 @@ import { calibrateAndQuantize, describeProgram, quantizeGiven, saveQ8 } from './
 import { writeFileSync } from 'node:fs';
 import { InputError } from '../errors.ts';
 import { exportQdq } from '../export/qdq.ts';
+import { registerBench } from './bench.ts';
 
 const cli = cac('webgpu-int8');
 
@@ -143,6 +144,8 @@ function quantizeFlags(o: Record<string, unknown>, model?: string) {
     percentile,
   };
 }
+
+registerBench(cli);
 
 cli.option('--verbose', 'Print stack traces on errors');
 cli.help();

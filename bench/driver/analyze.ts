@@ -1,0 +1,105 @@
+// One page result → its report row: latency statistics, GOPS from the model's MACs, the
+// correctness check, and for our engines the per-kernel rows measured against the adapter's peaks.
+import type { EngineResult, KernelRow, PeakResult } from '../page/protocol.ts';
+import { checkOutputs } from './correctness.ts';
+import type { PreparedModel } from './models.ts';
+import type { EngineReport, KernelReport, MathKind } from './schema.ts';
+import { latencyStats } from './stats.ts';
+
+/** GOPS for `macs` multiply-accumulates in `ms` milliseconds (2 ops per MAC). */
+export const gopsOf = (macs: number, ms: number): number => (2 * macs) / (ms * 1e6);
+
+/**
+ * The arithmetic a kernel runs, read from its shader id (src/kernels/shaders.ts): the `_f32`
+ * conv variants do f32 math on int8 data; the depthwise int8 kernel multiplies lanes as
+ * vec4<i32>; other int8 convs use dot4I8Packed (or its i32 emulation on the emulated path).
+ */
+export function mathOf(shader: string, int8Path: string | undefined): MathKind | null {
+  if (shader === 'conv2d_f32' || /^conv2d_int8.*_f32$/.test(shader)) return 'f32';
+  if (!shader.startsWith('conv2d_int8')) return null;
+  if (int8Path === 'emulated') return 'emulated';
+  return shader.startsWith('conv2d_int8_dw') ? 'i32' : 'dp4a';
+}
+
+/** The adapter's peak GOPS for each kind of arithmetic (the better of scalar and vec4 for f32). */
+export function peakTable(peaks: PeakResult['peaks']): Record<MathKind, number | null> {
+  return {
+    dp4a: 'gops' in peaks.dot4 ? peaks.dot4.gops : null,
+    f32: Math.max(peaks.f32.gops, peaks.f32vec4.gops),
+    i32: peaks.i32vec4.gops,
+    emulated: null,
+  };
+}
+
+/** A kernel label is its step's (node's) name; a step planned as several kernels suffixes it. */
+function macsOf(label: string, macs: Map<string, number>): number | null {
+  if (macs.has(label)) return macs.get(label)!;
+  for (let cut = label.lastIndexOf('/'); cut > 0; cut = label.lastIndexOf('/', cut - 1)) {
+    if (macs.has(label.slice(0, cut))) return macs.get(label.slice(0, cut))!;
+  }
+  return null;
+}
+
+function kernelRows(rows: KernelRow[], model: PreparedModel, peaks: Record<MathKind, number | null>, int8Path: string | undefined): KernelReport[] {
+  return rows.map((k) => {
+    const math = mathOf(k.shader, int8Path);
+    const macs = math ? macsOf(k.label, model.macs) : null;
+    const gops = macs !== null && k.ms > 0 ? gopsOf(macs, k.ms) : null;
+    const peak = math ? peaks[math] : null;
+    return { ...k, macs, gops, math, peakFraction: gops !== null && peak ? gops / peak : null };
+  });
+}
+
+function wholeModel(kernels: KernelReport[], peaks: Record<MathKind, number | null>, totalGpuMs: number): EngineReport['peakFraction'] {
+  const conv = kernels.filter((k) => k.macs !== null && k.math !== null);
+  const byMath: NonNullable<EngineReport['peakFraction']>['byMath'] = {};
+  for (const math of new Set(conv.map((k) => k.math!))) {
+    const ks = conv.filter((k) => k.math === math);
+    const ms = ks.reduce((s, k) => s + k.ms, 0);
+    const gops = gopsOf(ks.reduce((s, k) => s + k.macs!, 0), ms);
+    byMath[math] = { ms, gops, ofPeak: peaks[math] ? gops / peaks[math]! : null };
+  }
+  const convGpuMs = conv.reduce((s, k) => s + k.ms, 0);
+  // Time-weighted: the ideal time of each kernel at its own peak, over the time it took.
+  const ideal = conv.reduce((s, k) => s + (peaks[k.math!] ? (2 * k.macs!) / (peaks[k.math!]! * 1e6) : NaN), 0);
+  const known = Number.isFinite(ideal) && convGpuMs > 0;
+  return {
+    convGpuMs,
+    convGops: gopsOf(conv.reduce((s, k) => s + k.macs!, 0), convGpuMs),
+    ofPeak: known ? ideal / convGpuMs : null,
+    ofPeakWholeGpu: known && totalGpuMs > 0 ? ideal / totalGpuMs : null,
+    byMath,
+  };
+}
+
+export function analyze(model: PreparedModel, result: EngineResult, peaks: PeakResult['peaks']): EngineReport {
+  if (!result.ok) return { engine: result.engine, status: 'failed', error: { stage: result.stage, message: result.error } };
+  const latencyMs = latencyStats(result.runsMs);
+  const report: EngineReport = {
+    engine: result.engine,
+    status: 'ok',
+    latencyMs,
+    runsMs: result.runsMs,
+    createMs: result.createMs,
+    firstRunMs: result.firstRunMs,
+    firstInferenceMs: result.firstInferenceMs,
+    gpu: { ms: result.gpu.ms, source: result.gpu.source },
+    gops: { e2e: gopsOf(model.totalMacs, latencyMs.median), gpu: result.gpu.ms ? gopsOf(model.totalMacs, result.gpu.ms) : null },
+    memory: result.memory,
+    info: result.info,
+    warnings: result.warnings,
+  };
+  try {
+    report.correctness = checkOutputs(model, result.engine, result.outputs);
+  } catch (e) {
+    report.status = 'failed';
+    report.error = { stage: 'check', message: (e as Error).message };
+  }
+  if ((result.engine === 'int8' || result.engine === 'fp32') && result.gpu.kernels) {
+    const table = peakTable(peaks);
+    const int8Path = (result.info.session as { int8Path?: string } | undefined)?.int8Path;
+    report.kernels = kernelRows(result.gpu.kernels, model, table, result.engine === 'int8' ? int8Path : undefined);
+    report.peakFraction = wholeModel(report.kernels, table, result.gpu.ms ?? 0);
+  }
+  return report;
+}

@@ -1,0 +1,68 @@
+// An engine's outputs against the CPU float reference: element-wise deviation, then what the
+// model is for: the same top-1 class, or the same faces.
+import { detectFaces } from '../../src/models/detect.ts';
+import { iou } from '../../src/models/boxes.ts';
+import type { FaceDetectorModel } from '../../src/models/catalog.ts';
+import type { Tensor } from '../../src/ir/tensor.ts';
+import type { EngineId } from '../page/protocol.ts';
+import type { PreparedModel } from './models.ts';
+import type { Correctness } from './schema.ts';
+
+type Outputs = Record<string, { shape: number[]; data: ArrayLike<number> }>;
+
+/** Float engines must match the float reference this closely (relative to each output's range). */
+const FLOAT_TOLERANCE = 1e-3;
+const FACE_IOU = 0.5;
+
+const argmax = (xs: ArrayLike<number>) => {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) if (xs[i]! > xs[best]!) best = i;
+  return best;
+};
+
+function deviation(model: PreparedModel, got: Outputs): { maxAbs: number; maxRel: number; meanAbs: number } {
+  let maxAbs = 0;
+  let maxRel = 0;
+  let sum = 0;
+  let count = 0;
+  for (const name of model.outputs) {
+    const ref = model.reference[name]!.data;
+    const out = got[name]?.data;
+    if (!out || out.length !== ref.length) throw new Error(`output "${name}": ${out?.length ?? 'no'} values, expected ${ref.length}`);
+    let abs = 0;
+    let range = 0;
+    for (let i = 0; i < ref.length; i++) {
+      const d = Math.abs(out[i]! - ref[i]!);
+      abs = Math.max(abs, Number.isNaN(d) ? Infinity : d);
+      range = Math.max(range, Math.abs(ref[i]!));
+      sum += d;
+    }
+    count += ref.length;
+    maxAbs = Math.max(maxAbs, abs);
+    maxRel = Math.max(maxRel, abs / Math.max(range, 1e-30));
+  }
+  return { maxAbs, maxRel, meanAbs: sum / count };
+}
+
+function faces(model: PreparedModel, got: Outputs): NonNullable<Correctness['faces']> {
+  const catalog = model.catalog as FaceDetectorModel;
+  const asTensors = (o: Outputs) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, { dtype: 'float32', shape: v.shape, data: Float32Array.from(v.data) } satisfies Tensor]));
+  const want = detectFaces(catalog, asTensors(model.reference));
+  const have = detectFaces(catalog, asTensors(got));
+  const ious = want.map((w) => Math.max(0, ...have.map((h) => iou(w.box, h.box))));
+  return { reference: want.length, engine: have.length, matched: ious.filter((v) => v >= FACE_IOU).length, minIoU: ious.length ? Math.min(...ious) : null };
+}
+
+export function checkOutputs(model: PreparedModel, engine: EngineId, got: Outputs): Correctness {
+  const d = deviation(model, got);
+  const withinFloat = engine === 'int8' || d.maxRel <= FLOAT_TOLERANCE;
+  if (model.task === 'face-detector') {
+    const f = faces(model, got);
+    const same = f.matched === f.reference && f.engine === f.reference;
+    return { ...d, faces: f, verdict: same && withinFloat ? 'agrees' : 'deviates' };
+  }
+  const first = model.outputs[0]!;
+  const top1 = { reference: argmax(model.reference[first]!.data), engine: argmax(got[first]!.data), agrees: false };
+  top1.agrees = top1.reference === top1.engine;
+  return { ...d, top1, verdict: top1.agrees && withinFloat ? 'agrees' : 'deviates' };
+}

@@ -1,0 +1,76 @@
+// The bench report as markdown: what ran where, the peaks, one row per model × engine, int8 vs
+// our fp32, and where the int8 kernels stand against the adapter's peaks.
+import type { BenchReport, EngineReport, ModelReport } from './schema.ts';
+
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(v < 0.1 ? 1 : 0)}%`);
+const bytes = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 1 << 20 ? `${(v / (1 << 20)).toFixed(1)} MiB` : `${(v / 1024).toFixed(1)} KiB`);
+const num = (v: number, digits = 2) => (v >= 100 ? v.toFixed(0) : v.toFixed(digits));
+
+function check(r: EngineReport): string {
+  const c = r.correctness;
+  if (!c) return '–';
+  const task = c.top1 ? `top-1 ${c.top1.agrees ? 'same' : `${c.top1.engine} vs ${c.top1.reference}`}` : c.faces ? `faces ${c.faces.matched}/${c.faces.reference} (${c.faces.engine} found)` : '';
+  return `${c.verdict}: ${task}, max rel ${c.maxRel.toExponential(1)}`;
+}
+
+function engineRow(m: ModelReport, r: EngineReport): string {
+  if (r.status !== 'ok') return `| ${m.id} | ${r.engine} | ${r.status}: ${r.error?.stage}: ${(r.error?.message ?? '').replace(/\|/g, '\\|').slice(0, 160)} | | | | | | |`;
+  const l = r.latencyMs!;
+  return `| ${m.id} | ${r.engine} | ${ms(l.median)} | ${ms(l.p10)}–${ms(l.p90)} | ${ms(r.firstRunMs)} | ${ms(r.gpu?.ms)} | ${num(r.gops!.e2e, 3)} | ${bytes(r.memory?.totalBytes)} | ${check(r)} |`;
+}
+
+function int8VsFp32(m: ModelReport): string | null {
+  const int8 = m.engines.find((e) => e.engine === 'int8' && e.status === 'ok');
+  const fp32 = m.engines.find((e) => e.engine === 'fp32' && e.status === 'ok');
+  if (!int8 || !fp32) return null;
+  const speed = fp32.latencyMs!.median / int8.latencyMs!.median;
+  const mem = int8.memory!.totalBytes! / fp32.memory!.totalBytes!;
+  return `| ${m.id} | ${ms(int8.latencyMs!.median)} | ${ms(fp32.latencyMs!.median)} | ${speed.toFixed(2)}× | ${bytes(int8.memory!.totalBytes)} | ${bytes(fp32.memory!.totalBytes)} | ${pct(mem)} |`;
+}
+
+function peakSection(m: ModelReport, r: EngineReport | undefined): string[] {
+  if (!r?.kernels || !r.peakFraction) return [];
+  const p = r.peakFraction;
+  const byMath = Object.entries(p.byMath).map(([k, v]) => `${k}: ${v.ms.toFixed(1)} ms at ${num(v.gops)} GOPS = ${pct(v.ofPeak)} of peak`);
+  const top = r.kernels.filter((k) => k.macs !== null).sort((a, b) => b.ms - a.ms).slice(0, 8);
+  return [
+    `**${m.id}** int8: conv/gemm kernels ${p.convGpuMs.toFixed(1)} ms of ${ms(r.gpu?.ms)} ms GPU time, ${num(p.convGops)} GOPS; ` +
+      `${pct(p.ofPeak)} of their variants' peak (${pct(p.ofPeakWholeGpu)} counting every dispatch). ${byMath.join('; ')}.`,
+    '',
+    '| kernel | shader | math | ms | MMACs | GOPS | of peak |',
+    '|---|---|---|---|---|---|---|',
+    ...top.map((k) => `| ${k.label.split('/').slice(-2).join('/')} | ${k.shader} | ${k.math} | ${ms(k.ms)} | ${(k.macs! / 1e6).toFixed(1)} | ${k.gops === null ? '–' : num(k.gops)} | ${pct(k.peakFraction)} |`),
+    '',
+  ];
+}
+
+export function markdownReport(report: BenchReport): string {
+  const a = report.adapter;
+  const g = (r: { gops: number } | { error: string }) => ('gops' in r ? num(r.gops) : 'n/a');
+  const lines = [
+    `Bench of ${report.date} (${report.durationSeconds.toFixed(0)} s): ${report.browser.version} headless, adapter **${a.vendor} ${a.architecture}**` +
+      `${a.isFallbackAdapter ? ' (fallback adapter)' : ''}, dot4I8Packed ${a.dot4I8Packed ? 'native' : 'absent'}, ${report.machine.cores} CPU cores (${report.machine.cpu}), ` +
+      `load average ${report.machine.loadAverage.start[0]!.toFixed(1)} → ${report.machine.loadAverage.end[0]!.toFixed(1)}. ` +
+      `${report.options.runs} timed runs after ${report.options.warmup} warm-ups (plus the first run) per model × engine${report.options.variant ? `; conv variant forced: ${report.options.variant}` : ''}.`,
+    '',
+  ];
+  if (report.emulated) {
+    lines.push('> **These are CPU-emulation figures, not GPU speed.** The adapter is SwiftShader (or another fallback adapter): WebGPU runs on the CPU here, so the numbers rank kernels on this machine only; on a real GPU the order can reverse.', '');
+  }
+  lines.push(
+    `Peaks measured by the bench (WGSL, 256-thread workgroups, 8 independent chains per thread, no memory traffic): dot4I8Packed **${g(report.peaks.dot4)} GOPS**, ` +
+      `f32 FMA **${g(report.peaks.f32)}** (scalar) / **${g(report.peaks.f32vec4)}** (vec4) GFLOPS, vec4<i32> multiply-add ${g(report.peaks.i32vec4)} GOPS.`,
+    '',
+    '| model | engine | median ms | p10–p90 ms | first run ms | GPU ms | GOPS (e2e) | GPU memory | vs float reference |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...report.models.flatMap((m) => m.engines.map((r) => engineRow(m, r))),
+    '',
+    'Latency is end to end (input upload → output read back). First run = load + session/pipeline creation + the first inference. GPU ms: timestamp queries where the engine exposes them (ours: one pass per dispatch, summed; TF.js: `tf.time()` kernelMs). GOPS = 2 × MACs (conv + gemm) / median latency. GPU memory: ours = weights + activation arena; TF.js = `tf.memory()` bytes allocated on the GPU (its buffer pool included); onnxruntime-web exposes none.',
+    '',
+  );
+  const versus = report.models.map(int8VsFp32).filter((r): r is string => r !== null);
+  if (versus.length) lines.push('| model | int8 median ms | fp32 median ms | int8 speed-up | int8 memory | fp32 memory | int8 / fp32 memory |', '|---|---|---|---|---|---|---|', ...versus, '');
+  for (const m of report.models) lines.push(...peakSection(m, m.engines.find((e) => e.engine === 'int8')));
+  return lines.join('\n');
+}

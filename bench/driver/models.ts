@@ -1,0 +1,142 @@
+// The benchmark's models, made ready in node once: the float graph, our int8 program (calibrated
+// here, as `webgpu-int8 quantize` does), a float ONNX file for onnxruntime-web, one real input,
+// the CPU float reference's outputs on it, and the MACs per layer. Files go to .cache/bench/<id>/,
+// where the bench server serves them; the int8 program is reused while its recipe is unchanged.
+import fs from 'node:fs';
+import path from 'node:path';
+import { BUNDLED } from '../../src/cli/bundled.ts';
+import { loadFloatModel, loadTfjsModel, type FloatModel } from '../../src/cli/model.ts';
+import { loadImages } from '../../src/cli/options.ts';
+import { calibrateAndQuantize } from '../../src/cli/quantize.ts';
+import type { ImageSet } from '../../src/data/dataset.ts';
+import { loadImageSet } from '../../src/data/files.ts';
+import { MODELS, type CatalogModel } from '../../src/models/catalog.ts';
+import { CACHE_DIR, calibrationImages, evaluationImages, modelDir } from '../../src/models/paths.ts';
+import { readQ8, writeQ8 } from '../../src/quant/q8-file.ts';
+import type { QuantizedModel } from '../../src/quant/program.ts';
+import { runFloat } from '../../src/ref/float/run.ts';
+import { macsByNode } from './macs.ts';
+import { onnxOf } from './onnx-nchw.ts';
+
+import type { BenchModelId } from './ids.ts';
+
+export { BENCH_MODELS, type BenchModelId } from './ids.ts';
+
+export const BENCH_CACHE = path.join(CACHE_DIR, 'bench');
+
+export interface PreparedModel {
+  id: BenchModelId;
+  title: string;
+  task: 'classifier' | 'face-detector';
+  catalog?: CatalogModel;
+  /** Files under BENCH_CACHE/<id>/ (q8, onnx, input) and the TF.js model folder, if any. */
+  files: { q8: string; onnx: string; input: string; tfjsDir?: string; floatOnnx?: string };
+  inputName: string;
+  inputShape: number[];
+  inputSource: string;
+  outputs: string[];
+  /** CPU float reference (src/ref/float) on the input, by output name. */
+  reference: Record<string, { shape: number[]; data: Float32Array }>;
+  macs: Map<string, number>;
+  totalMacs: number;
+  int8: QuantizedModel;
+  calibration: { method: string; samples: number; source: string };
+}
+
+interface Recipe {
+  float: () => FloatModel;
+  calib: () => ImageSet;
+  method: 'entropy' | 'percentile';
+  input: () => { set: ImageSet; source: string };
+  title: string;
+  catalog?: CatalogModel;
+}
+
+function catalogSet(model: CatalogModel, dir: string, count?: number): ImageSet {
+  return loadImageSet(dir, { preprocess: model.preprocess, inputShape: model.input.shape, ...(count !== undefined ? { count } : {}) });
+}
+
+function recipe(id: BenchModelId): Recipe {
+  if (id === 'fashion_mnist_cnn') {
+    const shape = [1, 1, 28, 28];
+    return {
+      title: 'Fashion-MNIST CNN 28×28 (bundled)',
+      float: () => loadFloatModel(BUNDLED.model),
+      calib: () => loadImages(BUNDLED.calibImages, shape, {}, undefined, 500),
+      method: 'entropy',
+      input: () => ({ set: loadImages(BUNDLED.testImages, shape, {}, undefined, 1), source: 'Fashion-MNIST test image 0' }),
+    };
+  }
+  const catalog = MODELS[id];
+  return {
+    title: `${id === 'mobilenet_v2_mid' ? 'MobileNetV2 1.4' : 'BlazeFace front'} ${catalog.input.shape[1]}×${catalog.input.shape[2]}`,
+    catalog,
+    float: () => loadTfjsModel(modelDir(id)),
+    calib: () => catalogSet(catalog, calibrationImages(catalog)),
+    method: 'percentile',
+    input: () => {
+      const set = catalogSet(catalog, evaluationImages(catalog), 1);
+      return { set, source: `${path.basename(evaluationImages(catalog))}/${set.names?.[0] ?? '?'}` };
+    },
+  };
+}
+
+const write = (file: string, bytes: Uint8Array) => {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, bytes);
+};
+
+/** The int8 program, calibrated once per recipe (the key file records how). */
+function int8Program(dir: string, r: Recipe, float: FloatModel, log: (s: string) => void): { model: QuantizedModel; calibration: PreparedModel['calibration'] } {
+  const file = path.join(dir, 'model.q8');
+  const keyFile = path.join(dir, 'model.q8.json');
+  const key = JSON.stringify({ method: r.method, calibCount: 500, format: 1 });
+  if (fs.existsSync(file) && fs.existsSync(keyFile) && fs.readFileSync(keyFile, 'utf8').startsWith(key.slice(0, -1))) {
+    const saved = JSON.parse(fs.readFileSync(keyFile, 'utf8')) as { calibration: PreparedModel['calibration'] };
+    return { model: readQ8(fs.readFileSync(file)), calibration: saved.calibration };
+  }
+  const calib = r.calib();
+  log(`calibrating ${float.graph.name} (${r.method}, ${calib.count} samples) on the CPU float reference…`);
+  const model = calibrateAndQuantize(float, calib, { method: r.method, calibCount: 500, perTensor: false, symmetricActivations: false, percentile: 99.99 });
+  const calibration = { method: r.method, samples: Math.min(500, calib.count), source: r.catalog ? path.basename(calibrationImages(r.catalog)) : 'Fashion-MNIST train, first 500' };
+  write(file, writeQ8(model));
+  fs.writeFileSync(keyFile, `${key.slice(0, -1)},"calibration":${JSON.stringify(calibration)}}`);
+  return { model, calibration };
+}
+
+export function prepareModel(id: BenchModelId, log: (s: string) => void = () => {}): PreparedModel {
+  const r = recipe(id);
+  const dir = path.join(BENCH_CACHE, id);
+  const float = r.float();
+  const { model: int8, calibration } = int8Program(dir, r, float, log);
+  const onnxFile = id === 'fashion_mnist_cnn' ? BUNDLED.model : path.join(dir, 'model.onnx');
+  if (id !== 'fashion_mnist_cnn' && !fs.existsSync(onnxFile)) write(onnxFile, onnxOf(float.fused));
+  const { set, source } = r.input();
+  const input = set.input(0);
+  const inputFile = path.join(dir, 'input.f32');
+  const data = input.data as Float32Array;
+  write(inputFile, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  const inputName = float.graph.inputs[0]!.name;
+  const outputs = float.graph.outputs.map((o) => o.name);
+  const missing = outputs.filter((o) => !int8.outputs.some((x) => x.name === o));
+  if (missing.length) throw new Error(`${id}: the int8 program lacks outputs ${missing.join(', ')}`);
+  const ref = runFloat(float.graph, { [inputName]: input });
+  const reference = Object.fromEntries(outputs.map((o) => [o, { shape: ref[o]!.shape, data: ref[o]!.data as Float32Array }]));
+  const macs = macsByNode(float.nhwc);
+  return {
+    id,
+    title: r.title,
+    task: r.catalog?.kind ?? 'classifier',
+    ...(r.catalog ? { catalog: r.catalog } : {}),
+    files: { q8: path.join(dir, 'model.q8'), onnx: onnxFile, input: inputFile, ...(r.catalog ? { tfjsDir: modelDir(r.catalog.id) } : { floatOnnx: BUNDLED.model }) },
+    inputName,
+    inputShape: input.shape,
+    inputSource: source,
+    outputs,
+    reference,
+    macs,
+    totalMacs: [...macs.values()].reduce((a, b) => a + b, 0),
+    int8,
+    calibration,
+  };
+}

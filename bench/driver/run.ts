@@ -1,0 +1,156 @@
+// The bench from start to finish: prepare the models in node, serve the bench page, launch
+// headless Chromium, measure the adapter's peaks, then every model × engine in a fresh page, and
+// write the JSON, markdown and SVG reports.
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { progressBar } from '../../src/cli/progress.ts';
+import type { EngineId, EngineRequest, EngineResult, ModelAssets, PeakResult } from '../page/protocol.ts';
+import { analyze } from './analyze.ts';
+import { launchBrowser } from './browser.ts';
+import { BENCH_CACHE, prepareModel, type BenchModelId, type PreparedModel } from './models.ts';
+import { writeReports } from './output.ts';
+import { SCHEMA, type BenchReport, type EngineReport, type ModelReport } from './schema.ts';
+import { REPO_ROOT, startBenchServer } from './server.ts';
+
+export interface BenchOptions {
+  browserPath: string;
+  /** Extra Chromium flags. */
+  flags: string[];
+  runs: number;
+  warmup: number;
+  models: BenchModelId[];
+  engines: EngineId[];
+  variant?: string;
+  /** Where the reports go; null writes none (the report is still returned). */
+  outDir: string | null;
+  log?: (line: string) => void;
+}
+
+const PAGE_READY_MS = 120_000;
+
+/** URLs of a prepared model's files on the bench server (bench/driver/server.ts). */
+function assetsOf(m: PreparedModel): ModelAssets {
+  const url = (file: string) => {
+    const rel = (base: string, prefix: string) => `${prefix}${path.relative(base, file).split(path.sep).join('/')}`;
+    if (file.startsWith(BENCH_CACHE)) return rel(BENCH_CACHE, '/bench-assets/bench/');
+    if (file.startsWith(path.join(REPO_ROOT, '.cache/models'))) return rel(path.join(REPO_ROOT, '.cache/models'), '/bench-assets/models/');
+    return rel(path.join(REPO_ROOT, 'models'), '/bench-assets/bundled/');
+  };
+  const tfjs = m.files.tfjsDir ? url(path.join(m.files.tfjsDir, 'model.json')) : undefined;
+  return {
+    id: m.id,
+    q8: url(m.files.q8),
+    float: tfjs ? { kind: 'tfjs', url: tfjs } : { kind: 'onnx', url: url(m.files.floatOnnx!) },
+    onnx: url(m.files.onnx),
+    ...(tfjs ? { tfjs } : {}),
+    input: url(m.files.input),
+    inputName: m.inputName,
+    inputShape: m.inputShape,
+    outputs: m.outputs,
+  };
+}
+
+async function openPage(browser: Browser, url: string, onProgress?: (done: number, total: number) => void): Promise<Page> {
+  const page = await browser.newPage();
+  if (onProgress) await page.exposeFunction('benchProgress', onProgress);
+  await page.goto(`${url}/bench/index.html`);
+  await page.waitForFunction(() => typeof window.benchEngine === 'function', undefined, { timeout: PAGE_READY_MS });
+  return page;
+}
+
+/** A page crash or a protocol error is a failed engine, not a failed bench. */
+async function runEngine(browser: Browser, url: string, request: EngineRequest): Promise<EngineResult> {
+  const label = `${request.model.id} ${request.engine}`;
+  const bar = progressBar(label.padEnd(30), 1 + request.warmup + request.runs);
+  let page: Page | undefined;
+  try {
+    page = await openPage(browser, url, (done) => bar.tick(done));
+    const crashed = new Promise<never>((_, reject) => page!.once('crash', () => reject(new Error('the page crashed'))));
+    return await Promise.race([page.evaluate((r) => window.benchEngine!(r), request), crashed]);
+  } catch (e) {
+    return { ok: false, engine: request.engine, stage: 'page', error: (e as Error).message.split('\n')[0]! };
+  } finally {
+    bar.stop();
+    await page?.close().catch(() => undefined);
+  }
+}
+
+function summary(model: string, r: EngineReport): string {
+  if (r.status === 'skipped') return `${model} ${r.engine}: skipped (${r.error?.message})`;
+  if (r.status === 'failed') return `${model} ${r.engine}: FAILED at ${r.error?.stage}: ${r.error?.message}`;
+  const l = r.latencyMs!;
+  const c = r.correctness;
+  const check = c ? `${c.verdict} (max rel ${c.maxRel.toExponential(1)})` : 'unchecked';
+  return `${model} ${r.engine}: median ${l.median.toFixed(1)} ms (p10 ${l.p10.toFixed(1)}, p90 ${l.p90.toFixed(1)}), first run ${r.firstRunMs!.toFixed(0)} ms, ${check}`;
+}
+
+/** Engines that cannot run a model are listed as skipped, with why. */
+function skipReason(engine: EngineId, model: PreparedModel): string | null {
+  if (engine === 'tfjs-webgpu' && !model.files.tfjsDir) return 'the model has no TF.js version (it is an ONNX model)';
+  return null;
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchReport> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const started = Date.now();
+  const loadStart = os.loadavg();
+  log(`preparing ${options.models.join(', ')} (int8 programs are calibrated once and cached in ${path.relative(process.cwd(), BENCH_CACHE) || BENCH_CACHE})`);
+  const prepared = options.models.map((id) => prepareModel(id, log));
+  const server = await startBenchServer();
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser(options.browserPath, options.flags);
+    log('measuring the adapter\'s peak rates (WGSL microbenchmarks)…');
+    const peakPage = await openPage(browser, server.url);
+    const peaks: PeakResult = await peakPage.evaluate(() => window.benchPeaks!());
+    await peakPage.close();
+    log(peakLine(peaks));
+    const models: ModelReport[] = [];
+    for (const m of prepared) {
+      const engines: EngineReport[] = [];
+      for (const engine of options.engines) {
+        const skip = skipReason(engine, m);
+        const report: EngineReport = skip
+          ? { engine, status: 'skipped', error: { stage: 'plan', message: skip } }
+          : analyze(m, await runEngine(browser, server.url, { engine, model: assetsOf(m), warmup: options.warmup, runs: options.runs, ...(options.variant ? { variant: options.variant } : {}) }), peaks.peaks);
+        log(summary(m.id, report));
+        engines.push(report);
+      }
+      models.push({
+        id: m.id,
+        title: m.title,
+        task: m.task,
+        input: { name: m.inputName, shape: m.inputShape, source: m.inputSource },
+        outputs: m.outputs,
+        macs: m.totalMacs,
+        calibration: m.calibration,
+        engines,
+      });
+    }
+    const report: BenchReport = {
+      schema: SCHEMA,
+      date: new Date(started).toISOString(),
+      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', platform: `${os.platform()} ${os.release()}`, node: process.version, loadAverage: { start: loadStart, end: os.loadavg() } },
+      browser: { executable: options.browserPath, version: browser.version(), flags: options.flags, userAgent: peaks.userAgent },
+      adapter: { ...peaks.adapter, dot4I8Packed: peaks.dot4I8Packed, features: peaks.features },
+      emulated: peaks.adapter.isFallbackAdapter,
+      options: { runs: options.runs, warmup: options.warmup, models: options.models, engines: options.engines, variant: options.variant ?? null },
+      peaks: peaks.peaks,
+      models,
+      durationSeconds: (Date.now() - started) / 1000,
+    };
+    if (options.outDir) for (const file of writeReports(report, options.outDir)) log(`wrote ${path.relative(process.cwd(), file)}`);
+    return report;
+  } finally {
+    await browser?.close();
+    await server.close();
+  }
+}
+
+function peakLine(p: PeakResult): string {
+  const g = (r: { gops: number } | { error: string }) => ('gops' in r ? r.gops.toFixed(2) : `n/a (${r.error})`);
+  const a = p.adapter;
+  return `adapter: ${a.vendor} ${a.architecture}${a.isFallbackAdapter ? ' (fallback adapter: CPU emulation)' : ''}; peaks: dot4I8Packed ${g(p.peaks.dot4)} GOPS, f32 FMA ${g(p.peaks.f32)} / vec4 ${g(p.peaks.f32vec4)} GFLOPS, vec4<i32> multiply-add ${g(p.peaks.i32vec4)} GOPS`;
+}
+

@@ -1,0 +1,105 @@
+// The bench's JSON output (bench/results/bench-<date>.json and latest.json), documented field by
+// field in bench/README.md. Bump SCHEMA when a field changes meaning.
+import type { EngineId, GpuTime, MemoryFigure, PeakRate } from '../page/protocol.ts';
+
+export const SCHEMA = 'webgpu-int8-bench/1';
+
+/** Which peak a kernel's arithmetic is measured against. */
+export type MathKind = 'dp4a' | 'f32' | 'i32' | 'emulated';
+
+export interface LatencyStats {
+  runs: number;
+  median: number;
+  p10: number;
+  p90: number;
+  mean: number;
+  min: number;
+  max: number;
+}
+
+export interface Correctness {
+  /** Over every output element, against the CPU float reference. */
+  maxAbs: number;
+  /** maxAbs / the largest |reference| value of the same output (the worst output). */
+  maxRel: number;
+  meanAbs: number;
+  /** Classifiers: the top-1 class of the first output. */
+  top1?: { reference: number; engine: number; agrees: boolean };
+  /** Face detectors: faces decoded from the outputs (score > 0.75, NMS), matched at IoU ≥ 0.5. */
+  faces?: { reference: number; engine: number; matched: number; minIoU: number | null };
+  /** 'agrees': same top-1 / same faces and (float engines) maxRel ≤ 1e-3; else 'deviates'. */
+  verdict: 'agrees' | 'deviates';
+}
+
+export interface KernelReport {
+  label: string;
+  shader: string;
+  ms: number;
+  macs: number | null;
+  /** 2·MACs / GPU time. */
+  gops: number | null;
+  math: MathKind | null;
+  /** gops / the adapter's peak for `math`. */
+  peakFraction: number | null;
+}
+
+export interface EngineReport {
+  engine: EngineId;
+  /** 'skipped': the engine cannot run this model (error.message says why). */
+  status: 'ok' | 'failed' | 'skipped';
+  /** Set unless status is 'ok': the stage that threw (or 'plan' when skipped) and the message. */
+  error?: { stage: string; message: string };
+  latencyMs?: LatencyStats;
+  runsMs?: number[];
+  createMs?: number;
+  firstRunMs?: number;
+  firstInferenceMs?: number;
+  gpu?: GpuTime;
+  /** 2·MACs / median latency (e2e) and / GPU time (gpu). */
+  gops?: { e2e: number; gpu: number | null };
+  memory?: MemoryFigure;
+  correctness?: Correctness;
+  /** Our engines: GPU time per dispatch with MACs, GOPS and the fraction of its variant's peak. */
+  kernels?: KernelReport[];
+  /**
+   * Our engines, against the adapter's peaks: the time every conv/gemm kernel would take at the
+   * peak of its own arithmetic, over the time the conv/gemm kernels took (ofPeak) and over the
+   * whole model's GPU time, every dispatch included (ofPeakWholeGpu); and per kind of arithmetic.
+   */
+  peakFraction?: {
+    convGpuMs: number;
+    convGops: number;
+    ofPeak: number | null;
+    ofPeakWholeGpu: number | null;
+    byMath: Partial<Record<MathKind, { ms: number; gops: number; ofPeak: number | null }>>;
+  };
+  info?: Record<string, unknown>;
+  warnings?: string[];
+}
+
+export interface ModelReport {
+  id: string;
+  title: string;
+  task: 'classifier' | 'face-detector';
+  input: { name: string; shape: number[]; source: string };
+  outputs: string[];
+  /** Conv + Gemm/MatMul multiply-accumulates of one inference. */
+  macs: number;
+  calibration: { method: string; samples: number; source: string };
+  engines: EngineReport[];
+}
+
+export interface BenchReport {
+  schema: typeof SCHEMA;
+  date: string;
+  machine: { cores: number; cpu: string; platform: string; node: string; loadAverage: { start: number[]; end: number[] } };
+  browser: { executable: string; version: string; flags: string[]; userAgent: string };
+  adapter: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean; dot4I8Packed: boolean; features: string[] };
+  /** True for a fallback (software) adapter: every figure is CPU emulation, not GPU speed. */
+  emulated: boolean;
+  options: { runs: number; warmup: number; models: string[]; engines: EngineId[]; variant: string | null };
+  /** GOPS (GFLOPS for f32): dot4I8Packed (8 ops each), f32 FMA scalar and vec4, vec4<i32> multiply-add. */
+  peaks: { dot4: PeakRate | { error: string }; f32: PeakRate; f32vec4: PeakRate; i32vec4: PeakRate };
+  models: ModelReport[];
+  durationSeconds: number;
+}

@@ -1,0 +1,68 @@
+// onnxruntime-web with its WebGPU or WASM execution provider, on a float ONNX file of the model,
+// loaded from the package's own prebuilt ES module bundles and wasm files, served locally.
+import type * as Ort from 'onnxruntime-web';
+import type { EngineRequest, KernelRow } from '../protocol.ts';
+import type { Outputs, Runner } from './runner.ts';
+
+const DIST = '/bench-assets/npm/onnxruntime-web/dist/';
+
+async function loadOrt(webgpu: boolean): Promise<typeof Ort> {
+  const url = `${DIST}${webgpu ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs'}`;
+  const ort = (await import(/* @vite-ignore */ url)) as typeof Ort;
+  ort.env.wasm.wasmPaths = DIST;
+  return ort;
+}
+
+export async function createOrt(request: EngineRequest): Promise<Runner> {
+  const { model } = request;
+  const webgpu = request.engine === 'ort-webgpu';
+  const ort = await loadOrt(webgpu);
+  const warnings: string[] = [];
+  const session = await ort.InferenceSession.create(model.onnx, {
+    executionProviders: [webgpu ? 'webgpu' : 'wasm'],
+    graphOptimizationLevel: 'all',
+  });
+  const feeds = (input: Float32Array) => ({ [model.inputName]: new ort.Tensor('float32', input, model.inputShape) });
+
+  const run = async (input: Float32Array): Promise<Outputs> => {
+    const result = await session.run(feeds(input));
+    const out: Outputs = {};
+    for (const name of model.outputs) {
+      const t = result[name];
+      if (!t) throw new Error(`no output "${name}" (got ${Object.keys(result).join(', ')})`);
+      out[name] = { shape: [...t.dims], data: (await t.getData()) as Float32Array };
+    }
+    return out;
+  };
+
+  return {
+    warnings,
+    run,
+    async gpuTime(input) {
+      if (!webgpu) return { ms: null, source: 'CPU engine (WASM): no GPU time' };
+      const kernels: KernelRow[] = [];
+      ort.env.webgpu.profiling = {
+        mode: 'default',
+        ondata: (d) => kernels.push({ label: d.kernelName, shader: d.kernelType, ms: (d.endTime - d.startTime) / 1e6 }),
+      };
+      try {
+        await run(input);
+      } finally {
+        ort.env.webgpu.profiling = { mode: 'off' };
+      }
+      if (kernels.length === 0) return { ms: null, source: 'env.webgpu.profiling reported no kernel timestamps in this onnxruntime-web build' };
+      return { ms: kernels.reduce((s, k) => s + k.ms, 0), source: 'env.webgpu.profiling (timestamp queries per kernel), summed', kernels };
+    },
+    memory: () => ({ weightBytes: null, activationBytes: null, totalBytes: null, source: 'onnxruntime-web exposes no device memory figure' }),
+    info: () => ({
+      version: ort.env.versions,
+      executionProvider: webgpu ? 'webgpu' : 'wasm',
+      wasmThreads: ort.env.wasm.numThreads ?? null,
+      crossOriginIsolated: globalThis.crossOriginIsolated,
+      hardwareConcurrency: navigator.hardwareConcurrency,
+    }),
+    async dispose() {
+      await session.release();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+// Our engine on the page's adapter: the int8 program (.q8) and the fp32 baseline of the same
+// float graph, each through Session, on a device of its own.
+import { createFloatSession } from '../../../src/api.ts';
+import { requestGpuDevice, type GpuContext } from '../../../src/gpu/device.ts';
+import { Session, type SessionOptions } from '../../../src/gpu/session.ts';
+import { importOnnx } from '../../../src/import/onnx.ts';
+import { importTfjs } from '../../../src/import/tfjs.ts';
+import { parseModelJson, shardPaths } from '../../../src/import/tfjs-model.ts';
+import type { Graph } from '../../../src/ir/graph.ts';
+import { f32 } from '../../../src/ir/tensor.ts';
+import { readQ8 } from '../../../src/quant/q8-file.ts';
+import type { EngineRequest, ModelAssets } from '../protocol.ts';
+import { fetchBytes, type Runner } from './runner.ts';
+
+async function floatGraph(model: ModelAssets): Promise<Graph> {
+  const { kind, url } = model.float;
+  if (kind === 'onnx') return importOnnx(await fetchBytes(url));
+  const json: unknown = JSON.parse(new TextDecoder().decode(await fetchBytes(url)));
+  const base = url.slice(0, url.lastIndexOf('/') + 1);
+  const shards = await Promise.all(shardPaths(parseModelJson(json, url)).map((p) => fetchBytes(base + p)));
+  return importTfjs(json, shards, { name: model.id });
+}
+
+/**
+ * The conv variant option, when the session has one. Passed by name so that this file does not
+ * depend on the option's existence; bench/driver checks the per-kernel shader names it reports.
+ */
+function variantOptions(variant: string | undefined): Partial<SessionOptions> {
+  return variant ? ({ convVariant: variant } as Partial<SessionOptions>) : {};
+}
+
+async function device(warnings: string[]): Promise<GpuContext> {
+  const gpu = await requestGpuDevice(navigator.gpu, { hint: 'bench page in headless Chromium' });
+  gpu.device.addEventListener('uncapturederror', (e) => warnings.push((e as GPUUncapturedErrorEvent).error.message));
+  return gpu;
+}
+
+export async function createOurs(request: EngineRequest): Promise<Runner> {
+  const { model } = request;
+  const warnings: string[] = [];
+  const gpu = await device(warnings);
+  let session: Session;
+  try {
+    session =
+      request.engine === 'int8'
+        ? await Session.create(readQ8(await fetchBytes(model.q8)), { gpu, ...variantOptions(request.variant) })
+        : await createFloatSession(await floatGraph(model), { gpu });
+  } catch (e) {
+    gpu.device.destroy();
+    throw e;
+  }
+  const feeds = (input: Float32Array) => ({ [model.inputName]: f32(model.inputShape, input) });
+  return {
+    warnings,
+    async run(input) {
+      const out = await session.run(feeds(input));
+      return Object.fromEntries(model.outputs.map((name) => [name, { shape: out[name]!.shape, data: out[name]!.data as Float32Array }]));
+    },
+    async gpuTime(input) {
+      if (!gpu.features.has('timestamp-query')) return { ms: null, source: 'the device has no timestamp-query feature' };
+      const profile = await session.profile(feeds(input));
+      return { ms: profile.totalMs, source: 'timestamp-query, one compute pass per dispatch (Session.profile), summed', kernels: profile.kernels };
+    },
+    memory() {
+      const { constantBytes, arenaBytes } = session.info;
+      return { weightBytes: constantBytes, activationBytes: arenaBytes, totalBytes: constantBytes + arenaBytes, source: 'SessionInfo: constantBytes (weights, biases, multipliers) + arenaBytes (activation slots)' };
+    },
+    info: () => ({ session: session.info, adapter: gpu.adapterInfo, dot4I8Packed: gpu.dot4I8Packed, variantRequested: request.variant ?? null }),
+    async dispose() {
+      await gpu.device.queue.onSubmittedWorkDone();
+      session.destroy();
+      gpu.device.destroy();
+    },
+  };
+}

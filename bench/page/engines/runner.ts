@@ -1,0 +1,26 @@
+// What every engine on the bench page provides: load once, run one inference end to end, and
+// optionally a GPU-time measurement and its memory figures.
+import type { EngineRequest, GpuTime, MemoryFigure } from '../protocol.ts';
+
+export type Outputs = Record<string, { shape: number[]; data: Float32Array }>;
+
+export interface Runner {
+  /** One inference: upload `input`, compute, read every output back to the CPU. */
+  run(input: Float32Array): Promise<Outputs>;
+  gpuTime(input: Float32Array): Promise<GpuTime>;
+  memory(): MemoryFigure;
+  info(): Record<string, unknown>;
+  /** WebGPU errors and warnings seen so far. */
+  readonly warnings: string[];
+  dispose(): Promise<void>;
+}
+
+export type RunnerFactory = (request: EngineRequest) => Promise<Runner>;
+
+export async function fetchBytes(url: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status} ${await response.text()}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+export const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

@@ -1,0 +1,107 @@
+// What the node driver (bench/driver/) asks the bench page for, and what the page answers.
+// Everything crosses page.evaluate() as JSON: outputs as plain number arrays.
+
+/** Our int8 GPU session, our fp32 GPU session, and the peers on the same page's adapter. */
+export const ENGINES = ['int8', 'fp32', 'tfjs-webgpu', 'ort-webgpu', 'ort-wasm'] as const;
+export type EngineId = (typeof ENGINES)[number];
+
+/** URLs of one model's files as the bench server serves them (bench/driver/server.ts). */
+export interface ModelAssets {
+  id: string;
+  /** Our int8 program. */
+  q8: string;
+  /** The float model our fp32 path imports: the ONNX file, or the TF.js model.json (shards beside it). */
+  float: { kind: 'onnx' | 'tfjs'; url: string };
+  /** Float ONNX for onnxruntime-web (the model's own, or written from our imported graph). */
+  onnx: string;
+  /** The TF.js graph model, for TF.js (absent for ONNX-only models). */
+  tfjs?: string;
+  /** Raw little-endian float32 input, shape `inputShape`. */
+  input: string;
+  inputName: string;
+  inputShape: number[];
+  /** Output names, in the model's order (every engine is asked for these). */
+  outputs: string[];
+}
+
+export interface EngineRequest {
+  engine: EngineId;
+  model: ModelAssets;
+  warmup: number;
+  runs: number;
+  /** Force our conv kernel variant (passed to the session; see bench/README.md). */
+  variant?: string;
+}
+
+export interface KernelRow {
+  label: string;
+  shader: string;
+  ms: number;
+}
+
+export interface GpuTime {
+  /** GPU time of one inference, from timestamp queries; null when the engine gives none. */
+  ms: number | null;
+  /** Where the figure comes from, or why there is none. */
+  source: string;
+  kernels?: KernelRow[];
+}
+
+export interface MemoryFigure {
+  /** Weights (and other constants) held on the device, bytes. */
+  weightBytes: number | null;
+  /** Activation memory held on the device, bytes. */
+  activationBytes: number | null;
+  totalBytes: number | null;
+  source: string;
+}
+
+export interface EngineOk {
+  ok: true;
+  engine: EngineId;
+  /** Load + session/pipeline creation, ms. */
+  createMs: number;
+  /** createMs + the first inference: what a page waits before its first answer. */
+  firstRunMs: number;
+  /** The first inference alone (shader compilation happens here for lazy engines). */
+  firstInferenceMs: number;
+  /** End-to-end latency of each timed run (input upload → output read back), ms. */
+  runsMs: number[];
+  gpu: GpuTime;
+  memory: MemoryFigure;
+  /** The last timed run's outputs, by name. */
+  outputs: Record<string, { shape: number[]; data: number[] }>;
+  /** Engine-specific facts: backend, versions, session info, threads. */
+  info: Record<string, unknown>;
+  /** Uncaptured WebGPU errors and warnings the engine reported. */
+  warnings: string[];
+}
+
+export interface EngineFailed {
+  ok: false;
+  engine: EngineId;
+  /** Which phase threw: load, create, run, profile. */
+  stage: string;
+  error: string;
+}
+
+export type EngineResult = EngineOk | EngineFailed;
+
+export interface PeakRate {
+  /** Operations per second / 1e9: 8 per dot4I8Packed (4 multiplies, 4 adds), 2 per f32 FMA. */
+  gops: number;
+  /** Best of `samples` dispatches. */
+  samples: number[];
+  /** Work per dispatch: workgroups × 256 threads × iterations × accumulators. */
+  opsPerDispatch: number;
+  timing: 'timestamp-query' | 'wall-clock';
+}
+
+export interface PeakResult {
+  adapter: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean };
+  dot4I8Packed: boolean;
+  features: string[];
+  userAgent: string;
+  hardwareConcurrency: number;
+  peaks: { dot4: PeakRate | { error: string }; f32: PeakRate; f32vec4: PeakRate; i32vec4: PeakRate };
+}

@@ -1,0 +1,51 @@
+// `webgpu-int8 bench`: the headless benchmark (bench/driver/run.ts) from the command line. The
+// driver (Vite, Playwright: dev dependencies) is imported only when the command runs, so the
+// other commands neither need nor load it.
+import type { CAC } from 'cac';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_MODELS, type BenchModelId } from '../../bench/driver/ids.ts';
+import { ENGINES, type EngineId } from '../../bench/page/protocol.ts';
+import { InputError } from '../errors.ts';
+import { countFrom } from './options.ts';
+
+/** A comma-separated option checked against the values it may take. */
+function listFrom<T extends string>(value: unknown, allowed: readonly T[], flag: string): T[] {
+  const items = String(value).split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((s) => !(allowed as readonly string[]).includes(s));
+  if (bad.length || items.length === 0) throw new InputError(`${flag} takes a comma-separated list of ${allowed.join(', ')}; got "${String(value)}"`);
+  return items as T[];
+}
+
+function warmupFrom(value: unknown): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InputError(`--warmup must be a non-negative integer, got "${String(value)}"`);
+  return n;
+}
+
+export function registerBench(cli: CAC): void {
+  cli
+    .command('bench', 'Benchmark in headless Chromium: our int8 and fp32 GPU sessions, TF.js WebGPU and onnxruntime-web (WebGPU, WASM) on the same adapter; latency, first run, GPU time, GOPS, memory, correctness against the float reference, the adapter\'s peak rates. Writes JSON, markdown and SVG to the output folder')
+    .option('--browser-path <path>', 'Chromium executable (default: $CHROMIUM_PATH or /usr/lib/chromium/chromium)')
+    .option('--flags <flags>', 'Extra Chromium flags, comma-separated (e.g. --flags=--use-angle=vulkan); --enable-unsafe-webgpu is always on')
+    .option('--runs <n>', 'Timed runs per model × engine', { default: 20 })
+    .option('--warmup <n>', 'Untimed runs after the first run', { default: 3 })
+    .option('--models <list>', `Comma-separated: ${BENCH_MODELS.join(', ')}`, { default: BENCH_MODELS.join(',') })
+    .option('--engines <list>', `Comma-separated: ${ENGINES.join(', ')}`, { default: ENGINES.join(',') })
+    .option('--variant <v>', 'Force our int8 conv variant (SessionOptions.convVariant: auto, reference, dp4a, f32); default: the session\'s autotune')
+    .option('-o, --out <dir>', 'Output folder (default: bench/results in the package)')
+    .action(async (o: Record<string, unknown>) => {
+      const { runBench } = await import('../../bench/driver/run.ts');
+      const { DEFAULT_BROWSER } = await import('../../bench/driver/browser.ts');
+      await runBench({
+        browserPath: o.browserPath ? String(o.browserPath) : DEFAULT_BROWSER,
+        flags: o.flags ? String(o.flags).split(',').map((s) => s.trim()).filter(Boolean) : [],
+        runs: countFrom(o.runs, '--runs')!,
+        warmup: warmupFrom(o.warmup),
+        models: listFrom<BenchModelId>(o.models, BENCH_MODELS, '--models'),
+        engines: listFrom<EngineId>(o.engines, ENGINES, '--engines'),
+        ...(o.variant ? { variant: String(o.variant) } : {}),
+        outDir: o.out ? path.resolve(String(o.out)) : fileURLToPath(new URL('../../bench/results', import.meta.url)),
+      });
+    });
+}
