@@ -6,6 +6,7 @@ import type { GpuContext } from './gpu/device.ts';
 import { Session } from './gpu/session.ts';
 import type { Graph } from './ir/graph.ts';
 import type { Tensor } from './ir/tensor.ts';
+import type { ConvVariantOption } from './kernels/conv-variants.ts';
 import type { Int8Path } from './kernels/shaders.ts';
 import { optimize } from './passes/pipeline.ts';
 import { planFloatProgram } from './plan/float-plan.ts';
@@ -61,6 +62,8 @@ export interface CreateSessionOptions {
   gpu: GpuContext;
   batch?: number;
   int8Path?: Int8Path;
+  /** int8 conv kernel variant: 'auto' (default, timed per adapter) or one forced (SessionOptions.convVariant). */
+  convVariant?: ConvVariantOption;
 }
 
 export function createSession(model: QuantizedModel, options: CreateSessionOptions): Promise<Session> {

@@ -48,3 +48,42 @@ fn multiply_by_quantized_multiplier(x: i32, m0: i32, exponent: i32) -> i32 {
 fn requantize(acc: i32, m0: i32, exponent: i32, zero_point: i32, lo: i32, hi: i32) -> i32 {
   return clamp(zero_point + multiply_by_quantized_multiplier(acc, m0, exponent), lo, hi);
 }
+
+// The same output stage for four channels at once (lane-wise, bit for bit the scalar functions
+// above): no per-lane loop or dynamic vector indexing, which software adapters run slowly.
+
+fn srdhm4(a: vec4<i32>, b: vec4<i32>) -> vec4<i32> {
+  let negative = ((a < vec4<i32>(0)) != (b < vec4<i32>(0))) & (a != vec4<i32>(0)) & (b != vec4<i32>(0));
+  let x = bitcast<vec4<u32>>(abs(a));
+  let y = bitcast<vec4<u32>>(abs(b));
+  let m16 = vec4<u32>(0xffffu);
+  let x0 = x & m16;
+  let x1 = x >> vec4<u32>(16u);
+  let y0 = y & m16;
+  let y1 = y >> vec4<u32>(16u);
+  let p01 = x0 * y1;
+  let mid = p01 + x1 * y0;
+  let mid_carry = select(vec4<u32>(0u), vec4<u32>(0x10000u), mid < p01);
+  let p00 = x0 * y0;
+  let lo = p00 + (mid << vec4<u32>(16u));
+  var hi = x1 * y1 + (mid >> vec4<u32>(16u)) + mid_carry + select(vec4<u32>(0u), vec4<u32>(1u), lo < p00);
+  let nudged = lo + select(vec4<u32>(0x40000000u), vec4<u32>(0x3fffffffu), negative);
+  hi = hi + select(vec4<u32>(0u), vec4<u32>(1u), nudged < lo);
+  let magnitude = bitcast<vec4<i32>>((hi << vec4<u32>(1u)) | (nudged >> vec4<u32>(31u)));
+  return select(magnitude, -magnitude, negative);
+}
+
+fn rdbpot4(x: vec4<i32>, n: vec4<u32>) -> vec4<i32> {
+  // n = 0 needs no special case here: mask 0, remainder 0, never above the threshold.
+  let mask = bitcast<vec4<i32>>((vec4<u32>(1u) << n) - vec4<u32>(1u));
+  let remainder = x & mask;
+  let threshold = (mask >> vec4<u32>(1u)) + select(vec4<i32>(0), vec4<i32>(1), x < vec4<i32>(0));
+  return (x >> n) + select(vec4<i32>(0), vec4<i32>(1), remainder > threshold);
+}
+
+fn requantize4(acc: vec4<i32>, m0: vec4<i32>, exponent: vec4<i32>, zero_point: i32, lo: i32, hi: i32) -> vec4<i32> {
+  let left = bitcast<vec4<u32>>(max(exponent, vec4<i32>(0)));
+  let right = bitcast<vec4<u32>>(max(-exponent, vec4<i32>(0)));
+  let scaled = rdbpot4(srdhm4(acc * (vec4<i32>(1) << left), m0), right);
+  return clamp(vec4<i32>(zero_point) + scaled, vec4<i32>(lo), vec4<i32>(hi));
+}

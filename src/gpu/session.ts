@@ -5,9 +5,11 @@
 
 import { DeviceLostError, InputError } from '../errors.ts';
 import type { Tensor } from '../ir/tensor.ts';
+import type { ConvVariantOption } from '../kernels/conv-variants.ts';
 import type { Int8Path } from '../kernels/shaders.ts';
 import { planProgram, type ProgramPlan } from '../plan/plan.ts';
 import type { QuantizedModel } from '../quant/program.ts';
+import { autotuneConvs } from './autotune.ts';
 import type { GpuContext } from './device.ts';
 import { GpuProgram, type KernelTiming } from './program.ts';
 
@@ -17,6 +19,13 @@ export interface SessionOptions {
   batch?: number;
   /** Force the emulated int8 path (for testing the fallback). Default: native when the adapter has dot4I8Packed. */
   int8Path?: Int8Path;
+  /**
+   * The int8 conv kernel variant (src/kernels/conv-variants.ts): 'auto' (default) times the
+   * candidates on each conv shape once per adapter (src/gpu/autotune.ts); a name forces that
+   * variant on every conv that can run it (the rest run 'reference'). The profile's `shader`
+   * names the kernel each conv ran.
+   */
+  convVariant?: ConvVariantOption;
 }
 
 export interface SessionInfo {
@@ -42,6 +51,8 @@ export interface SessionProfile {
   totalMs: number;
 }
 
+const int8PathOf = (options: SessionOptions): Int8Path => options.int8Path ?? (options.gpu.dot4I8Packed ? 'native' : 'emulated');
+
 export class Session {
   private queue: Promise<unknown> = Promise.resolve();
   private lostReason: string | undefined;
@@ -61,13 +72,16 @@ export class Session {
   }
 
   /** An int8 program on the GPU. */
-  static create(model: QuantizedModel, options: SessionOptions): Promise<Session> {
-    return Session.fromPlan(model, planProgram(model, options.batch ?? 1), options);
+  static async create(model: QuantizedModel, options: SessionOptions): Promise<Session> {
+    const batch = options.batch ?? 1;
+    const wanted = options.convVariant ?? 'auto';
+    const convVariant = wanted === 'auto' ? await autotuneConvs(model, batch, options.gpu, int8PathOf(options)) : () => wanted;
+    return Session.fromPlan(model, planProgram(model, batch, { convVariant }), options);
   }
 
   /** Any planned program (int8, or the fp32 baseline) through the same runtime. */
   static async fromPlan(io: SessionIO, plan: ProgramPlan, options: SessionOptions): Promise<Session> {
-    const int8Path = options.int8Path ?? (options.gpu.dot4I8Packed ? 'native' : 'emulated');
+    const int8Path = int8PathOf(options);
     const { specs, shapes, memory, constantBytes } = plan;
     const program = await GpuProgram.create(options.gpu.device, specs, memory, int8Path);
     return new Session(io, program, shapes, {

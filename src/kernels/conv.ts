@@ -1,49 +1,49 @@
-// ConvStep + NHWC input shape → the conv2d_int8 kernel (shaders/conv2d_int8.wgsl).
+// ConvStep + NHWC input shape → one int8 conv kernel of the chosen variant
+// (src/kernels/conv-variants.ts). All variants share one uniform layout (the Conv struct of
+// shaders/conv2d_int8*.wgsl) and the params layout; they differ in weight packing and blocking.
 
-import { planAxis } from '../ir/spatial.ts';
 import type { ConvStep } from '../quant/program.ts';
-import { packedZero, packRows, wordsFor } from './pack.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE, type KernelSpec } from './spec.ts';
+import { blockedConvKernel } from './conv-blocked.ts';
+import { depthwiseConvKernel } from './conv-dw.ts';
+import { convKind, variantFor, type ConvVariant } from './conv-variants.ts';
+import { convParams, convShape, convUniforms, type ConvShape } from './conv-common.ts';
+import { packRows, wordsFor } from './pack.ts';
+import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from './spec.ts';
+
+export type { ConvShape } from './conv-common.ts';
 
 export interface PlannedKernel {
   spec: KernelSpec;
   outputShape: number[];
 }
 
-export function convKernel(step: ConvStep, inputShape: readonly number[]): PlannedKernel {
-  const [n, h, w, c] = inputShape as [number, number, number, number];
-  const [cout, kh, kw, cinPerGroup] = step.weightShape;
-  const { group, strides, dilations } = step.geometry;
-  const window = { ...step.geometry, kernel: [kh, kw] as [number, number] };
-  const py = planAxis(window, 0, h);
-  const px = planAxis(window, 1, w);
-  const outWords = wordsFor(cout);
-  const { workgroups, width } = dispatchFor(n * py.out * px.out * outWords);
-  const params = new Int32Array(cout * 4);
-  for (let oc = 0; oc < cout; oc++) params.set([step.bias[oc]!, step.out.m0[oc]!, step.out.exponent[oc]!, 0], oc * 4);
-  const uniforms = uniformWords([
-    n, h, w, wordsFor(c),
-    py.out, px.out, cout, outWords,
-    kh, kw, strides[0], strides[1],
-    dilations[0], dilations[1], py.padBefore, px.padBefore,
-    cinPerGroup, cout / group, wordsFor(cinPerGroup), packedZero(step.inputZeroPoint),
-    step.inputZeroPoint, step.out.zeroPoint, step.out.lo, step.out.hi,
-    width, 0, 0, 0,
-  ]);
+export function convKernel(step: ConvStep, inputShape: readonly number[], variant: ConvVariant = 'reference'): PlannedKernel {
+  const s = convShape(step, inputShape);
+  const outputShape = [s.n, s.oh, s.ow, s.cout];
+  const kind = convKind(step);
+  const chosen = variantFor(kind, variant);
+  if (chosen !== 'reference') {
+    const spec = kind === 'depthwise' ? depthwiseConvKernel(step, s, chosen) : blockedConvKernel(step, s, chosen);
+    return { spec, outputShape };
+  }
+  return { spec: referenceConvKernel(step, s), outputShape };
+}
+
+/** shaders/conv2d_int8.wgsl: one packed output word per invocation, any group. */
+function referenceConvKernel(step: ConvStep, s: ConvShape): KernelSpec {
+  const { group } = step.geometry;
+  const { workgroups, width } = dispatchFor(s.n * s.oh * s.ow * wordsFor(s.cout));
   return {
-    spec: {
-      label: step.name,
-      shader: 'conv2d_int8',
-      constants: { WORKGROUP_SIZE, ALIGNED: group === 1 || cinPerGroup % 4 === 0 ? 1 : 0 },
-      uniforms,
-      storage: [
-        { tensor: step.input },
-        { data: packRows(step.weights, cinPerGroup), label: `${step.name}/weights` },
-        { data: params, label: `${step.name}/params` },
-        { tensor: step.output, write: true },
-      ],
-      workgroups,
-    },
-    outputShape: [n, py.out, px.out, cout],
+    label: step.name,
+    shader: 'conv2d_int8',
+    constants: { WORKGROUP_SIZE, ALIGNED: group === 1 || s.cinPerGroup % 4 === 0 ? 1 : 0 },
+    uniforms: convUniforms(step, s, width),
+    storage: [
+      { tensor: step.input },
+      { data: packRows(step.weights, s.cinPerGroup), label: `${step.name}/weights` },
+      { data: convParams(step), label: `${step.name}/params` },
+      { tensor: step.output, write: true },
+    ],
+    workgroups,
   };
 }

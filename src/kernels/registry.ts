@@ -2,10 +2,11 @@
 // or (a reshape that leaves the packed bytes as they are) an alias of its input's buffer.
 
 import { inferNode } from '../ir/shapes.ts';
-import type { QuantizedModel, Step } from '../quant/program.ts';
+import type { ConvStep, GemmStep, QuantizedModel, Step } from '../quant/program.ts';
 import type { QParams } from '../quant/qparams.ts';
 import { concatKernels } from './concat.ts';
 import { convKernel, type PlannedKernel } from './conv.ts';
+import type { ConvVariant } from './conv-variants.ts';
 import { addKernel, clampKernel, dequantizeKernel, quantizeKernel } from './elementwise.ts';
 import { planFloatNode } from './float/registry.ts';
 import { gemmKernel } from './gemm.ts';
@@ -17,7 +18,13 @@ import type { KernelSpec } from './spec.ts';
 export type PlannedStep = { specs: KernelSpec[]; outputShape: number[] } | { alias: string; outputShape: number[] };
 
 type StepOf<Op extends Step['op']> = Extract<Step, { op: Op }>;
-type Planner<Op extends Step['op']> = (step: StepOf<Op>, inputShapes: number[][], model: QuantizedModel) => PlannedStep;
+type Planner<Op extends Step['op']> = (step: StepOf<Op>, inputShapes: number[][], model: QuantizedModel, options: StepOptions) => PlannedStep;
+
+/** Choices the planner leaves to its caller. */
+export interface StepOptions {
+  /** The kernel variant of each int8 conv (and gemm, a 1×1 conv); default 'reference'. */
+  convVariant?: (step: ConvStep | GemmStep, inputShape: readonly number[]) => ConvVariant;
+}
 
 const one = ({ spec, outputShape }: PlannedKernel): PlannedStep => ({ specs: [spec], outputShape });
 
@@ -46,8 +53,8 @@ function nodeOutputShape(step: StepOf<'layout' | 'float'>, inputShapes: number[]
 }
 
 const PLANNERS: { [Op in Step['op']]: Planner<Op> } = {
-  conv: (step, [x]) => one(convKernel(step, x!)),
-  gemm: (step, [x]) => one(gemmKernel(step, x!)),
+  conv: (step, [x], _, o) => one(convKernel(step, x!, o.convVariant?.(step, x!))),
+  gemm: (step, [x], _, o) => one(gemmKernel(step, x!, o.convVariant?.(step, x!))),
   add: (step, [a, b]) => one(addKernel(step, a!, b!)),
   concat: (step, shapes) => concatKernels(step, shapes),
   maxpool: (step, [x]) => one(poolKernel(step, x!)),
@@ -75,6 +82,6 @@ const PLANNERS: { [Op in Step['op']]: Planner<Op> } = {
 };
 
 /** `inputShapes`: the shapes of the step's non-constant inputs, in order. */
-export function planStep(step: Step, inputShapes: number[][], model: QuantizedModel): PlannedStep {
-  return (PLANNERS[step.op] as Planner<Step['op']>)(step, inputShapes, model);
+export function planStep(step: Step, inputShapes: number[][], model: QuantizedModel, options: StepOptions = {}): PlannedStep {
+  return (PLANNERS[step.op] as Planner<Step['op']>)(step, inputShapes, model, options);
 }

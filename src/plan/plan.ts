@@ -3,7 +3,7 @@
 
 import { InputError } from '../errors.ts';
 import { wordsFor } from '../kernels/pack.ts';
-import { planStep } from '../kernels/registry.ts';
+import { planStep, type StepOptions } from '../kernels/registry.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
 import { stepInputs, stepOutputs } from '../quant/q8-file.ts';
 import type { QuantizedModel } from '../quant/program.ts';
@@ -24,7 +24,7 @@ export function tensorBytes(model: QuantizedModel, name: string, shape: readonly
   return model.tensors.get(name)?.dtype === 'int8' ? rows * wordsFor(last) * 4 : rows * last * 4;
 }
 
-export function planProgram(model: QuantizedModel, batch = 1): ProgramPlan {
+export function planProgram(model: QuantizedModel, batch = 1, options: StepOptions = {}): ProgramPlan {
   const shapes = new Map<string, number[]>();
   const uses = new Map<string, TensorUse>();
   for (const input of model.inputs) {
@@ -39,7 +39,7 @@ export function planProgram(model: QuantizedModel, batch = 1): ProgramPlan {
   const specs: KernelSpec[] = [];
   model.steps.forEach((step, index) => {
     const inputs = stepInputs(step).filter((n) => n !== '' && !model.constants.has(n));
-    const planned = planStep(step, inputs.map((n) => shapes.get(n)!), model);
+    const planned = planStep(step, inputs.map((n) => shapes.get(n)!), model, options);
     for (const n of inputs) uses.get(n)!.last = Math.max(uses.get(n)!.last, index);
     const output = stepOutputs(step)[0]!;
     shapes.set(output, planned.outputShape);

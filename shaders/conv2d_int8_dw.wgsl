@@ -1,0 +1,114 @@
+// Depthwise int8 convolution (group = Cin, one input channel per group, channel multiplier
+// m = Cout/Cin) over NHWC data packed four channels per u32 (docs/quantization.md (Q5)-(Q9)).
+// One invocation: one packed output word (4 channels) at 4 consecutive output pixels of a row,
+// written out by hand (no private arrays: software adapters keep those in memory).
+// Each tap's four per-channel weights are one packed word, so products are lane-wise: vec4<i32>
+// multiply-adds (F32_MATH = false) or vec4<f32> ones (F32_MATH = true; one product per lane per
+// tap, |product| <= 16256, partial sums flushed to i32 every row of at most 1024 taps, so every f32
+// partial sum is an exact integer below 2^24). Needs lib/int8_*.wgsl, lib/output_stage.wgsl and a
+// prelude defining F32_MATH (src/kernels/shaders.ts).
+//
+// Input  [N, H, W, ceil(Cin/4)] u32, output [N, OH, OW, ceil(Cout/4)] u32.
+// Weights [kh, kw, ceil(Cout/4)] u32 (src/kernels/conv-dw.ts): lane l of word k is output
+// channel 4k + l, zero past Cout. params: per output word, (folded bias (Q6), M0, exponent) as three vec4<i32>.
+
+override WORKGROUP_SIZE: u32 = 64u;
+// m = 1: output word k reads input word k whole. Otherwise each lane's input channel is gathered.
+override SAME_CHANNELS: bool = true;
+
+struct Conv {
+  n: u32, h: u32, w: u32, in_words: u32,
+  oh: u32, ow: u32, cout: u32, out_words: u32,
+  kh: u32, kw: u32, stride_y: u32, stride_x: u32,
+  dilation_y: u32, dilation_x: u32, pad_top: u32, pad_left: u32,
+  cin_per_group: u32, cout_per_group: u32, tap_words: u32, input_zero_packed: u32,
+  input_zero: i32, output_zero: i32, lo: i32, hi: i32,
+  dispatch_width: u32, pixel_blocks: u32, pixels: u32, _pad0: u32,
+}
+
+@group(0) @binding(0) var<uniform> u: Conv;
+@group(0) @binding(1) var<storage, read> input: array<u32>;
+@group(0) @binding(2) var<storage, read> weights: array<u32>;
+@group(0) @binding(3) var<storage, read> params: array<vec4<i32>>;
+@group(0) @binding(4) var<storage, read_write> output: array<u32>;
+
+// The four input channels feeding output word `word` at input pixel `pixel_base` (in words).
+fn input_lanes(pixel_base: u32, word: u32) -> vec4<i32> {
+  if (SAME_CHANNELS) {
+    return unpack4(input[pixel_base + word]);
+  }
+  var v = vec4<i32>(0);
+  for (var lane = 0u; lane < 4u; lane++) {
+    let ic = min(word * 4u + lane, u.cout - 1u) / u.cout_per_group;
+    v[lane] = unpack4(input[pixel_base + ic / 4u])[ic % 4u];
+  }
+  return v;
+}
+
+// Input lanes at (row, ix), or the zero point where the tap reads padding.
+fn tap(row_inside: bool, row_base: u32, ix: i32, word: u32) -> vec4<i32> {
+  if (row_inside && ix >= 0 && ix < i32(u.w)) {
+    return input_lanes((row_base + u32(ix)) * u.in_words, word);
+  }
+  return vec4<i32>(u.input_zero);
+}
+
+// The output stage of packed output word `word` (params: bias, M0, exponent as vec4 per word);
+// lanes past Cout are 0.
+fn requantize_word(a: vec4<i32>, word: u32) -> u32 {
+  let q = requantize4(a + params[3u * word], params[3u * word + 1u], params[3u * word + 2u], u.output_zero, u.lo, u.hi);
+  let lane = vec4<u32>(word * 4u) + vec4<u32>(0u, 1u, 2u, 3u);
+  return pack4_clamp(select(vec4<i32>(0), q, lane < vec4<u32>(u.cout)));
+}
+
+fn store(row: u32, ox: u32, word: u32, a: vec4<i32>) {
+  if (ox < u.ow) {
+    output[(row * u.ow + ox) * u.out_words + word] = requantize_word(a, word);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let index = id.y * u.dispatch_width + id.x;
+  // pixel_blocks = N·OH·ceil(OW/4); words vary fastest, so neighbours read neighbouring words.
+  if (index >= u.pixel_blocks * u.out_words) {
+    return;
+  }
+  let word = index % u.out_words;
+  let block = index / u.out_words;
+  let x_blocks = (u.ow + 3u) / 4u;
+  let ox0 = (block % x_blocks) * 4u;
+  let row = block / x_blocks; // b·OH + oy
+  let oy = row % u.oh;
+  let b = row / u.oh;
+  var a0 = vec4<i32>(0); var a1 = vec4<i32>(0); var a2 = vec4<i32>(0); var a3 = vec4<i32>(0);
+  let step = i32(u.stride_x);
+  for (var ky = 0u; ky < u.kh; ky++) {
+    let iy = i32(oy * u.stride_y + ky * u.dilation_y) - i32(u.pad_top);
+    let row_inside = iy >= 0 && iy < i32(u.h);
+    let row_base = (b * u.h + u32(max(iy, 0))) * u.w;
+    var f0 = vec4<f32>(0.0); var f1 = vec4<f32>(0.0); var f2 = vec4<f32>(0.0); var f3 = vec4<f32>(0.0);
+    for (var kx = 0u; kx < u.kw; kx++) {
+      let wv = unpack4(weights[(ky * u.kw + kx) * u.out_words + word]);
+      let ix0 = i32(ox0 * u.stride_x + kx * u.dilation_x) - i32(u.pad_left);
+      let x0 = tap(row_inside, row_base, ix0, word);
+      let x1 = tap(row_inside, row_base, ix0 + step, word);
+      let x2 = tap(row_inside, row_base, ix0 + 2 * step, word);
+      let x3 = tap(row_inside, row_base, ix0 + 3 * step, word);
+      if (F32_MATH) {
+        let wf = vec4<f32>(wv);
+        f0 += vec4<f32>(x0) * wf; f1 += vec4<f32>(x1) * wf; f2 += vec4<f32>(x2) * wf; f3 += vec4<f32>(x3) * wf;
+      } else {
+        a0 += x0 * wv; a1 += x1 * wv; a2 += x2 * wv; a3 += x3 * wv;
+      }
+    }
+    if (F32_MATH) {
+      // At most 1024 products per lane in a row: exact integers, moved into the i32 totals.
+      a0 += vec4<i32>(f0); a1 += vec4<i32>(f1); a2 += vec4<i32>(f2); a3 += vec4<i32>(f3);
+    }
+  }
+  store(row, ox0, word, a0);
+  store(row, ox0 + 1u, word, a1);
+  store(row, ox0 + 2u, word, a2);
+  store(row, ox0 + 3u, word, a3);
+}

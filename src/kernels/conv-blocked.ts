@@ -1,0 +1,54 @@
+// Dense (group 1) int8 convs → shaders/conv2d_int8_blocked.wgsl: each invocation PX output pixels
+// × OCW packed output words, weights re-packed so one tap word of a block is OCW vec4 loads.
+
+import type { ConvStep } from '../quant/program.ts';
+import { convUniforms, convWordParams, type ConvShape } from './conv-common.ts';
+import type { ConvVariant } from './conv-variants.ts';
+import { packRows, wordsFor } from './pack.ts';
+import type { ShaderId } from './shaders.ts';
+import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from './spec.ts';
+
+/** The blocking compiled into the shader (src/kernels/shaders.ts preludes). */
+export const BLOCKED_PX = 4;
+export const BLOCKED_OCW = 2;
+
+/**
+ * OHWI weights packed along I ([Cout, taps, tapWords] u32) → [ceil(Cout/(4·ocw)), taps, tapWords,
+ * 4·ocw] u32: the 4·ocw output channels of a block side by side for each tap word; zero words
+ * for channels past Cout.
+ */
+export function blockWeights(packed: Uint32Array, cout: number, tapWordsTotal: number, ocw: number): Uint32Array {
+  const ocb = 4 * ocw;
+  const blocks = Math.ceil(cout / ocb);
+  const out = new Uint32Array(blocks * tapWordsTotal * ocb);
+  for (let oc = 0; oc < cout; oc++) {
+    const block = Math.floor(oc / ocb);
+    const j = oc % ocb;
+    for (let k = 0; k < tapWordsTotal; k++) out[(block * tapWordsTotal + k) * ocb + j] = packed[oc * tapWordsTotal + k]!;
+  }
+  return out;
+}
+
+export function blockedConvKernel(step: ConvStep, s: ConvShape, variant: Exclude<ConvVariant, 'reference'>): KernelSpec {
+  const { strides } = step.geometry;
+  const pixels = s.n * s.oh * s.ow;
+  const pixelBlocks = Math.ceil(pixels / BLOCKED_PX);
+  const ocBlocks = Math.ceil(wordsFor(s.cout) / BLOCKED_OCW);
+  const { workgroups, width } = dispatchFor(pixelBlocks * ocBlocks);
+  const pointwise = s.kh === 1 && s.kw === 1 && strides[0] === 1 && strides[1] === 1 && s.padTop === 0 && s.padLeft === 0 && s.oh === s.h && s.ow === s.w;
+  const tapWordsTotal = s.kh * s.kw * wordsFor(s.cinPerGroup);
+  const shader: ShaderId = variant === 'f32' ? 'conv2d_int8_blocked_f32' : 'conv2d_int8_blocked';
+  return {
+    label: step.name,
+    shader,
+    constants: { WORKGROUP_SIZE, POINTWISE: pointwise ? 1 : 0 },
+    uniforms: convUniforms(step, s, width, pixelBlocks, pixels),
+    storage: [
+      { tensor: step.input },
+      { data: blockWeights(packRows(step.weights, s.cinPerGroup), s.cout, tapWordsTotal, BLOCKED_OCW), label: `${step.name}/weights` },
+      { data: convWordParams(step), label: `${step.name}/params` },
+      { tensor: step.output, write: true },
+    ],
+    workgroups,
+  };
+}

@@ -1,0 +1,71 @@
+// What every int8 conv variant shares: the resolved shape, the Conv uniform struct of
+// shaders/conv2d_int8*.wgsl, and the per-channel params.
+
+import { planAxis } from '../ir/spatial.ts';
+import type { ConvStep } from '../quant/program.ts';
+import { packedZero, wordsFor } from './pack.ts';
+import { uniformWords } from './spec.ts';
+
+/** A conv's resolved shape: what every variant's builder needs. */
+export interface ConvShape {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  oh: number;
+  ow: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  cinPerGroup: number;
+  padTop: number;
+  padLeft: number;
+}
+
+export function convShape(step: ConvStep, inputShape: readonly number[]): ConvShape {
+  const [n, h, w, c] = inputShape as [number, number, number, number];
+  const [cout, kh, kw, cinPerGroup] = step.weightShape;
+  const window = { ...step.geometry, kernel: [kh, kw] as [number, number] };
+  const py = planAxis(window, 0, h);
+  const px = planAxis(window, 1, w);
+  return { n, h, w, c, oh: py.out, ow: px.out, cout, kh, kw, cinPerGroup, padTop: py.padBefore, padLeft: px.padBefore };
+}
+
+/** The Conv uniform struct; `pixelBlocks` and `pixels` are the blocked kernels' own fields. */
+export function convUniforms(step: ConvStep, s: ConvShape, width: number, pixelBlocks = 0, pixels = 0): ArrayBuffer {
+  const { strides, dilations, group } = step.geometry;
+  return uniformWords([
+    s.n, s.h, s.w, wordsFor(s.c),
+    s.oh, s.ow, s.cout, wordsFor(s.cout),
+    s.kh, s.kw, strides[0], strides[1],
+    dilations[0], dilations[1], s.padTop, s.padLeft,
+    s.cinPerGroup, s.cout / group, wordsFor(s.cinPerGroup), packedZero(step.inputZeroPoint),
+    step.inputZeroPoint, step.out.zeroPoint, step.out.lo, step.out.hi,
+    width, pixelBlocks, pixels, 0,
+  ]);
+}
+
+/** params[oc] = (folded bias, M0, exponent, 0), as every conv variant reads them. */
+export function convParams(step: ConvStep): Int32Array {
+  const cout = step.weightShape[0];
+  const params = new Int32Array(cout * 4);
+  for (let oc = 0; oc < cout; oc++) params.set([step.bias[oc]!, step.out.m0[oc]!, step.out.exponent[oc]!, 0], oc * 4);
+  return params;
+}
+
+
+/**
+ * The specialised kernels' params, four channels per entry: [ceil(Cout/4)] × (bias vec4, M0
+ * vec4, exponent vec4) as i32, zero past Cout; one output word's stage is three vec4 loads.
+ */
+export function convWordParams(step: ConvStep): Int32Array {
+  const cout = step.weightShape[0];
+  const params = new Int32Array(Math.ceil(cout / 4) * 12);
+  for (let oc = 0; oc < cout; oc++) {
+    const base = (oc >> 2) * 12 + (oc & 3);
+    params[base] = step.bias[oc]!;
+    params[base + 4] = step.out.m0[oc]!;
+    params[base + 8] = step.out.exponent[oc]!;
+  }
+  return params;
+}

@@ -1,0 +1,88 @@
+// Random int8 conv steps with their inputs, shared by the conv kernel tests: regular, depthwise
+// (with channel multipliers), grouped and pointwise; 1×1 to 7×7, strides, dilation, padding,
+// odd channel counts, batch 1–2.
+import { tensor, type Tensor } from '../../src/ir/tensor.ts';
+import { quantizeMultiplier } from '../../src/quant/fixed-point.ts';
+import type { ConvStep } from '../../src/quant/program.ts';
+import { uniform } from '../helpers/random.ts';
+
+export type ConvCaseKind = 'regular' | 'depthwise' | 'grouped' | 'pointwise';
+const KINDS: ConvCaseKind[] = ['regular', 'depthwise', 'grouped', 'pointwise'];
+
+/** A random conv step: geometry, int8 weights, folded bias, per-channel multipliers, clamp. */
+export function randomConv(seed: number, only?: ConvCaseKind, name = `conv_${seed}`): { step: ConvStep; input: Tensor } {
+  const next = uniform(seed);
+  const pick = (n: number) => Math.floor(next() * n);
+  const int = (lo: number, hi: number) => lo + pick(hi - lo + 1);
+  const kind = only ?? KINDS[pick(4)]!;
+  const group = kind === 'depthwise' ? int(1, 9) : kind === 'grouped' ? int(2, 3) : 1;
+  const cinPerGroup = kind === 'depthwise' ? 1 : kind === 'grouped' ? [1, 3, 4, 5, 8][pick(5)]! : int(1, 13);
+  const coutPerGroup = kind === 'depthwise' ? (pick(3) === 0 ? int(2, 3) : 1) : int(1, 6);
+  const k = kind === 'pointwise' ? 1 : int(1, 7);
+  const kw = kind === 'pointwise' ? 1 : pick(3) === 0 ? int(1, 7) : k;
+  const cin = group * cinPerGroup;
+  const cout = group * coutPerGroup;
+  const n = int(1, 2);
+  const h = int(Math.max(k, kind === 'pointwise' ? 1 : 3), 12);
+  const w = int(Math.max(kw, kind === 'pointwise' ? 1 : 3), 12);
+  const dil = pick(3) === 0 ? 2 : 1;
+  const pads: [number, number, number, number] = [pick(k + 1), pick(kw + 1), pick(k + 1), pick(kw + 1)];
+  const weights = Int8Array.from({ length: cout * k * kw * cinPerGroup }, () => int(-127, 127));
+  // Mostly below 1 (right shifts), sometimes above (left shifts).
+  const multipliers = Array.from({ length: cout }, () => quantizeMultiplier(2 ** (pick(5) === 0 ? next() * 3 : -6 - next() * 10)));
+  const lo = pick(2) ? -128 : int(-128, 0);
+  const plain1x1 = kind === 'pointwise' && pick(2) === 0; // the GEMM specialisation: stride 1, no padding
+  const step: ConvStep = {
+    op: 'conv',
+    name,
+    input: `${name}.x`,
+    output: `${name}.y`,
+    weights,
+    weightShape: [cout, k, kw, cinPerGroup],
+    bias: Int32Array.from({ length: cout }, () => int(-50_000, 50_000)),
+    inputZeroPoint: int(-128, 127),
+    geometry: {
+      strides: plain1x1 ? [1, 1] : [int(1, 2), int(1, 2)],
+      pads: plain1x1 ? [0, 0, 0, 0] : dil === 2 && (h < 2 * k || w < 2 * kw) ? [k, kw, k, kw] : pads,
+      autoPad: !plain1x1 && pick(6) === 0 ? 'SAME_UPPER' : 'NOTSET',
+      dilations: [dil, dil],
+      group,
+    },
+    out: { m0: Int32Array.from(multipliers, (m) => m.m0), exponent: Int32Array.from(multipliers, (m) => m.exponent), zeroPoint: int(-20, 20), lo, hi: pick(2) ? 127 : int(lo + 1, 127) },
+  };
+  const input = tensor('int8', [n, h, w, cin], Int8Array.from({ length: n * h * w * cin }, () => int(-128, 127)));
+  return { step, input };
+}
+
+/**
+ * A dense conv whose int32 sums pass 2^24 with same-sign products near ±128·127 of mixed parity:
+ * f32 partial sums would round there unless flushed in bounded chunks. The bias cancels each
+ * sum to a few units and the multiplier is ~1, so a one-unit error in any sum changes the output.
+ * One output pixel: a k×k window over a k×k input, no padding.
+ */
+export function extremeConv(name: string, cin: number, k: number, cout: number, sign: 1 | -1, seed: number): { step: ConvStep; input: Tensor } {
+  const next = uniform(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const taps = k * k * cin;
+  const x = Int8Array.from({ length: taps }, () => int(-128, -118));
+  const weights = Int8Array.from({ length: cout * taps }, () => sign * int(118, 127));
+  const bias = Int32Array.from({ length: cout }, (_, oc) => {
+    let sum = 0;
+    for (let i = 0; i < taps; i++) sum += x[i]! * weights[oc * taps + i]!;
+    return -sum + int(-100, 100);
+  });
+  const { m0, exponent } = quantizeMultiplier(0.999);
+  const step: ConvStep = {
+    op: 'conv',
+    name,
+    input: `${name}.x`,
+    output: `${name}.y`,
+    weights,
+    weightShape: [cout, k, k, cin],
+    bias,
+    inputZeroPoint: -128,
+    geometry: { strides: [1, 1], pads: [0, 0, 0, 0], autoPad: 'NOTSET', dilations: [1, 1], group: 1 },
+    out: { m0: new Int32Array(cout).fill(m0), exponent: new Int32Array(cout).fill(exponent), zeroPoint: 3, lo: -128, hi: 127 },
+  };
+  return { step, input: tensor('int8', [1, k, k, cin], x) };
+}

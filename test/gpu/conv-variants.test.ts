@@ -1,0 +1,88 @@
+// Every int8 conv kernel variant (src/kernels/conv-variants.ts) forced on random convs, on Dawn
+// against the int8 CPU reference bit for bit, on the native dot4I8Packed path and the emulated
+// fallback: depthwise (with channel multipliers), dense 1×1 to 7×7 (the pointwise GEMM form
+// included), grouped (which the reference kernel takes), strides, dilation, padding, odd channel
+// counts, batch 1–2, tiny spatial sizes; plus convs at the edge of the f32 variant's exactness.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { Tensor } from '../../src/ir/tensor.ts';
+import { convKernel } from '../../src/kernels/conv.ts';
+import { CONV_VARIANTS, convKind, variantFor, type ConvVariant } from '../../src/kernels/conv-variants.ts';
+import { unpackRows, wordsFor } from '../../src/kernels/pack.ts';
+import { int8Bytes, rowsOf } from '../../src/kernels/packed-shape.ts';
+import type { ConvStep } from '../../src/quant/program.ts';
+import { convInt8 } from '../../src/ref/int8/conv.ts';
+import { extremeConv, randomConv } from './conv-cases.ts';
+import { CASES, firstDifference, packWithGarbage, PATHS, randomSource, runBatch, skipGpu, wordsOf, type GpuCase } from './kernels-harness.ts';
+
+const SHADERS: Record<ConvVariant, string[]> = {
+  reference: ['conv2d_int8'],
+  dp4a: ['conv2d_int8_blocked', 'conv2d_int8_dw'],
+  f32: ['conv2d_int8_blocked_f32', 'conv2d_int8_dw_f32'],
+};
+
+function convCase(step: ConvStep, input: Tensor, variant: ConvVariant, next: () => number): GpuCase | undefined {
+  let want: Tensor;
+  try {
+    want = convInt8(input, step);
+  } catch {
+    return undefined; // a window that does not fit the input: not a valid case
+  }
+  const { spec, outputShape } = convKernel(step, input.shape, variant);
+  const expected = variantFor(convKind(step), variant);
+  const c = input.shape[3]!;
+  const cout = outputShape[3]!;
+  return {
+    describe: `${step.name} ${variant} (${spec.shader}) ${JSON.stringify({ x: input.shape, w: step.weightShape, g: step.geometry })}`,
+    specs: [spec],
+    tensors: new Map([[step.input, int8Bytes(input.shape)], [step.output, int8Bytes(outputShape)]]),
+    writes: [[step.input, packWithGarbage(input.data, c, next)]],
+    outputs: [step.output],
+    check: (res) => {
+      if (!SHADERS[expected].includes(spec.shader)) return `ran ${spec.shader}, not a ${expected} kernel`;
+      if (JSON.stringify(outputShape) !== JSON.stringify(want.shape)) return `output shape [${outputShape}], expected [${want.shape}]`;
+      return firstDifference(unpackRows(wordsOf(res.get(step.output), rowsOf(outputShape) * wordsFor(cout)), cout), want.data);
+    },
+  };
+}
+
+function cases(variant: ConvVariant): GpuCase[] {
+  const r = randomSource(99);
+  const out: GpuCase[] = [];
+  for (let seed = 1; seed <= CASES; seed++) {
+    const { step, input } = randomConv(seed, undefined, `c${seed}`);
+    const c = convCase(step, input, variant, r.next);
+    if (c) out.push(c);
+  }
+  // Sums past 2^24: f32 chunks flushed inside one tap (1300 channels = 325 words) and across
+  // 3×3 taps (160 channels = 40 words a tap).
+  for (const [i, [cin, k]] of ([[1300, 1], [160, 3], [2000, 1]] as const).entries()) {
+    for (const sign of [1, -1] as const) {
+      const { step, input } = extremeConv(`edge${i}${sign}`, cin, k, 9, sign, 7 + i);
+      out.push(convCase(step, input, variant, r.next)!);
+    }
+  }
+  return out;
+}
+
+describe.skipIf(skipGpu)('int8 conv variants on Dawn match the int8 CPU reference bit for bit', () => {
+  let gpu: GpuContext;
+  beforeAll(async () => {
+    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+  });
+  afterAll(() => gpu?.device.destroy());
+
+  for (const variant of CONV_VARIANTS) {
+    for (const path of PATHS) {
+      it(`${variant}, ${path} path: ${CASES} random convs and f32-edge convs`, { timeout: 600_000 }, async () => {
+        if (path === 'native') expect(gpu.dot4I8Packed).toBe(true);
+        const batch = cases(variant);
+        expect(batch.length).toBeGreaterThanOrEqual(CASES * 0.9);
+        const { failures, ms } = await runBatch(gpu.device, path, batch);
+        expect(failures.slice(0, 5)).toEqual([]);
+        console.log(`conv ${variant} (${path}): ${batch.length} cases bit-exact in ${ms.toFixed(0)} ms`);
+      });
+    }
+  }
+});
