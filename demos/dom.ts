@@ -24,6 +24,8 @@ function setAttrs(el: Element, attrs: Attrs): void {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
     if (typeof v === 'function') el.addEventListener(k.replace(/^on/, ''), v);
+    // Through the CSSOM: the page's Content-Security-Policy refuses style attributes in markup.
+    else if (k === 'style' && (el instanceof HTMLElement || el instanceof SVGElement)) el.style.cssText = String(v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
 }

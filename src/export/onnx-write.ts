@@ -1,16 +1,15 @@
 // ir.Graph → ONNX bytes, the inverse of src/import/onnx.ts for NCHW float graphs. Encoded by
-// protobufjs from the importer's own schema (src/import/onnx-schema.ts); nothing here is written
+// protobufjs's static coders generated from the importer's own schema (src/import/onnx-schema.ts); nothing here is written
 // at the wire level. Typed IR attributes become ONNX attributes again; a Conv or Gemm with a fused
 // clamp is written as the op followed by Relu or Clip.
 
-import protobuf from 'protobufjs';
 import type { Graph, Node, ValueInfo } from '../ir/graph.ts';
 import { inferShapes } from '../ir/shapes.ts';
 import { tensor, type DType, type Tensor } from '../ir/tensor.ts';
-import { OnnxDataType, onnxSchema } from '../import/onnx-schema.ts';
+import { ModelProtoCoder } from '../import/onnx-proto.ts';
+import { OnnxDataType } from '../import/onnx-schema.ts';
 
-const root = protobuf.Root.fromJSON(onnxSchema);
-const ModelProto = root.lookupType('onnx.ModelProto');
+const ModelProto = ModelProtoCoder;
 
 /** The opsets the writer targets: the importer's range. */
 export const WRITABLE_OPSETS = { min: 11, max: 21 } as const;

@@ -1,8 +1,7 @@
-// Decoding ONNX protobuf bytes with protobufjs, and the shapes of the decoded messages we read.
+// Decoding ONNX protobuf bytes with protobufjs's static coders, and the shapes of the decoded messages we read.
 
-import protobuf from 'protobufjs';
 import { ModelFormatError } from '../errors.ts';
-import { onnxSchema } from './onnx-schema.ts';
+import { onnx, type StaticMessageType } from './generated/onnx-pb.js';
 
 /** protobufjs yields int64 fields as `long` objects (or numbers when small); see toNumber(). */
 export type Int64 = number | { toNumber(): number };
@@ -67,15 +66,12 @@ export interface ModelProto {
   opsetImport: { domain: string; version: Int64 }[];
 }
 
-const root = protobuf.Root.fromJSON(onnxSchema);
-const modelType = root.lookupType('onnx.ModelProto');
-const tensorType = root.lookupType('onnx.TensorProto');
 
 export function toNumber(v: Int64): number {
   return typeof v === 'number' ? v : v.toNumber();
 }
 
-function decodeWith<T>(type: protobuf.Type, bytes: Uint8Array, what: string): T {
+function decodeWith<T>(type: StaticMessageType, bytes: Uint8Array, what: string): T {
   try {
     return type.decode(bytes) as unknown as T;
   } catch (e) {
@@ -84,5 +80,7 @@ function decodeWith<T>(type: protobuf.Type, bytes: Uint8Array, what: string): T 
   }
 }
 
-export const decodeModel = (bytes: Uint8Array): ModelProto => decodeWith<ModelProto>(modelType, bytes, 'ONNX model');
-export const decodeTensor = (bytes: Uint8Array): TensorProto => decodeWith<TensorProto>(tensorType, bytes, 'ONNX TensorProto');
+export const decodeModel = (bytes: Uint8Array): ModelProto => decodeWith<ModelProto>(onnx.ModelProto, bytes, 'ONNX model');
+export const decodeTensor = (bytes: Uint8Array): TensorProto => decodeWith<TensorProto>(onnx.TensorProto, bytes, 'ONNX TensorProto');
+/** The static coders (generated from onnx-schema.ts; see scripts/gen-onnx-pb.sh): no code compiled at run time. */
+export const ModelProtoCoder = onnx.ModelProto;

@@ -16,15 +16,14 @@
 //   input's (s, z) on: their float output holds exactly the dequantized values of the input.
 // What cannot be honoured is refused with an UnsupportedModelError naming the tensor and node.
 
-import protobuf from 'protobufjs';
 import { ModelFormatError, UnsupportedModelError } from '../errors.ts';
 import type { Graph } from '../ir/graph.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
 import type { GivenBias, GivenLinear, GivenQuantization } from '../quant/qdq-import.ts';
 import { roundHalfEven, type QParams } from '../quant/qparams.ts';
 import { OnnxAttrs } from './onnx-attrs.ts';
-import { decodeModel, type GraphProto, type NodeProto, type TensorProto } from './onnx-proto.ts';
-import { OnnxDataType as T, onnxSchema } from './onnx-schema.ts';
+import { decodeModel, ModelProtoCoder, type GraphProto, type NodeProto, type TensorProto } from './onnx-proto.ts';
+import { OnnxDataType as T } from './onnx-schema.ts';
 import { decodeTensorProto } from './onnx-tensor.ts';
 import { importOnnx } from './onnx.ts';
 
@@ -35,7 +34,6 @@ export interface QdqImport {
   given: GivenQuantization | null;
 }
 
-const ModelProto = protobuf.Root.fromJSON(onnxSchema).lookupType('onnx.ModelProto');
 
 const standard = (n: NodeProto) => n.domain === '' || n.domain === 'ai.onnx';
 // onnxruntime's contrib Q/DQ (com.microsoft) computes the same for int8 and uint8.
@@ -53,7 +51,7 @@ export function importOnnxQdq(bytes: Uint8Array): QdqImport {
   const g = model.graph;
   if (!g || !g.node.some((n) => isQ(n) || isDQ(n))) return { graph: importOnnx(bytes), given: null };
   const given = stripQdq(g);
-  const graph = importOnnx(ModelProto.encode(model as unknown as protobuf.Message).finish());
+  const graph = importOnnx(ModelProtoCoder.encode(model).finish());
   return { graph, given };
 }
 

@@ -331,6 +331,13 @@ describe('demo page in headless Chromium', () => {
     });
   }
 
+  it.skipIf(skip)(`runs under its Content-Security-Policy (no eval, no inline code or styles) with no violation${why}`, async () => {
+    const html = await (await fetch(`${server!.url}/`)).text();
+    expect(html).toMatch(/<meta\s+http-equiv="Content-Security-Policy"\s+content="default-src 'self'; script-src 'self';/);
+    expect(html).not.toMatch(/unsafe-(eval|inline)/);
+    expect(problems.filter((p) => /Content.Security.Policy|Refused to/i.test(p))).toEqual([]);
+  });
+
   it.skipIf(skip)(`the page raised no uncaught errors${why}`, () => {
     // Errors the tests provoked on purpose are logged by the page as it reports them.
     const unexpected = problems.filter((p) => !/notes\.txt|device was lost|Device lost|destroyed|404.*\/local\/models\/emotion\/model\.json/i.test(p));

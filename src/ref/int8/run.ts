@@ -24,7 +24,9 @@ export function runInt8(model: QuantizedModel, feeds: Record<string, Tensor>, op
     const value = feeds[input.name];
     if (!value) throw new InputError(`missing input "${input.name}" (expected float32 [${input.shape}])`);
     const ok = value.shape.length === input.shape.length && input.shape.every((d, i) => typeof d === 'string' || d === value.shape[i]);
-    if (!ok || value.dtype !== 'float32') throw new InputError(`input "${input.name}" is ${value.dtype} [${value.shape}], expected float32 [${input.shape}]`);
+    // float32, except for a program cut out of a larger one (withOutputs, per-step tests) that starts at int8 tensors.
+    const dtype = model.tensors.get(input.name)?.dtype ?? 'float32';
+    if (!ok || value.dtype !== dtype) throw new InputError(`input "${input.name}" is ${value.dtype} [${value.shape}], expected ${dtype} [${input.shape}]`);
     if (value.data.length !== sizeOf(value.shape)) throw new InputError(`input "${input.name}" has ${value.data.length} values for shape [${value.shape}]`);
     env.set(input.name, value);
   }
