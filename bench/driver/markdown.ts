@@ -29,6 +29,27 @@ function int8VsFp32(m: ModelReport): string | null {
   return `| ${m.id} | ${ms(int8.latencyMs!.median)} | ${ms(fp32.latencyMs!.median)} | ${speed.toFixed(2)}× | ${bytes(int8.memory!.totalBytes)} | ${bytes(fp32.memory!.totalBytes)} | ${pct(mem)} |`;
 }
 
+/** int8's speed-up over every other engine that ran: their median (first run) over int8's. */
+function int8VsAll(report: BenchReport): string[] {
+  const others = report.options.engines.filter((e) => e !== 'int8');
+  const cell = (m: ModelReport, engine: string, key: 'median' | 'first') => {
+    const int8 = m.engines.find((e) => e.engine === 'int8' && e.status === 'ok');
+    const other = m.engines.find((e) => e.engine === engine && e.status === 'ok');
+    if (!int8 || !other) return '–';
+    const ratio = key === 'median' ? other.latencyMs!.median / int8.latencyMs!.median : other.firstRunMs! / int8.firstRunMs!;
+    return `${ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2)}×`;
+  };
+  if (!report.options.engines.includes('int8') || others.length === 0) return [];
+  return [
+    `int8 speed-up over each engine (its time / int8's; > 1 means int8 is faster), steady state (median) and first run:`,
+    '',
+    `| model | ${others.map((e) => `vs ${e}`).join(' | ')} | ${others.map((e) => `first run vs ${e}`).join(' | ')} |`,
+    `|---|${others.map(() => '---|').join('')}${others.map(() => '---|').join('')}`,
+    ...report.models.map((m) => `| ${m.id} | ${others.map((e) => cell(m, e, 'median')).join(' | ')} | ${others.map((e) => cell(m, e, 'first')).join(' | ')} |`),
+    '',
+  ];
+}
+
 function peakSection(m: ModelReport, r: EngineReport | undefined): string[] {
   if (!r?.kernels || !r.peakFraction) return [];
   const p = r.peakFraction;
@@ -71,6 +92,7 @@ export function markdownReport(report: BenchReport): string {
   );
   const versus = report.models.map(int8VsFp32).filter((r): r is string => r !== null);
   if (versus.length) lines.push('| model | int8 median ms | fp32 median ms | int8 speed-up | int8 memory | fp32 memory | int8 / fp32 memory |', '|---|---|---|---|---|---|---|', ...versus, '');
+  lines.push(...int8VsAll(report));
   for (const m of report.models) lines.push(...peakSection(m, m.engines.find((e) => e.engine === 'int8')));
   return lines.join('\n');
 }

@@ -50,7 +50,9 @@ export async function createOrt(request: EngineRequest): Promise<Runner> {
       } finally {
         ort.env.webgpu.profiling = { mode: 'off' };
       }
-      if (kernels.length === 0) return { ms: null, source: 'env.webgpu.profiling reported no kernel timestamps in this onnxruntime-web build' };
+      // onnxruntime-web 1.30 runs WebGPU through its native EP (the asyncify wasm build); only the
+      // older JS EP (JSEP) reported kernel times to env.webgpu.profiling.
+      if (kernels.length === 0) return { ms: null, source: `env.webgpu.profiling reported no kernel timestamps (onnxruntime-web ${ort.env.versions.web}: its WebGPU EP does not feed it)` };
       return { ms: kernels.reduce((s, k) => s + k.ms, 0), source: 'env.webgpu.profiling (timestamp queries per kernel), summed', kernels };
     },
     memory: () => ({ weightBytes: null, activationBytes: null, totalBytes: null, source: 'onnxruntime-web exposes no device memory figure' }),
