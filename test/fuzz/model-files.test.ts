@@ -45,11 +45,11 @@ async function bundledQ8(): Promise<Uint8Array> {
 
 describe('malformed model files end in a typed error or a model that runs', () => {
   it('the bundled ONNX CNN', { timeout: 600_000 }, () => {
-    check(onnxTarget('fashion_mnist_cnn.onnx', readFileSync('models/fashion_mnist_cnn.onnx')), 1200);
+    check(onnxTarget('fashion_mnist_cnn.onnx', readFileSync('models/fashion_mnist_cnn.onnx')), 600);
   });
 
   it('an ONNX QDQ model', { timeout: 600_000 }, () => {
-    check(onnxTarget('small_qdq.onnx', readFileSync('test/fixtures/qdq/small_qdq.onnx')), 400);
+    check(onnxTarget('small_qdq.onnx', readFileSync('test/fixtures/qdq/small_qdq.onnx')), 300);
   });
 
   it('the bundled CNN as a .q8', { timeout: 600_000 }, async () => {
@@ -59,6 +59,6 @@ describe('malformed model files end in a typed error or a model that runs', () =
   it('the BlazeFace TF.js graph model (model.json + shard)', { timeout: 600_000 }, () => {
     const dir = modelDir('blazeface-front');
     const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-    check(tfjsTarget('blazeface-front', { json, shard: readFileSync(join(dir, 'blazeface-front.bin')) }), 500);
+    check(tfjsTarget('blazeface-front', { json, shard: readFileSync(join(dir, 'blazeface-front.bin')) }), 300);
   });
 });
