@@ -67,13 +67,10 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     qa = unpack4(input_a[index]);
     qb = unpack4(input_b[index]);
   }
-  var q = vec4<i32>(0);
-  for (var lane = 0u; lane < 4u; lane++) {
-    if (word * 4u + lane < u.channels) {
-      let sa = multiply_by_quantized_multiplier((qa[lane] - u.a_zero) * LEFT_SHIFT, u.a_m0, u.a_exponent);
-      let sb = multiply_by_quantized_multiplier((qb[lane] - u.b_zero) * LEFT_SHIFT, u.b_m0, u.b_exponent);
-      q[lane] = clamp(u.out_zero + multiply_by_quantized_multiplier(sa + sb, u.out_m0, u.out_exponent), u.lo, u.hi);
-    }
-  }
-  output[index] = pack4_clamp(q);
+  // All four lanes at once (lib/output_stage.wgsl's lane-wise stage); lanes past C are 0.
+  let sa = multiply_by_quantized_multiplier4((qa - vec4<i32>(u.a_zero)) * LEFT_SHIFT, vec4<i32>(u.a_m0), vec4<i32>(u.a_exponent));
+  let sb = multiply_by_quantized_multiplier4((qb - vec4<i32>(u.b_zero)) * LEFT_SHIFT, vec4<i32>(u.b_m0), vec4<i32>(u.b_exponent));
+  let q = clamp(vec4<i32>(u.out_zero) + multiply_by_quantized_multiplier4(sa + sb, vec4<i32>(u.out_m0), vec4<i32>(u.out_exponent)), vec4<i32>(u.lo), vec4<i32>(u.hi));
+  let lane = vec4<u32>(word * 4u) + vec4<u32>(0u, 1u, 2u, 3u);
+  output[index] = pack4_clamp(select(vec4<i32>(0), q, lane < vec4<u32>(u.channels)));
 }

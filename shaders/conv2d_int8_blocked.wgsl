@@ -51,19 +51,29 @@ fn word_at(base: i32, t: u32) -> u32 {
   return select(u.input_zero_packed, input[u32(max(base, 0)) + t], base >= 0);
 }
 
-// Input offset (in words) of tap (ky, kx) for output pixel `pixel`, or -1 where it reads padding.
-fn tap_base(pixel_in: u32, ky: u32, kx: u32) -> i32 {
+// Where output pixel `pixel` reads its window: the input row of batch b (b·H), and the window's
+// top-left corner (iy0, ix0). Integer division is slow on software adapters: done once per
+// pixel, not per tap.
+fn window_origin(pixel_in: u32) -> vec3<i32> {
   let pixel = min(pixel_in, u.pixels - 1u);
   if (POINTWISE) {
-    return i32(pixel * u.in_words);
+    return vec3<i32>(i32(pixel), 0, 0);
   }
   let ox = pixel % u.ow;
   let oy = (pixel / u.ow) % u.oh;
   let b = pixel / (u.ow * u.oh);
-  let iy = i32(oy * u.stride_y + ky * u.dilation_y) - i32(u.pad_top);
-  let ix = i32(ox * u.stride_x + kx * u.dilation_x) - i32(u.pad_left);
+  return vec3<i32>(i32(b * u.h), i32(oy * u.stride_y) - i32(u.pad_top), i32(ox * u.stride_x) - i32(u.pad_left));
+}
+
+// Input offset (in words) of the tap at (dy, dx) from a window origin, or -1 where it reads padding.
+fn tap_base(origin: vec3<i32>, dy: i32, dx: i32) -> i32 {
+  if (POINTWISE) {
+    return origin.x * i32(u.in_words);
+  }
+  let iy = origin.y + dy;
+  let ix = origin.z + dx;
   let inside = iy >= 0 && ix >= 0 && iy < i32(u.h) && ix < i32(u.w);
-  return select(-1, i32(((b * u.h + u32(iy)) * u.w + u32(ix)) * u.in_words), inside);
+  return select(-1, ((origin.x + iy) * i32(u.w) + ix) * i32(u.in_words), inside);
 }
 
 // The output stage of packed output word `word` (params: bias, M0, exponent as vec4 per word);
@@ -108,12 +118,18 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   // Words summed in f32 since the last flush into the i32 accumulators.
   var pending = 0u;
   var wi = ocb * u.kh * u.kw * u.tap_words * 2u;
+  let o0 = window_origin(first);
+  let o1 = window_origin(first + 1u);
+  let o2 = window_origin(first + 2u);
+  let o3 = window_origin(first + 3u);
   for (var ky = 0u; ky < u.kh; ky++) {
+    let dy = i32(ky * u.dilation_y);
     for (var kx = 0u; kx < u.kw; kx++) {
-      let b0 = tap_base(first, ky, kx);
-      let b1 = tap_base(first + 1u, ky, kx);
-      let b2 = tap_base(first + 2u, ky, kx);
-      let b3 = tap_base(first + 3u, ky, kx);
+      let dx = i32(kx * u.dilation_x);
+      let b0 = tap_base(o0, dy, dx);
+      let b1 = tap_base(o1, dy, dx);
+      let b2 = tap_base(o2, dy, dx);
+      let b3 = tap_base(o3, dy, dx);
       var t0 = 0u;
       while (t0 < u.tap_words) {
         // dp4a: the whole tap at once. f32: up to the end of the current exact chunk.

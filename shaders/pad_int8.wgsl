@@ -22,25 +22,24 @@ struct Pad {
 @group(0) @binding(1) var<storage, read> input: array<u32>;
 @group(0) @binding(2) var<storage, read_write> output: array<u32>;
 
-// The value of output element `e` (flat, row-major over the output shape).
-fn value_of(e: u32) -> i32 {
-  var rest = e;
+// The input row (flat over the input's leading axes) that output row `row` reads, or -1 where
+// it lies in the padding of a leading axis. Done once per word: the four lanes share their row.
+fn source_row(row: u32) -> i32 {
+  var rest = row;
   var source = 0u;
   var stride = 1u;
-  for (var d = 0u; d < u.rank; d++) {
+  for (var d = 1u; d < u.rank; d++) {
     let dim = u.out_shape[d / 4u][d % 4u];
     let in_dim = u.in_shape[d / 4u][d % 4u];
     let c = i32(rest % dim) - u.before[d / 4u][d % 4u];
     rest = rest / dim;
     if (c < 0 || c >= i32(in_dim)) {
-      return u.fill;
+      return -1;
     }
     source += u32(c) * stride;
     stride *= in_dim;
   }
-  let in_row = source / u.in_channels;
-  let in_col = source % u.in_channels;
-  return unpack4(input[in_row * u.in_words + in_col / 4u])[in_col % 4u];
+  return i32(source);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -50,12 +49,19 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     return;
   }
   let word = index % u.out_words;
-  let row = index / u.out_words;
+  let in_row = source_row(index / u.out_words);
+  // The channel (innermost) axis: a rank-0 tensor is one row of one channel, never padded.
+  let before = select(0, u.before[0].x, u.rank > 0u);
   var q = vec4<i32>(0);
   for (var lane = 0u; lane < 4u; lane++) {
     let c = word * 4u + lane;
+    let in_col = i32(c) - before;
     if (c < u.out_channels) {
-      q[lane] = value_of(row * u.out_channels + c);
+      if (in_row < 0 || in_col < 0 || in_col >= i32(u.in_channels)) {
+        q[lane] = u.fill;
+      } else {
+        q[lane] = unpack4(input[u32(in_row) * u.in_words + u32(in_col) / 4u])[u32(in_col) % 4u];
+      }
     }
   }
   output[index] = pack4_clamp(q);

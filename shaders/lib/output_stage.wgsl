@@ -81,9 +81,13 @@ fn rdbpot4(x: vec4<i32>, n: vec4<u32>) -> vec4<i32> {
   return (x >> n) + select(vec4<i32>(0), vec4<i32>(1), remainder > threshold);
 }
 
-fn requantize4(acc: vec4<i32>, m0: vec4<i32>, exponent: vec4<i32>, zero_point: i32, lo: i32, hi: i32) -> vec4<i32> {
+fn multiply_by_quantized_multiplier4(x: vec4<i32>, m0: vec4<i32>, exponent: vec4<i32>) -> vec4<i32> {
   let left = bitcast<vec4<u32>>(max(exponent, vec4<i32>(0)));
   let right = bitcast<vec4<u32>>(max(-exponent, vec4<i32>(0)));
-  let scaled = rdbpot4(srdhm4(acc * (vec4<i32>(1) << left), m0), right);
+  return rdbpot4(srdhm4(x * (vec4<i32>(1) << left), m0), right);
+}
+
+fn requantize4(acc: vec4<i32>, m0: vec4<i32>, exponent: vec4<i32>, zero_point: i32, lo: i32, hi: i32) -> vec4<i32> {
+  let scaled = multiply_by_quantized_multiplier4(acc, m0, exponent);
   return clamp(vec4<i32>(zero_point) + scaled, vec4<i32>(lo), vec4<i32>(hi));
 }

@@ -1,5 +1,6 @@
 // Which conv kernel variant each int8 conv runs on this adapter: every candidate timed once on
-// the layer's real shape (one GpuProgram of all candidates, one profiled submit), the fastest
+// the layer's real shape (one GpuProgram of all candidates, profiled submits of an eighth of
+// each layer's work), the fastest
 // kept. Choices are cached by adapter identity, int8 path and conv shape, in memory and in
 // localStorage where there is one, so a second session on the same adapter times nothing.
 // Every variant gives the same bytes; only speed depends on the choice.
@@ -58,9 +59,20 @@ function saveStored(): void {
 /** Without timing: f32 arithmetic on software adapters (where it outruns dp4a), dp4a elsewhere. */
 export const preferF32 = (gpu: GpuContext): boolean => gpu.adapterInfo.isFallbackAdapter;
 
+/**
+ * Each candidate runs this fraction of its workgroups: every variant's invocations do equal
+ * shares of the layer, so the first eighth of each compares the same work at an eighth the cost.
+ */
+const TUNE_FRACTION = 1 / 8;
+
+function truncated([x, y, z]: [number, number, number]): [number, number, number] {
+  return y > 1 ? [x, Math.max(1, Math.ceil(y * TUNE_FRACTION)), z] : [Math.max(1, Math.ceil(x * TUNE_FRACTION)), y, z];
+}
+
 function plannedKernel(step: ConvStep | GemmStep, inputShape: readonly number[], variant: ConvVariant): KernelSpec {
   const renamed = { ...step, input: 'tune.x', output: 'tune.y' };
-  return renamed.op === 'conv' ? convKernel(renamed, inputShape, variant).spec : gemmKernel(renamed, inputShape, variant).spec;
+  const spec = renamed.op === 'conv' ? convKernel(renamed, inputShape, variant).spec : gemmKernel(renamed, inputShape, variant).spec;
+  return { ...spec, workgroups: truncated(spec.workgroups) };
 }
 
 interface Layer {
