@@ -15,9 +15,9 @@ function check(r: EngineReport): string {
 }
 
 function engineRow(m: ModelReport, r: EngineReport): string {
-  if (r.status !== 'ok') return `| ${m.id} | ${r.engine} | ${r.status}: ${r.error?.stage}: ${(r.error?.message ?? '').replace(/\|/g, '\\|').slice(0, 160)} | | | | | | |`;
+  if (r.status !== 'ok') return `| ${m.id} | ${r.engine} | ${r.status}: ${r.error?.stage}: ${(r.error?.message ?? '').replace(/\|/g, '\\|').slice(0, 160)} | | | | | | | |`;
   const l = r.latencyMs!;
-  return `| ${m.id} | ${r.engine} | ${ms(l.median)} | ${ms(l.p10)}–${ms(l.p90)} | ${ms(r.firstRunMs)} | ${ms(r.gpu?.ms)} | ${num(r.gops!.e2e, 3)} | ${bytes(r.memory?.totalBytes)} | ${check(r)} |`;
+  return `| ${m.id} | ${r.engine} | ${l.runs} | ${ms(l.median)} | ${ms(l.p10)}–${ms(l.p90)} | ${ms(r.firstRunMs)} | ${ms(r.gpu?.ms)} | ${num(r.gops!.e2e, 3)} | ${bytes(r.memory?.totalBytes)} | ${check(r)} |`;
 }
 
 function int8VsFp32(m: ModelReport): string | null {
@@ -70,10 +70,10 @@ export function markdownReport(report: BenchReport): string {
   const a = report.adapter;
   const g = (r: { gops: number } | { error: string }) => ('gops' in r ? num(r.gops) : 'n/a');
   const lines = [
-    `Bench of ${report.date} (${report.durationSeconds.toFixed(0)} s): ${report.browser.version} headless, adapter **${a.vendor} ${a.architecture}**` +
+    `Bench of ${report.date} (${report.durationSeconds.toFixed(0)} s${report.git ? `, commit ${report.git.commit.slice(0, 7)}${report.git.changedFiles ? ` + ${report.git.changedFiles} changed files` : ''}` : ''}): ${report.browser.version} headless, adapter **${a.vendor} ${a.architecture}**` +
       `${a.isFallbackAdapter ? ' (fallback adapter)' : ''}, dot4I8Packed ${a.dot4I8Packed ? 'native' : 'absent'}, ${report.machine.cores} CPU cores (${report.machine.cpu}), ` +
       `load average ${report.machine.loadAverage.start[0]!.toFixed(1)} → ${report.machine.loadAverage.end[0]!.toFixed(1)}. ` +
-      `${report.options.runs} timed runs after ${report.options.warmup} warm-ups (plus the first run) per model × engine${report.options.variant ? `; conv variant forced: ${report.options.variant}` : ''}.`,
+      `${report.options.runs} timed runs${report.options.budgetSeconds ? ` (or as many as fit in ${report.options.budgetSeconds} s, at least 3: see "runs")` : ''} after ${report.options.warmup} warm-ups (plus the first run) per model × engine${report.options.variant ? `; conv variant forced: ${report.options.variant}` : ''}.`,
     '',
   ];
   if (report.emulated) {
@@ -83,8 +83,8 @@ export function markdownReport(report: BenchReport): string {
     `Peaks measured by the bench (WGSL, 256-thread workgroups, 8 independent chains per thread, no memory traffic): dot4I8Packed **${g(report.peaks.dot4)} GOPS**, ` +
       `f32 FMA **${g(report.peaks.f32)}** (scalar) / **${g(report.peaks.f32vec4)}** (vec4) GFLOPS, vec4<i32> multiply-add ${g(report.peaks.i32vec4)} GOPS.`,
     '',
-    '| model | engine | median ms | p10–p90 ms | first run ms | GPU ms | GOPS (e2e) | GPU memory | vs float reference |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| model | engine | runs | median ms | p10–p90 ms | first run ms | GPU ms | GOPS (e2e) | GPU memory | vs float reference |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...report.models.flatMap((m) => m.engines.map((r) => engineRow(m, r))),
     '',
     'Latency is end to end (input upload → output read back). First run = load + session/pipeline creation + the first inference. GPU ms: timestamp queries where the engine exposes them (ours: one pass per dispatch, summed; TF.js: `tf.time()` kernelMs). GOPS = 2 × MACs (conv + gemm) / median latency. GPU memory: ours = weights + activation arena; TF.js = `tf.memory()` bytes allocated on the GPU (its buffer pool included); onnxruntime-web exposes none.',

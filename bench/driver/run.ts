@@ -1,6 +1,7 @@
 // The bench from start to finish: prepare the models in node, serve the bench page, launch
 // headless Chromium, measure the adapter's peaks, then every model × engine in a fresh page, and
 // write the JSON, markdown and SVG reports.
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -22,6 +23,8 @@ export interface BenchOptions {
   models: BenchModelId[];
   engines: EngineId[];
   variant?: string;
+  /** Seconds of timed runs per model × engine after which the remaining runs are dropped (≥ 3 kept). */
+  budgetSeconds?: number;
   /** Where the reports go; null writes none (the report is still returned). */
   outDir: string | null;
   log?: (line: string) => void;
@@ -113,7 +116,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const skip = skipReason(engine, m);
         const report: EngineReport = skip
           ? { engine, status: 'skipped', error: { stage: 'plan', message: skip } }
-          : analyze(m, await runEngine(browser, server.url, { engine, model: assetsOf(m), warmup: options.warmup, runs: options.runs, ...(options.variant ? { variant: options.variant } : {}) }), peaks.peaks);
+          : analyze(m, await runEngine(browser, server.url, { engine, model: assetsOf(m), warmup: options.warmup, runs: options.runs, ...(options.variant ? { variant: options.variant } : {}), ...(options.budgetSeconds ? { budgetMs: options.budgetSeconds * 1000 } : {}) }), peaks.peaks);
         log(summary(m.id, report));
         engines.push(report);
       }
@@ -131,11 +134,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const report: BenchReport = {
       schema: SCHEMA,
       date: new Date(started).toISOString(),
+      git: gitState(),
       machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', platform: `${os.platform()} ${os.release()}`, node: process.version, loadAverage: { start: loadStart, end: os.loadavg() } },
       browser: { executable: options.browserPath, version: browser.version(), flags: options.flags, userAgent: peaks.userAgent },
       adapter: { ...peaks.adapter, dot4I8Packed: peaks.dot4I8Packed, features: peaks.features },
       emulated: peaks.adapter.isFallbackAdapter,
-      options: { runs: options.runs, warmup: options.warmup, models: options.models, engines: options.engines, variant: options.variant ?? null },
+      options: { runs: options.runs, warmup: options.warmup, models: options.models, engines: options.engines, variant: options.variant ?? null, budgetSeconds: options.budgetSeconds ?? null },
       peaks: peaks.peaks,
       models,
       durationSeconds: (Date.now() - started) / 1000,
@@ -145,6 +149,17 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   } finally {
     await browser?.close();
     await server.close();
+  }
+}
+
+/** The commit the bench ran, and how many files differ from it (null outside a git checkout). */
+function gitState(): BenchReport['git'] {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const changed = git('status', '--porcelain', '--untracked-files=no');
+    return { commit: git('rev-parse', 'HEAD'), changedFiles: changed ? changed.split('\n').length : 0 };
+  } catch {
+    return null;
   }
 }
 

@@ -92,12 +92,14 @@ export interface ModelReport {
 export interface BenchReport {
   schema: typeof SCHEMA;
   date: string;
+  /** The checkout that ran: HEAD and the number of tracked files changed from it. */
+  git: { commit: string; changedFiles: number } | null;
   machine: { cores: number; cpu: string; platform: string; node: string; loadAverage: { start: number[]; end: number[] } };
   browser: { executable: string; version: string; flags: string[]; userAgent: string };
   adapter: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean; dot4I8Packed: boolean; features: string[] };
   /** True for a fallback (software) adapter: every figure is CPU emulation, not GPU speed. */
   emulated: boolean;
-  options: { runs: number; warmup: number; models: string[]; engines: EngineId[]; variant: string | null };
+  options: { runs: number; warmup: number; models: string[]; engines: EngineId[]; variant: string | null; budgetSeconds: number | null };
   /** GOPS (GFLOPS for f32): dot4I8Packed (8 ops each), f32 FMA scalar and vec4, vec4<i32> multiply-add. */
   peaks: { dot4: PeakRate | { error: string }; f32: PeakRate; f32vec4: PeakRate; i32vec4: PeakRate };
   models: ModelReport[];

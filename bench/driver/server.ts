@@ -61,7 +61,7 @@ export async function startBenchServer(): Promise<BenchServer> {
     appType: 'mpa',
     plugins: [assets()],
     // CommonJS packages the library imports, pre-bundled up front (as vite.config.ts does).
-    optimizeDeps: { noDiscovery: true, include: ['protobufjs', 'fflate'] },
+    optimizeDeps: { noDiscovery: true, include: ['protobufjs', 'protobufjs/minimal.js', 'fflate'] },
     server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null, headers: ISOLATION },
   });
   try {

@@ -1,7 +1,7 @@
 // One model × engine on the page: create (timed), a first inference (timed: lazy engines compile
 // their shaders here), warm-ups, timed runs, then one GPU-time measurement apart from the timed
 // runs (profiling changes how work is submitted). A throw at any stage becomes the result.
-import type { EngineFailed, EngineRequest, EngineResult } from './protocol.ts';
+import { MIN_BUDGET_RUNS, type EngineFailed, type EngineRequest, type EngineResult } from './protocol.ts';
 import { fetchBytes, type Outputs, type Runner, type RunnerFactory } from './engines/runner.ts';
 
 export type Progress = (done: number, total: number) => void;
@@ -33,7 +33,9 @@ export async function measure(request: EngineRequest, factory: RunnerFactory, pr
       progress(2 + i, total);
     }
     const runsMs: number[] = [];
+    const timedStart = performance.now();
     for (let i = 0; i < request.runs; i++) {
+      if (request.budgetMs !== undefined && i >= MIN_BUDGET_RUNS && performance.now() - timedStart > request.budgetMs) break;
       const start = performance.now();
       last = await runner.run(input);
       runsMs.push(performance.now() - start);

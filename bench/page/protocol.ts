@@ -31,7 +31,12 @@ export interface EngineRequest {
   runs: number;
   /** Force our conv kernel variant (passed to the session; see bench/README.md). */
   variant?: string;
+  /** Stop the timed runs once they have taken this long (after at least MIN_BUDGET_RUNS); none by default. */
+  budgetMs?: number;
 }
+
+/** Timed runs kept however tight the budget. */
+export const MIN_BUDGET_RUNS = 3;
 
 export interface KernelRow {
   label: string;

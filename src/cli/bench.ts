@@ -33,6 +33,7 @@ export function registerBench(cli: CAC): void {
     .option('--models <list>', `Comma-separated: ${BENCH_MODELS.join(', ')}`, { default: BENCH_MODELS.join(',') })
     .option('--engines <list>', `Comma-separated: ${ENGINES.join(', ')}`, { default: ENGINES.join(',') })
     .option('--variant <v>', 'Force our int8 conv variant (SessionOptions.convVariant: auto, reference, dp4a, f32); default: the session\'s autotune')
+    .option('--budget <seconds>', 'Stop the timed runs of a model × engine after this many seconds (at least 3 runs are kept; latencyMs.runs says how many ran)')
     .option('-o, --out <dir>', 'Output folder (default: bench/results in the package)')
     .action(async (o: Record<string, unknown>) => {
       const { runBench } = await import('../../bench/driver/run.ts');
@@ -45,6 +46,7 @@ export function registerBench(cli: CAC): void {
         models: listFrom<BenchModelId>(o.models, BENCH_MODELS, '--models'),
         engines: listFrom<EngineId>(o.engines, ENGINES, '--engines'),
         ...(o.variant ? { variant: String(o.variant) } : {}),
+        ...(o.budget !== undefined ? { budgetSeconds: countFrom(o.budget, '--budget')! } : {}),
         outDir: o.out ? path.resolve(String(o.out)) : fileURLToPath(new URL('../../bench/results', import.meta.url)),
       });
     });
