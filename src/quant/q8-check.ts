@@ -91,6 +91,7 @@ export function checkQ8Model(model: QuantizedModel): void {
     if (step.op === 'conv' || step.op === 'gemm') checkLinearSizes(step.weights, step.weightShape, step.bias, step.out, path);
     if (step.op === 'conv' && step.weightShape[0] % step.geometry.group !== 0) fail(`${path}.geometry.group`, `${step.geometry.group} does not divide ${step.weightShape[0]} output channels`);
     if (step.op === 'concat' && step.requant.length !== step.inputs.length) fail(`${path}.requant`, 'should have one entry per input');
+    if ((step.op === 'layout' || step.op === 'float') && step.node.op === 'Transpose') checkPermutation(step.node.attrs.perm, `${path}.node.attrs.perm`);
   });
 }
 
@@ -105,4 +106,10 @@ function checkLinearSizes(weights: Int8Array, shape: readonly number[], bias: In
   for (let c = 0; c < channels; c++) {
     if (out.m0[c]! < 0 || out.exponent[c]! < -31 || out.exponent[c]! > 16) fail(`${path}.out`, `channel ${c} has multiplier (${out.m0[c]}, ${out.exponent[c]}) outside m0 ∈ [0, 2^31), exponent ∈ [-31, 16]`);
   }
+}
+
+function checkPermutation(perm: unknown, path: string): void {
+  if (perm === null) return; // reverse the axes
+  const ok = Array.isArray(perm) && perm.every((p) => Number.isInteger(p)) && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
+  if (!ok) fail(path, `should be a permutation of 0..rank-1, found ${JSON.stringify(perm)}`);
 }

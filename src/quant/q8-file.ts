@@ -92,7 +92,8 @@ function decodeValue(v: unknown, bytes: Uint8Array, dataStart: number, path: str
   if ('$array' in o) return decodeArray(o as unknown as BlobRef, bytes, dataStart, path);
   if ('$number' in o) return Number(o.$number);
   if ('$map' in o) {
-    if (!Array.isArray(o.$map)) throw new ModelFormatError(`.q8: ${path} is a malformed map`);
+    const pairs = o.$map;
+    if (!Array.isArray(pairs) || !pairs.every((e) => Array.isArray(e) && e.length === 2 && typeof e[0] === 'string')) throw new ModelFormatError(`.q8: ${path} is a malformed map`);
     return new Map((o.$map as [string, unknown][]).map(([k, x]) => [k, decodeValue(x, bytes, dataStart, `${path}.${k}`)]));
   }
   return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, decodeValue(x, bytes, dataStart, `${path}.${k}`)]));
