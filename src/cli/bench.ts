@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { BENCH_MODELS, type BenchModelId } from '../../bench/driver/ids.ts';
 import { ENGINES, type EngineId } from '../../bench/page/protocol.ts';
 import { InputError } from '../errors.ts';
+import { CONV_VARIANTS } from '../kernels/conv-variants.ts';
 import { countFrom } from './options.ts';
 
 /** A comma-separated option checked against the values it may take. */
@@ -15,6 +16,12 @@ function listFrom<T extends string>(value: unknown, allowed: readonly T[], flag:
   const bad = items.filter((s) => !(allowed as readonly string[]).includes(s));
   if (bad.length || items.length === 0) throw new InputError(`${flag} takes a comma-separated list of ${allowed.join(', ')}; got "${String(value)}"`);
   return items as T[];
+}
+
+function variantFrom(value: unknown): string {
+  const allowed = ['auto', ...CONV_VARIANTS];
+  if (!allowed.includes(String(value))) throw new InputError(`--variant takes one of ${allowed.join(', ')}; got "${String(value)}"`);
+  return String(value);
 }
 
 function warmupFrom(value: unknown): number {
@@ -45,7 +52,7 @@ export function registerBench(cli: CAC): void {
         warmup: warmupFrom(o.warmup),
         models: listFrom<BenchModelId>(o.models, BENCH_MODELS, '--models'),
         engines: listFrom<EngineId>(o.engines, ENGINES, '--engines'),
-        ...(o.variant ? { variant: String(o.variant) } : {}),
+        ...(o.variant ? { variant: variantFrom(o.variant) } : {}),
         ...(o.budget !== undefined ? { budgetSeconds: countFrom(o.budget, '--budget')! } : {}),
         outDir: o.out ? path.resolve(String(o.out)) : fileURLToPath(new URL('../../bench/results', import.meta.url)),
       });

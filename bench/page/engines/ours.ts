@@ -8,6 +8,7 @@ import { importTfjs } from '../../../src/import/tfjs.ts';
 import { parseModelJson, shardPaths } from '../../../src/import/tfjs-model.ts';
 import type { Graph } from '../../../src/ir/graph.ts';
 import { f32 } from '../../../src/ir/tensor.ts';
+import type { ConvVariantOption } from '../../../src/kernels/conv-variants.ts';
 import { readQ8 } from '../../../src/quant/q8-file.ts';
 import type { EngineRequest, ModelAssets } from '../protocol.ts';
 import { fetchBytes, type Runner } from './runner.ts';
@@ -21,12 +22,9 @@ async function floatGraph(model: ModelAssets): Promise<Graph> {
   return importTfjs(json, shards, { name: model.id });
 }
 
-/**
- * The conv variant option, when the session has one. Passed by name so that this file does not
- * depend on the option's existence; bench/driver checks the per-kernel shader names it reports.
- */
-function variantOptions(variant: string | undefined): Partial<SessionOptions> {
-  return variant ? ({ convVariant: variant } as Partial<SessionOptions>) : {};
+/** The forced conv variant (the CLI checked the name); without one, the session autotunes. */
+function variantOptions(variant: string | undefined): Pick<SessionOptions, 'convVariant'> {
+  return variant ? { convVariant: variant as ConvVariantOption } : {};
 }
 
 async function device(warnings: string[]): Promise<GpuContext> {
