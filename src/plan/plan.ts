@@ -2,6 +2,7 @@
 // more kernel specs per step (or an alias), and the activation memory plan.
 
 import { InputError } from '../errors.ts';
+import { nodeError } from '../ref/float/run.ts';
 import { wordsFor } from '../kernels/pack.ts';
 import { planStep, type StepOptions } from '../kernels/registry.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
@@ -39,7 +40,7 @@ export function planProgram(model: QuantizedModel, batch = 1, options: StepOptio
   const specs: KernelSpec[] = [];
   model.steps.forEach((step, index) => {
     const inputs = stepInputs(step).filter((n) => n !== '' && !model.constants.has(n));
-    const planned = planStep(step, inputs.map((n) => shapes.get(n)!), model, options);
+    const planned = planChecked(step, inputs.map((n) => shapes.get(n)!), model, options);
     for (const n of inputs) uses.get(n)!.last = Math.max(uses.get(n)!.last, index);
     const output = stepOutputs(step)[0]!;
     shapes.set(output, planned.outputShape);
@@ -50,4 +51,13 @@ export function planProgram(model: QuantizedModel, batch = 1, options: StepOptio
   for (const o of model.outputs) uses.get(o.name)!.last = Infinity;
   const constantBytes = specs.flatMap((s) => s.storage).reduce((sum, b) => sum + ('data' in b ? b.data.byteLength : 0), 0);
   return { specs, shapes, memory: planMemory([...uses.values()]), constantBytes };
+}
+
+/** A step that cannot be planned on the shapes it receives: the program (a .q8 from elsewhere) is at fault, and says where. */
+function planChecked(...args: Parameters<typeof planStep>): ReturnType<typeof planStep> {
+  try {
+    return planStep(...args);
+  } catch (e) {
+    throw nodeError(`${args[0].op} step "${args[0].name}"`, e);
+  }
 }
