@@ -1,0 +1,64 @@
+// The bench driver's pure parts: the NHWC → ONNX writer onnxruntime-web is fed (checked here by
+// onnxruntime-node against our float reference, grouped conv and pools included), the MAC count,
+// the latency percentiles, and which peak a kernel is measured against.
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { mathOf } from '../../bench/driver/analyze.ts';
+import { macsByNode } from '../../bench/driver/macs.ts';
+import { onnxOf } from '../../bench/driver/onnx-nchw.ts';
+import { latencyStats } from '../../bench/driver/stats.ts';
+import { convAttrs, GraphBuilder, poolAttrs } from '../../src/ir/builder.ts';
+import type { Graph } from '../../src/ir/graph.ts';
+import { runFloat } from '../../src/ref/float/run.ts';
+import { randomTensor } from '../helpers/random.ts';
+
+/** NHWC as TF.js imports: conv 3×3 stride 2 SAME (clamped), grouped 3×3 (6 channels per group), max pool, avg pool, 1×1. */
+function nhwcGraph(): Graph {
+  let seed = 7;
+  const weights = (shape: number[]) => randomTensor(shape, seed++, -0.5, 0.5);
+  const b = new GraphBuilder('nhwc');
+  const x = b.input('x', [1, 9, 11, 3]);
+  const c1 = b.node('Conv', [x, b.constant('w1', weights([12, 3, 3, 3])), b.constant('b1', weights([12]))], convAttrs({ strides: [2, 2], autoPad: 'SAME_UPPER', layout: 'NHWC', clamp: { min: 0, max: 6 } }));
+  const c2 = b.node('Conv', [c1, b.constant('w2', weights([12, 3, 3, 6]))], convAttrs({ pads: [1, 1, 1, 1], group: 2, layout: 'NHWC' }));
+  const p1 = b.node('MaxPool', [c2], poolAttrs([2, 2], { strides: [2, 2], layout: 'NHWC' }));
+  const p2 = b.node('AveragePool', [p1], { ...poolAttrs([2, 2], { autoPad: 'SAME_UPPER', layout: 'NHWC' }), countIncludePad: false });
+  const y = b.node('Conv', [p2, b.constant('w3', weights([5, 1, 1, 12]))], convAttrs({ layout: 'NHWC' }), 'y');
+  return b.output(y, [1, 2, 3, 5]).build();
+}
+
+describe('bench driver', () => {
+  it('writes NHWC graphs as ONNX that onnxruntime runs like our float reference', async () => {
+    const graph = nhwcGraph();
+    const input = randomTensor([1, 9, 11, 3], 3);
+    const want = runFloat(graph, { x: input }).y!;
+    const session = await ort.InferenceSession.create(onnxOf(graph));
+    const got = (await session.run({ x: new ort.Tensor('float32', input.data as Float32Array, input.shape) })).y!;
+    expect([...got.dims]).toEqual(want.shape);
+    const worst = Math.max(...Array.from(got.data as Float32Array, (v, i) => Math.abs(v - want.data[i]!)));
+    expect(worst).toBeLessThan(1e-5);
+  });
+
+  it('counts MACs from static shapes, whatever the layout', () => {
+    const macs = macsByNode(nhwcGraph());
+    // conv 1: 5×6 outputs × 12 channels × 3·3·3; conv 2: 5×6 × 12 × 3·3·6; the 1×1: 2×3 × 5 × 12.
+    expect([...macs.values()]).toEqual([5 * 6 * 12 * 27, 5 * 6 * 12 * 54, 2 * 3 * 5 * 12]);
+  });
+
+  it('interpolates percentiles between order statistics', () => {
+    const s = latencyStats([5, 1, 4, 2, 3]);
+    expect(s).toMatchObject({ runs: 5, median: 3, min: 1, max: 5, mean: 3 });
+    expect(s.p10).toBeCloseTo(1.4);
+    expect(s.p90).toBeCloseTo(4.6);
+  });
+
+  it('measures each kernel against the peak of the arithmetic its shader does', () => {
+    expect(mathOf('conv2d_int8_blocked', 'native')).toBe('dp4a');
+    expect(mathOf('conv2d_int8', 'native')).toBe('dp4a');
+    expect(mathOf('conv2d_int8_blocked_f32', 'native')).toBe('f32');
+    expect(mathOf('conv2d_int8_dw_f32', 'native')).toBe('f32');
+    expect(mathOf('conv2d_int8_dw', 'native')).toBe('i32');
+    expect(mathOf('conv2d_int8_blocked', 'emulated')).toBe('emulated');
+    expect(mathOf('conv2d_f32', undefined)).toBe('f32');
+    expect(mathOf('pool_int8', 'native')).toBeNull();
+  });
+});
