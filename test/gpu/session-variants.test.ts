@@ -1,0 +1,77 @@
+// Sessions with each int8 conv variant forced (SessionOptions.convVariant), and the autotuned
+// choice: the bundled model (3×3, stride 2, depthwise, pointwise convs and a gemm) at batch 2,
+// byte-identical to the CPU int8 reference on both int8 paths; the profile names the kernel each
+// conv ran, so a forced variant is seen to run.
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calibrate } from '../../src/calibrate/calibrator.ts';
+import { BUNDLED } from '../../src/cli/bundled.ts';
+import { readIdx } from '../../src/cli/files.ts';
+import { imageSetFromIdx } from '../../src/data/dataset.ts';
+import { clearAutotuneCache } from '../../src/gpu/autotune.ts';
+import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import { Session } from '../../src/gpu/session.ts';
+import { importOnnx } from '../../src/import/onnx.ts';
+import { tensor, type Tensor } from '../../src/ir/tensor.ts';
+import type { ConvVariantOption } from '../../src/kernels/conv-variants.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
+import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
+import { runInt8 } from '../../src/ref/int8/run.ts';
+import { PATHS, skipGpu } from './kernels-harness.ts';
+
+const IMAGES = 8; // as 4 batches of 2
+
+const nhwc = optimize(importOnnx(readFileSync(BUNDLED.model)), { layout: 'NHWC' });
+const calib = imageSetFromIdx(readIdx(BUNDLED.calibImages, 'calibration images'));
+const test = imageSetFromIdx(readIdx(BUNDLED.testImages, 'images'));
+const model = quantizeGraph(nhwc, calibrate(nhwc, 50, (i) => ({ input: calib.input(i) }), { method: 'minmax' }), { method: 'minmax' });
+
+const bits = (t: Tensor) => Array.from(new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length));
+
+/** Two test images as one [2, 1, 28, 28] input. */
+function pair(i: number): Record<string, Tensor> {
+  const a = test.input(2 * i);
+  const b = test.input(2 * i + 1);
+  const data = new Float32Array(a.data.length * 2);
+  data.set(a.data as Float32Array);
+  data.set(b.data as Float32Array, a.data.length);
+  return { input: tensor('float32', [2, ...a.shape.slice(1)], data) };
+}
+
+/** The conv kernels a forced variant runs: dense convs and the gemm, and depthwise convs. */
+const FORCED: Record<Exclude<ConvVariantOption, 'auto'>, string[]> = {
+  reference: ['conv2d_int8'],
+  dp4a: ['conv2d_int8_blocked', 'conv2d_int8_dw'],
+  f32: ['conv2d_int8_blocked_f32', 'conv2d_int8_dw_f32'],
+};
+
+describe.skipIf(skipGpu)('int8 sessions with forced and autotuned conv variants', () => {
+  let gpu: GpuContext;
+  beforeAll(async () => {
+    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    clearAutotuneCache();
+  });
+  afterAll(() => gpu?.device.destroy());
+
+  for (const variant of ['auto', 'reference', 'dp4a', 'f32'] as ConvVariantOption[]) {
+    for (const int8Path of PATHS) {
+      it(`${variant}, ${int8Path} path: batch 2, byte-identical to the CPU reference`, { timeout: 300_000 }, async () => {
+        const session = await Session.create(model, { gpu, int8Path, batch: 2, convVariant: variant });
+        try {
+          for (let i = 0; i < IMAGES / 2; i++) {
+            const feeds = pair(i);
+            expect(bits((await session.run(feeds)).logits!), `batch ${i}`).toEqual(bits(runInt8(model, feeds).logits!));
+          }
+          const convs = (await session.profile(pair(0))).kernels.filter((k) => k.shader.startsWith('conv2d_int8'));
+          expect(convs).toHaveLength(model.steps.filter((s) => s.op === 'conv' || s.op === 'gemm').length);
+          const allowed = variant === 'auto' ? [...FORCED.dp4a, ...FORCED.f32] : FORCED[variant];
+          for (const k of convs) expect(allowed, k.label).toContain(k.shader);
+          console.log(`${variant} (${int8Path}): ${convs.map((k) => k.shader).join(' ')}`);
+        } finally {
+          session.destroy();
+        }
+      });
+    }
+  }
+});
