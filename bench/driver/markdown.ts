@@ -87,7 +87,7 @@ export function markdownReport(report: BenchReport): string {
     '|---|---|---|---|---|---|---|---|---|---|',
     ...report.models.flatMap((m) => m.engines.map((r) => engineRow(m, r))),
     '',
-    'Latency is end to end (input upload → output read back). First run = load + session/pipeline creation + the first inference. GPU ms: timestamp queries where the engine exposes them (ours: one pass per dispatch, summed; TF.js: `tf.time()` kernelMs). GOPS = 2 × MACs (conv + gemm) / median latency. GPU memory: ours = weights + activation arena; TF.js = `tf.memory()` bytes allocated on the GPU (its buffer pool included); onnxruntime-web exposes none.',
+    'Latency is end to end (input upload → output read back). First run = model files fetched + session/pipeline creation + the first inference (the engines’ own code loads untimed). GPU ms: timestamp queries where the engine exposes them (ours: one pass per dispatch, summed; TF.js: `tf.time()` kernelMs). GOPS = 2 × MACs (conv + gemm) / median latency. GPU memory: ours = weights + activation arena; TF.js = `tf.memory()` bytes allocated on the GPU (its buffer pool included); onnxruntime-web exposes none.',
     '',
   );
   const versus = report.models.map(int8VsFp32).filter((r): r is string => r !== null);

@@ -4,18 +4,22 @@
 import { requestGpuDevice } from '../../src/gpu/device.ts';
 import type { EngineRequest, EngineResult, PeakResult } from './protocol.ts';
 import { measure } from './measure.ts';
-import type { RunnerFactory } from './engines/runner.ts';
+import type { Engine } from './engines/runner.ts';
 
-async function factoryFor(engine: EngineRequest['engine']): Promise<RunnerFactory> {
+async function engineFor(engine: EngineRequest['engine']): Promise<Engine> {
   switch (engine) {
     case 'int8':
     case 'fp32':
-      return (await import('./engines/ours.ts')).createOurs;
-    case 'tfjs-webgpu':
-      return (await import('./engines/tfjs.ts')).createTfjs;
+      return { load: async () => {}, create: (await import('./engines/ours.ts')).createOurs };
+    case 'tfjs-webgpu': {
+      const { loadTfjs, createTfjs } = await import('./engines/tfjs.ts');
+      return { load: loadTfjs, create: createTfjs };
+    }
     case 'ort-webgpu':
-    case 'ort-wasm':
-      return (await import('./engines/ort.ts')).createOrt;
+    case 'ort-wasm': {
+      const { loadOrt, createOrt } = await import('./engines/ort.ts');
+      return { load: loadOrt, create: createOrt };
+    }
   }
 }
 
@@ -23,7 +27,7 @@ async function factoryFor(engine: EngineRequest['engine']): Promise<RunnerFactor
 const progress = (done: number, total: number) => void (window as { benchProgress?: (d: number, t: number) => void }).benchProgress?.(done, total);
 
 async function benchEngine(request: EngineRequest): Promise<EngineResult> {
-  return measure(request, await factoryFor(request.engine), progress);
+  return measure(request, await engineFor(request.engine), progress);
 }
 
 async function benchPeaks(): Promise<PeakResult> {

@@ -1,8 +1,8 @@
-// One model × engine on the page: create (timed), a first inference (timed: lazy engines compile
+// One model × engine on the page: its library loaded (untimed), create (timed), a first inference (timed: lazy engines compile
 // their shaders here), warm-ups, timed runs, then one GPU-time measurement apart from the timed
 // runs (profiling changes how work is submitted). A throw at any stage becomes the result.
 import { MIN_BUDGET_RUNS, type EngineFailed, type EngineRequest, type EngineResult } from './protocol.ts';
-import { fetchBytes, type Outputs, type Runner, type RunnerFactory } from './engines/runner.ts';
+import { fetchBytes, type Engine, type Outputs, type Runner } from './engines/runner.ts';
 
 export type Progress = (done: number, total: number) => void;
 
@@ -13,16 +13,17 @@ function failed(request: EngineRequest, stage: string, e: unknown): EngineFailed
   return { ok: false, engine: request.engine, stage, error };
 }
 
-export async function measure(request: EngineRequest, factory: RunnerFactory, progress: Progress): Promise<EngineResult> {
+export async function measure(request: EngineRequest, engine: Engine, progress: Progress): Promise<EngineResult> {
   let stage = 'load';
   let runner: Runner | undefined;
   try {
     const bytes = await fetchBytes(request.model.input);
     const input = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     const total = 1 + request.warmup + request.runs;
+    await engine.load(request);
     stage = 'create';
     const t0 = performance.now();
-    runner = await factory(request);
+    runner = await engine.create(request);
     const t1 = performance.now();
     stage = 'run';
     let last = await runner.run(input);

@@ -64,7 +64,7 @@ export interface MemoryFigure {
 export interface EngineOk {
   ok: true;
   engine: EngineId;
-  /** Load + session/pipeline creation, ms. */
+  /** Model files fetched + device, session and pipeline creation, ms (the engine's own code loads untimed before). */
   createMs: number;
   /** createMs + the first inference: what a page waits before its first answer. */
   firstRunMs: number;

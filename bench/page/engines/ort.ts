@@ -6,17 +6,19 @@ import type { Outputs, Runner } from './runner.ts';
 
 const DIST = '/bench-assets/npm/onnxruntime-web/dist/';
 
-async function loadOrt(webgpu: boolean): Promise<typeof Ort> {
-  const url = `${DIST}${webgpu ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs'}`;
-  const ort = (await import(/* @vite-ignore */ url)) as typeof Ort;
-  ort.env.wasm.wasmPaths = DIST;
-  return ort;
+let loaded: typeof Ort | undefined;
+
+export async function loadOrt(request: EngineRequest): Promise<void> {
+  const url = `${DIST}${request.engine === 'ort-webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs'}`;
+  loaded = (await import(/* @vite-ignore */ url)) as typeof Ort;
+  loaded.env.wasm.wasmPaths = DIST;
 }
 
 export async function createOrt(request: EngineRequest): Promise<Runner> {
   const { model } = request;
   const webgpu = request.engine === 'ort-webgpu';
-  const ort = await loadOrt(webgpu);
+  const ort = loaded;
+  if (!ort) throw new Error('onnxruntime-web is not loaded');
   const warnings: string[] = [];
   const session = await ort.InferenceSession.create(model.onnx, {
     executionProviders: [webgpu ? 'webgpu' : 'wasm'],

@@ -15,7 +15,15 @@ export interface Runner {
   dispose(): Promise<void>;
 }
 
-export type RunnerFactory = (request: EngineRequest) => Promise<Runner>;
+/**
+ * An engine: `load` fetches and evaluates its library code (untimed: what hosting costs is not
+ * the engine's), `create` makes it ready for the model (timed: device, model files, sessions,
+ * pipelines).
+ */
+export interface Engine {
+  load(request: EngineRequest): Promise<void>;
+  create(request: EngineRequest): Promise<Runner>;
+}
 
 export async function fetchBytes(url: string): Promise<Uint8Array> {
   const response = await fetch(url);

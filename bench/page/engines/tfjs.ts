@@ -23,17 +23,21 @@ function loadScript(src: string): Promise<void> {
   });
 }
 
-async function loadTf(): Promise<Tf> {
-  for (const src of SCRIPTS) await loadScript(src);
+function loadedTf(): Tf {
   const tf = (window as unknown as { tf?: Tf }).tf;
-  if (!tf) throw new Error('the TF.js bundles loaded but window.tf is missing');
+  if (!tf) throw new Error('the TF.js bundles are not loaded (window.tf is missing)');
   return tf;
+}
+
+export async function loadTfjs(): Promise<void> {
+  for (const src of SCRIPTS) await loadScript(src);
+  loadedTf();
 }
 
 export async function createTfjs(request: EngineRequest): Promise<Runner> {
   const { model } = request;
   if (!model.tfjs) throw new Error(`${model.id} has no TF.js model`);
-  const tf = await loadTf();
+  const tf = loadedTf();
   const warnings: string[] = [];
   if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") failed');
   await tf.ready();
