@@ -48,6 +48,9 @@ fn dots_f(y: vec4<f32>, w0: vec4<f32>, w1: vec4<f32>, w2: vec4<f32>, w3: vec4<f3
 
 // The input word at offset `base + t`, or the packed zero point where base < 0 (padding).
 fn word_at(base: i32, t: u32) -> u32 {
+  if (POINTWISE) {
+    return input[u32(base) + t]; // never padding
+  }
   return select(u.input_zero_packed, input[u32(max(base, 0)) + t], base >= 0);
 }
 
