@@ -62,13 +62,30 @@ async function openPage(browser: Browser, url: string, onProgress?: (done: numbe
   return page;
 }
 
+/** Without a terminal (no progress bar), a line every PROGRESS_EVERY_MS at most, so long runs show life. */
+const PROGRESS_EVERY_MS = 30_000;
+function quietProgress(label: string, total: number, log: (line: string) => void): (done: number) => void {
+  if (process.stderr.isTTY) return () => {};
+  let last = Date.now();
+  return (done) => {
+    if (Date.now() - last < PROGRESS_EVERY_MS || done === total) return;
+    last = Date.now();
+    log(`  ${label}: ${done}/${total} runs`);
+  };
+}
+
 /** A page crash or a protocol error is a failed engine, not a failed bench. */
-async function runEngine(browser: Browser, url: string, request: EngineRequest): Promise<EngineResult> {
+async function runEngine(browser: Browser, url: string, request: EngineRequest, log: (line: string) => void): Promise<EngineResult> {
   const label = `${request.model.id} ${request.engine}`;
-  const bar = progressBar(label.padEnd(30), 1 + request.warmup + request.runs);
+  const total = 1 + request.warmup + request.runs;
+  const bar = progressBar(label.padEnd(30), total);
+  const note = quietProgress(label, total, log);
   let page: Page | undefined;
   try {
-    page = await openPage(browser, url, (done) => bar.tick(done));
+    page = await openPage(browser, url, (done) => {
+      bar.tick(done);
+      note(done);
+    });
     const crashed = new Promise<never>((_, reject) => page!.once('crash', () => reject(new Error('the page crashed'))));
     return await Promise.race([page.evaluate((r) => window.benchEngine!(r), request), crashed]);
   } catch (e) {
@@ -86,6 +103,17 @@ function summary(model: string, r: EngineReport): string {
   const c = r.correctness;
   const check = c ? `${c.verdict} (max rel ${c.maxRel.toExponential(1)})` : 'unchecked';
   return `${model} ${r.engine}: median ${l.median.toFixed(1)} ms (p10 ${l.p10.toFixed(1)}, p90 ${l.p90.toFixed(1)}), first run ${r.firstRunMs!.toFixed(0)} ms, ${check}`;
+}
+
+function requestFor(m: PreparedModel, engine: EngineId, options: BenchOptions): EngineRequest {
+  return {
+    engine,
+    model: assetsOf(m),
+    warmup: options.warmup,
+    runs: options.runs,
+    ...(options.variant ? { variant: options.variant } : {}),
+    ...(options.budgetSeconds ? { budgetMs: options.budgetSeconds * 1000 } : {}),
+  };
 }
 
 /** Engines that cannot run a model are listed as skipped, with why. */
@@ -116,7 +144,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         const skip = skipReason(engine, m);
         const report: EngineReport = skip
           ? { engine, status: 'skipped', error: { stage: 'plan', message: skip } }
-          : analyze(m, await runEngine(browser, server.url, { engine, model: assetsOf(m), warmup: options.warmup, runs: options.runs, ...(options.variant ? { variant: options.variant } : {}), ...(options.budgetSeconds ? { budgetMs: options.budgetSeconds * 1000 } : {}) }), peaks.peaks);
+          : analyze(m, await runEngine(browser, server.url, requestFor(m, engine, options), log), peaks.peaks);
         log(summary(m.id, report));
         engines.push(report);
       }
