@@ -2,6 +2,7 @@
 // correctness check, and for our engines the per-kernel rows measured against the adapter's peaks.
 import type { EngineResult, KernelRow, PeakResult } from '../page/protocol.ts';
 import { checkOutputs } from './correctness.ts';
+import type { Layer } from './macs.ts';
 import type { PreparedModel } from './models.ts';
 import type { EngineReport, KernelReport, MathKind } from './schema.ts';
 import { latencyStats } from './stats.ts';
@@ -32,10 +33,10 @@ export function peakTable(peaks: PeakResult['peaks']): Record<MathKind, number |
 }
 
 /** A kernel label is its step's (node's) name; a step planned as several kernels suffixes it. */
-function macsOf(label: string, macs: Map<string, number>): number | null {
-  if (macs.has(label)) return macs.get(label)!;
+function layerOf(label: string, layers: Map<string, Layer>): Layer | null {
+  if (layers.has(label)) return layers.get(label)!;
   for (let cut = label.lastIndexOf('/'); cut > 0; cut = label.lastIndexOf('/', cut - 1)) {
-    if (macs.has(label.slice(0, cut))) return macs.get(label.slice(0, cut))!;
+    if (layers.has(label.slice(0, cut))) return layers.get(label.slice(0, cut))!;
   }
   return null;
 }
@@ -43,11 +44,17 @@ function macsOf(label: string, macs: Map<string, number>): number | null {
 function kernelRows(rows: KernelRow[], model: PreparedModel, peaks: Record<MathKind, number | null>, int8Path: string | undefined): KernelReport[] {
   return rows.map((k) => {
     const math = mathOf(k.shader, int8Path);
-    const macs = math ? macsOf(k.label, model.macs) : null;
+    const layer = math ? layerOf(k.label, model.layers) : null;
+    const macs = layer?.macs ?? null;
     const gops = macs !== null && k.ms > 0 ? gopsOf(macs, k.ms) : null;
     const peak = math ? peaks[math] : null;
-    return { ...k, macs, gops, math, peakFraction: gops !== null && peak ? gops / peak : null };
+    return { ...k, layer: layer?.kind ?? null, macs, gops, math, peakFraction: gops !== null && peak ? gops / peak : null };
   });
+}
+
+/** What `kernels` would take at the peaks of their arithmetic, ms (NaN if a peak is unknown). */
+function idealMs(kernels: KernelReport[], peaks: Record<MathKind, number | null>): number {
+  return kernels.reduce((s, k) => s + (peaks[k.math!] ? (2 * k.macs!) / (peaks[k.math!]! * 1e6) : NaN), 0);
 }
 
 function wholeModel(kernels: KernelReport[], peaks: Record<MathKind, number | null>, totalGpuMs: number): EngineReport['peakFraction'] {
@@ -59,9 +66,15 @@ function wholeModel(kernels: KernelReport[], peaks: Record<MathKind, number | nu
     const gops = gopsOf(ks.reduce((s, k) => s + k.macs!, 0), ms);
     byMath[math] = { ms, gops, ofPeak: peaks[math] ? gops / peaks[math]! : null };
   }
+  const byLayer: NonNullable<EngineReport['peakFraction']>['byLayer'] = {};
+  for (const kind of new Set(conv.map((k) => k.layer!))) {
+    const ks = conv.filter((k) => k.layer === kind);
+    const ms = ks.reduce((s, k) => s + k.ms, 0);
+    byLayer[kind] = { kernels: ks.length, ms, gops: gopsOf(ks.reduce((s, k) => s + k.macs!, 0), ms), ofPeak: idealMs(ks, peaks) / ms };
+  }
   const convGpuMs = conv.reduce((s, k) => s + k.ms, 0);
   // Time-weighted: the ideal time of each kernel at its own peak, over the time it took.
-  const ideal = conv.reduce((s, k) => s + (peaks[k.math!] ? (2 * k.macs!) / (peaks[k.math!]! * 1e6) : NaN), 0);
+  const ideal = idealMs(conv, peaks);
   const known = Number.isFinite(ideal) && convGpuMs > 0;
   return {
     convGpuMs,
@@ -69,6 +82,7 @@ function wholeModel(kernels: KernelReport[], peaks: Record<MathKind, number | nu
     ofPeak: known ? ideal / convGpuMs : null,
     ofPeakWholeGpu: known && totalGpuMs > 0 ? ideal / totalGpuMs : null,
     byMath,
+    byLayer,
   };
 }
 

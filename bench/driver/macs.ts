@@ -1,29 +1,45 @@
-// Multiply-accumulates of every Conv, Gemm and MatMul, from the graph's static shapes. The
-// count does not depend on the layout: a Conv's output elements × the weight's per-output
-// extent (Cin/group × kh × kw, whatever the order of those axes).
-import type { Graph } from '../../src/ir/graph.ts';
+// Multiply-accumulates of every Conv, Gemm and MatMul, from the graph's static shapes, and what
+// kind of layer each is. The count does not depend on the layout: a Conv's output elements × the
+// weight's per-output extent (Cin/group × kh × kw, whatever the order of those axes).
+import type { Graph, Node } from '../../src/ir/graph.ts';
 import { inferShapes } from '../../src/ir/shapes.ts';
+
+export type LayerKind = 'pointwise' | 'depthwise' | 'conv' | 'gemm';
+
+export interface Layer {
+  macs: number;
+  kind: LayerKind;
+}
 
 const size = (shape: readonly (number | string)[]): number => shape.reduce<number>((a, d) => a * (typeof d === 'number' ? Math.max(d, 1) : 1), 1);
 
-/** Node name → MACs of one inference (batch 1). */
-export function macsByNode(graph: Graph): Map<string, number> {
+/** 1×1 group-1 convs are pointwise; one input channel per group with every channel its own group is depthwise. */
+function convKind(node: Extract<Node, { op: 'Conv' }>, w: readonly (number | string)[]): LayerKind {
+  const nhwc = node.attrs.layout === 'NHWC';
+  const [kh, kw, cinPerGroup] = nhwc ? [w[1], w[2], w[3]] : [w[2], w[3], w[1]];
+  if (node.attrs.group === 1 && kh === 1 && kw === 1) return 'pointwise';
+  if (cinPerGroup === 1 && node.attrs.group === w[0]) return 'depthwise';
+  return 'conv';
+}
+
+/** Node name → MACs of one inference (batch 1) and the layer's kind. */
+export function layersOf(graph: Graph): Map<string, Layer> {
   const shapes = inferShapes(graph);
   const shapeOf = (name: string) => graph.initializers.get(name)?.shape ?? shapes.get(name);
-  const macs = new Map<string, number>();
+  const layers = new Map<string, Layer>();
   for (const node of graph.nodes) {
     const out = shapeOf(node.outputs[0]!);
     if (!out) continue;
     if (node.op === 'Conv') {
       const w = shapeOf(node.inputs[1]!);
-      if (w) macs.set(node.name, size(out) * size(w.slice(1)));
+      if (w) layers.set(node.name, { macs: size(out) * size(w.slice(1)), kind: convKind(node, w) });
     } else if (node.op === 'Gemm' || node.op === 'MatMul') {
       const a = shapeOf(node.inputs[0]!);
       if (!a) continue;
       const transA = node.op === 'Gemm' && node.attrs.transA;
       const k = transA ? a[a.length - 2] : a[a.length - 1];
-      if (typeof k === 'number') macs.set(node.name, size(out) * k);
+      if (typeof k === 'number') layers.set(node.name, { macs: size(out) * k, kind: 'gemm' });
     }
   }
-  return macs;
+  return layers;
 }

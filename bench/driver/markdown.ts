@@ -54,14 +54,15 @@ function peakSection(m: ModelReport, r: EngineReport | undefined): string[] {
   if (!r?.kernels || !r.peakFraction) return [];
   const p = r.peakFraction;
   const byMath = Object.entries(p.byMath).map(([k, v]) => `${k}: ${v.ms.toFixed(1)} ms at ${num(v.gops)} GOPS = ${pct(v.ofPeak)} of peak`);
+  const byLayer = Object.entries(p.byLayer).map(([k, v]) => `${k} (${v.kernels}): ${v.ms.toFixed(1)} ms, ${num(v.gops)} GOPS, ${pct(v.ofPeak)} of peak`);
   const top = r.kernels.filter((k) => k.macs !== null).sort((a, b) => b.ms - a.ms).slice(0, 8);
   return [
     `**${m.id}** int8: conv/gemm kernels ${p.convGpuMs.toFixed(1)} ms of ${ms(r.gpu?.ms)} ms GPU time, ${num(p.convGops)} GOPS; ` +
-      `${pct(p.ofPeak)} of their variants' peak (${pct(p.ofPeakWholeGpu)} counting every dispatch). ${byMath.join('; ')}.`,
+      `${pct(p.ofPeak)} of their variants' peak (${pct(p.ofPeakWholeGpu)} counting every dispatch). By arithmetic: ${byMath.join('; ')}. By layer: ${byLayer.join('; ')}.`,
     '',
-    '| kernel | shader | math | ms | MMACs | GOPS | of peak |',
-    '|---|---|---|---|---|---|---|',
-    ...top.map((k) => `| ${k.label.split('/').slice(-2).join('/')} | ${k.shader} | ${k.math} | ${ms(k.ms)} | ${(k.macs! / 1e6).toFixed(1)} | ${k.gops === null ? '–' : num(k.gops)} | ${pct(k.peakFraction)} |`),
+    '| kernel | layer | shader | math | ms | MMACs | GOPS | of peak |',
+    '|---|---|---|---|---|---|---|---|',
+    ...top.map((k) => `| ${k.label.split('/').slice(-3).join('/')} | ${k.layer} | ${k.shader} | ${k.math} | ${ms(k.ms)} | ${(k.macs! / 1e6).toFixed(1)} | ${k.gops === null ? '–' : num(k.gops)} | ${pct(k.peakFraction)} |`),
     '',
   ];
 }

@@ -15,7 +15,7 @@ import { CACHE_DIR, calibrationImages, evaluationImages, modelDir } from '../../
 import { readQ8, writeQ8 } from '../../src/quant/q8-file.ts';
 import type { QuantizedModel } from '../../src/quant/program.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
-import { macsByNode } from './macs.ts';
+import { layersOf, type Layer } from './macs.ts';
 import { onnxOf } from './onnx-nchw.ts';
 
 import type { BenchModelId } from './ids.ts';
@@ -37,7 +37,8 @@ export interface PreparedModel {
   outputs: string[];
   /** CPU float reference (src/ref/float) on the input, by output name. */
   reference: Record<string, { shape: number[]; data: Float32Array }>;
-  macs: Map<string, number>;
+  /** Conv/Gemm/MatMul node name → MACs and kind. */
+  layers: Map<string, Layer>;
   totalMacs: number;
   int8: QuantizedModel;
   calibration: { method: string; samples: number; source: string };
@@ -122,7 +123,7 @@ export function prepareModel(id: BenchModelId, log: (s: string) => void = () => 
   if (missing.length) throw new Error(`${id}: the int8 program lacks outputs ${missing.join(', ')}`);
   const ref = runFloat(float.graph, { [inputName]: input });
   const reference = Object.fromEntries(outputs.map((o) => [o, { shape: ref[o]!.shape, data: ref[o]!.data as Float32Array }]));
-  const macs = macsByNode(float.nhwc);
+  const layers = layersOf(float.nhwc);
   return {
     id,
     title: r.title,
@@ -134,8 +135,8 @@ export function prepareModel(id: BenchModelId, log: (s: string) => void = () => 
     inputSource: source,
     outputs,
     reference,
-    macs,
-    totalMacs: [...macs.values()].reduce((a, b) => a + b, 0),
+    layers,
+    totalMacs: [...layers.values()].reduce((a, l) => a + l.macs, 0),
     int8,
     calibration,
   };

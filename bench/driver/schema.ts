@@ -1,6 +1,7 @@
 // The bench's JSON output (bench/results/bench-<date>.json and latest.json), documented field by
 // field in bench/README.md. Bump SCHEMA when a field changes meaning.
 import type { EngineId, GpuTime, MemoryFigure, PeakRate } from '../page/protocol.ts';
+import type { LayerKind } from './macs.ts';
 
 export const SCHEMA = 'webgpu-int8-bench/1';
 
@@ -35,6 +36,8 @@ export interface KernelReport {
   label: string;
   shader: string;
   ms: number;
+  /** The graph layer the kernel computes: pointwise (1×1), depthwise, other conv, gemm; null for other ops. */
+  layer: LayerKind | null;
   macs: number | null;
   /** 2·MACs / GPU time. */
   gops: number | null;
@@ -72,6 +75,8 @@ export interface EngineReport {
     ofPeak: number | null;
     ofPeakWholeGpu: number | null;
     byMath: Partial<Record<MathKind, { ms: number; gops: number; ofPeak: number | null }>>;
+    /** The same by layer kind (ofPeak: time at each kernel's own peak / time taken; NaN-free only when every peak is known). */
+    byLayer: Partial<Record<LayerKind, { kernels: number; ms: number; gops: number; ofPeak: number | null }>>;
   };
   info?: Record<string, unknown>;
   warnings?: string[];

@@ -4,7 +4,7 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { mathOf } from '../../bench/driver/analyze.ts';
-import { macsByNode } from '../../bench/driver/macs.ts';
+import { layersOf } from '../../bench/driver/macs.ts';
 import { onnxOf } from '../../bench/driver/onnx-nchw.ts';
 import { latencyStats } from '../../bench/driver/stats.ts';
 import { convAttrs, GraphBuilder, poolAttrs } from '../../src/ir/builder.ts';
@@ -12,7 +12,7 @@ import type { Graph } from '../../src/ir/graph.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { randomTensor } from '../helpers/random.ts';
 
-/** NHWC as TF.js imports: conv 3×3 stride 2 SAME (clamped), grouped 3×3 (6 channels per group), max pool, avg pool, 1×1. */
+/** NHWC as TF.js imports: conv 3×3 stride 2 SAME (clamped), grouped 3×3 (6 channels per group), depthwise 3×3, max pool, avg pool, 1×1. */
 function nhwcGraph(): Graph {
   let seed = 7;
   const weights = (shape: number[]) => randomTensor(shape, seed++, -0.5, 0.5);
@@ -20,7 +20,8 @@ function nhwcGraph(): Graph {
   const x = b.input('x', [1, 9, 11, 3]);
   const c1 = b.node('Conv', [x, b.constant('w1', weights([12, 3, 3, 3])), b.constant('b1', weights([12]))], convAttrs({ strides: [2, 2], autoPad: 'SAME_UPPER', layout: 'NHWC', clamp: { min: 0, max: 6 } }));
   const c2 = b.node('Conv', [c1, b.constant('w2', weights([12, 3, 3, 6]))], convAttrs({ pads: [1, 1, 1, 1], group: 2, layout: 'NHWC' }));
-  const p1 = b.node('MaxPool', [c2], poolAttrs([2, 2], { strides: [2, 2], layout: 'NHWC' }));
+  const dw = b.node('Conv', [c2, b.constant('w_dw', weights([12, 3, 3, 1]))], convAttrs({ pads: [1, 1, 1, 1], group: 12, layout: 'NHWC' }));
+  const p1 = b.node('MaxPool', [dw], poolAttrs([2, 2], { strides: [2, 2], layout: 'NHWC' }));
   const p2 = b.node('AveragePool', [p1], { ...poolAttrs([2, 2], { autoPad: 'SAME_UPPER', layout: 'NHWC' }), countIncludePad: false });
   const y = b.node('Conv', [p2, b.constant('w3', weights([5, 1, 1, 12]))], convAttrs({ layout: 'NHWC' }), 'y');
   return b.output(y, [1, 2, 3, 5]).build();
@@ -38,10 +39,11 @@ describe('bench driver', () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
-  it('counts MACs from static shapes, whatever the layout', () => {
-    const macs = macsByNode(nhwcGraph());
-    // conv 1: 5×6 outputs × 12 channels × 3·3·3; conv 2: 5×6 × 12 × 3·3·6; the 1×1: 2×3 × 5 × 12.
-    expect([...macs.values()]).toEqual([5 * 6 * 12 * 27, 5 * 6 * 12 * 54, 2 * 3 * 5 * 12]);
+  it('counts MACs from static shapes, whatever the layout, and tells layer kinds apart', () => {
+    const layers = [...layersOf(nhwcGraph()).values()];
+    // conv 1: 5×6 outputs × 12 channels × 3·3·3; conv 2: 5×6 × 12 × 3·3·6; depthwise: 5×6 × 12 × 3·3; the 1×1: 2×3 × 5 × 12.
+    expect(layers.map((l) => l.macs)).toEqual([5 * 6 * 12 * 27, 5 * 6 * 12 * 54, 5 * 6 * 12 * 9, 2 * 3 * 5 * 12]);
+    expect(layers.map((l) => l.kind)).toEqual(['conv', 'conv', 'depthwise', 'pointwise']);
   });
 
   it('interpolates percentiles between order statistics', () => {
