@@ -35,10 +35,15 @@ export function sizeOf(shape: readonly number[]): number {
 /** No tensor of a model this engine runs comes near this (4 GiB of float32): a bigger one is a corrupt or hostile shape. */
 export const MAX_TENSOR_ELEMENTS = 2 ** 30;
 
-export function allocData(dtype: DType, length: number): TensorData {
+/** `length`, once checked to be an element count this engine allocates: every sized array the references make goes through here. */
+export function checkedLength(length: number): number {
   if (!Number.isSafeInteger(length) || length < 0) throw new ModelFormatError(`a tensor of ${length} elements: its shape is not a list of non-negative integers`);
   if (length > MAX_TENSOR_ELEMENTS) throw new LimitError(`a tensor of ${length} elements is more than this engine allocates (2^30)`);
-  return new arrayTypes[dtype](length);
+  return length;
+}
+
+export function allocData(dtype: DType, length: number): TensorData {
+  return new arrayTypes[dtype](checkedLength(length));
 }
 
 export function tensor(dtype: DType, shape: number[], data?: ArrayLike<number>): Tensor {

@@ -15,7 +15,7 @@ export class AllocationLimitExceeded extends Error {
 export interface Guarded<T> {
   value?: T;
   error?: unknown;
-  /** The largest single allocation asked for, in bytes. */
+  /** The largest single allocation made (within the limit), in bytes. */
   largest: number;
   /** Set when an allocation above the limit was refused (the guard threw). */
   exceeded?: string;
@@ -32,11 +32,11 @@ export function withAllocationLimit<T>(limitBytes: number, work: () => T): Guard
       construct(target, args, newTarget) {
         if (typeof args[0] === 'number') {
           const bytes = args[0] * element;
-          result.largest = Math.max(result.largest, bytes);
           if (bytes > limitBytes) {
             result.exceeded ??= `new ${name}(${args[0]}) = ${bytes} bytes, limit ${limitBytes}`;
             throw new AllocationLimitExceeded(result.exceeded);
           }
+          result.largest = Math.max(result.largest, bytes);
         }
         return Reflect.construct(target, args, newTarget);
       },

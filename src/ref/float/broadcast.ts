@@ -1,6 +1,6 @@
 // numpy-style broadcasting, shared by every elementwise binary op.
 
-import { stridesOf } from '../../ir/tensor.ts';
+import { stridesOf, checkedLength } from '../../ir/tensor.ts';
 
 export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] {
   const rank = Math.max(a.length, b.length);
@@ -30,7 +30,7 @@ export function broadcastOffsets(shape: readonly number[], outShape: readonly nu
   });
   let total = 1;
   for (const d of outShape) total *= d;
-  const offsets = new Int32Array(total);
+  const offsets = new Int32Array(checkedLength(total));
   const counter = new Array<number>(rank).fill(0);
   let offset = 0;
   for (let i = 0; i < total; i++) {

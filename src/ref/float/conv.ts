@@ -2,7 +2,7 @@
 // Weights: NCHW uses [Cout, Cin/group, kh, kw]; NHWC uses [Cout, kh, kw, Cin/group].
 
 import type { ConvAttrs } from '../../ir/graph.ts';
-import { f32, type Tensor } from '../../ir/tensor.ts';
+import { f32, type Tensor, checkedLength } from '../../ir/tensor.ts';
 import { planAxis } from '../../ir/spatial.ts';
 
 interface Geometry {
@@ -57,8 +57,8 @@ function convNchw(x: Data, w: Data, bias: Data | undefined, g: Geometry): Float3
   const { oh, ow, kh, kw, cinPerGroup, coutPerGroup } = g;
   const P = oh * ow;
   const K = cinPerGroup * kh * kw;
-  const out = new Float32Array(g.n * g.cout * P);
-  const cols = new Float32Array(K * P);
+  const out = new Float32Array(checkedLength(g.n * g.cout * P));
+  const cols = new Float32Array(checkedLength(K * P));
   const groups = g.cout / coutPerGroup;
   for (let b = 0; b < g.n; b++) {
     for (let grp = 0; grp < groups; grp++) {
@@ -126,7 +126,7 @@ function im2col(x: Data, base: number, g: Geometry, cols: Float32Array): void {
 }
 
 function convNhwc(x: Data, w: Data, bias: Data | undefined, g: Geometry): Float32Array {
-  const out = new Float32Array(g.n * g.oh * g.ow * g.cout);
+  const out = new Float32Array(checkedLength(g.n * g.oh * g.ow * g.cout));
   for (let b = 0; b < g.n; b++) {
     for (let oy = 0; oy < g.oh; oy++) {
       for (let ox = 0; ox < g.ow; ox++) {

@@ -1,7 +1,7 @@
 // Gemm (2-D, transposes, alpha/beta, broadcast C, fused clamp) and MatMul (numpy semantics).
 
 import type { AttrsByOp } from '../../ir/graph.ts';
-import { f32, sizeOf, type Tensor } from '../../ir/tensor.ts';
+import { f32, sizeOf, type Tensor, checkedLength } from '../../ir/tensor.ts';
 import { broadcastOffsets, broadcastShapes } from './broadcast.ts';
 
 export function gemm(a: Tensor, b: Tensor, c: Tensor | undefined, attrs: AttrsByOp['Gemm']): Tensor {
@@ -14,7 +14,7 @@ export function gemm(a: Tensor, b: Tensor, c: Tensor | undefined, attrs: AttrsBy
   const aAt = attrs.transA ? (i: number, p: number) => p * m + i : (i: number, p: number) => i * k + p;
   const bAt = attrs.transB ? (p: number, j: number) => j * k + p : (p: number, j: number) => p * n + j;
   const cOffsets = c ? broadcastOffsets(c.shape, [m, n]) : undefined;
-  const out = new Float32Array(m * n);
+  const out = new Float32Array(checkedLength(m * n));
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       let acc = 0;
@@ -40,7 +40,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const batches = sizeOf(batch);
   const aBatch = broadcastOffsets(aShape.slice(0, -2), batch);
   const bBatch = broadcastOffsets(bShape.slice(0, -2), batch);
-  const out = new Float32Array(batches * m * n);
+  const out = new Float32Array(checkedLength(batches * m * n));
   for (let t = 0; t < batches; t++) {
     const aBase = aBatch[t]! * m * k;
     const bBase = bBatch[t]! * k * n;

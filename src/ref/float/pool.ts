@@ -1,7 +1,7 @@
 // Float pooling: MaxPool, AveragePool (count_include_pad), global average/max, NCHW or NHWC.
 
 import type { Layout, PoolAttrs } from '../../ir/graph.ts';
-import { f32, type Tensor } from '../../ir/tensor.ts';
+import { f32, type Tensor, checkedLength } from '../../ir/tensor.ts';
 import { planAxis, type AxisPlan } from '../../ir/spatial.ts';
 
 export type PoolKind = 'max' | 'avg' | 'avgIncludePad';
@@ -28,7 +28,7 @@ export function pool(x: Tensor, a: PoolAttrs, kind: PoolKind): Tensor {
   const at = indexer(d, a.layout);
   const outDims = { ...d, h: py.out, w: px.out };
   const outAt = indexer(outDims, a.layout);
-  const out = new Float32Array(d.n * d.c * py.out * px.out);
+  const out = new Float32Array(checkedLength(d.n * d.c * py.out * px.out));
   for (let b = 0; b < d.n; b++) {
     for (let ch = 0; ch < d.c; ch++) {
       for (let oy = 0; oy < py.out; oy++) {
@@ -74,7 +74,7 @@ function windowInPaddedInput(p: AxisPlan, o: number, a: PoolAttrs, axis: 0 | 1, 
 export function globalPool(x: Tensor, layout: Layout, kind: 'max' | 'avg'): Tensor {
   const d = dims(x, layout);
   const at = indexer(d, layout);
-  const out = new Float32Array(d.n * d.c);
+  const out = new Float32Array(checkedLength(d.n * d.c));
   for (let b = 0; b < d.n; b++) {
     for (let ch = 0; ch < d.c; ch++) {
       let acc = kind === 'max' ? -Infinity : 0;

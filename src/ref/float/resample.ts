@@ -2,7 +2,7 @@
 // written for NHWC; NCHW tensors go through a transpose on each side.
 
 import type { AttrsByOp } from '../../ir/graph.ts';
-import { tensor, type Tensor } from '../../ir/tensor.ts';
+import { tensor, type Tensor, checkedLength } from '../../ir/tensor.ts';
 import { transpose } from './shape-ops.ts';
 
 const TO_NHWC = [0, 2, 3, 1];
@@ -22,7 +22,7 @@ interface Taps {
 /** For each output index along one axis: the two input indices it blends and the weight of the second. */
 function taps(outSize: number, inSize: number, coordinates: AttrsByOp['Resize']['coordinates']): Taps {
   const scale = coordinates === 'align_corners' ? (outSize > 1 ? (inSize - 1) / (outSize - 1) : 0) : inSize / outSize;
-  const t: Taps = { lo: new Int32Array(outSize), hi: new Int32Array(outSize), frac: new Float64Array(outSize) };
+  const t: Taps = { lo: new Int32Array(checkedLength(outSize)), hi: new Int32Array(checkedLength(outSize)), frac: new Float64Array(checkedLength(outSize)) };
   for (let o = 0; o < outSize; o++) {
     const at = coordinates === 'half_pixel' ? (o + 0.5) * scale - 0.5 : o * scale;
     const x = Math.min(Math.max(at, 0), inSize - 1);

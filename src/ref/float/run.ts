@@ -3,7 +3,7 @@
 
 import type { Graph, Node } from '../../ir/graph.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
-import { InputError, ModelFormatError } from '../../errors.ts';
+import { InputError, LimitError, ModelFormatError } from '../../errors.ts';
 import { floatKernels } from './ops.ts';
 
 export interface RunOptions {
@@ -71,6 +71,8 @@ function checkFeed(input: Graph['inputs'][number], value: Tensor): void {
  */
 export function nodeError(where: string, e: unknown): Error {
   if (e instanceof TypeError || !(e instanceof Error)) return e as Error;
-  if (e instanceof ModelFormatError || e instanceof InputError) return e;
-  return new ModelFormatError(`${where}: ${e.message}`, { cause: e });
+  if (e instanceof InputError) return e;
+  // A limit keeps its class; either way the message gains the node it happened in.
+  const As = e instanceof LimitError ? LimitError : ModelFormatError;
+  return new As(`${where}: ${e.message}`, { cause: e });
 }

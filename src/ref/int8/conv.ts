@@ -2,7 +2,7 @@
 // padding read as the input zero point (Q7), then the shared output stage.
 
 import { planAxis } from '../../ir/spatial.ts';
-import { tensor, type Tensor } from '../../ir/tensor.ts';
+import { tensor, type Tensor, checkedLength } from '../../ir/tensor.ts';
 import type { ConvStep, GemmStep, OutputStage } from '../../quant/program.ts';
 import { OutputStageTable } from '../../quant/fixed-point.ts';
 
@@ -26,7 +26,7 @@ export function convInt8(x: Tensor, step: ConvStep): Tensor {
   const out = tensor('int8', [n, py.out, px.out, cout]);
   const K = kh * kw * cinPerGroup;
   // One receptive field in the weights' (ky, kx, ic) order; (Q7): padding reads z_x.
-  const patch = new Int32Array(K);
+  const patch = new Int32Array(checkedLength(K));
   const stage = table(step.out);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < py.out; oy++) {
