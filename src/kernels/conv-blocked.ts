@@ -2,7 +2,7 @@
 // × OCW packed output words, weights re-packed so one tap word of a block is OCW vec4 loads.
 
 import type { ConvStep } from '../quant/program.ts';
-import { convUniforms, convWordParams, type ConvShape } from './conv-common.ts';
+import { convUniforms, convWordParams, residualBinding, type ConvShape, type FusedResidual } from './conv-common.ts';
 import type { ConvVariant } from './conv-variants.ts';
 import { packRows, wordsFor } from './pack.ts';
 import type { ShaderId } from './shaders.ts';
@@ -29,7 +29,7 @@ export function blockWeights(packed: Uint32Array, cout: number, tapWordsTotal: n
   return out;
 }
 
-export function blockedConvKernel(step: ConvStep, s: ConvShape, variant: Exclude<ConvVariant, 'reference'>): KernelSpec {
+export function blockedConvKernel(step: ConvStep, s: ConvShape, variant: Exclude<ConvVariant, 'reference'>, residual?: FusedResidual): KernelSpec {
   const { strides } = step.geometry;
   const pixels = s.n * s.oh * s.ow;
   const pixelBlocks = Math.ceil(pixels / BLOCKED_PX);
@@ -41,13 +41,14 @@ export function blockedConvKernel(step: ConvStep, s: ConvShape, variant: Exclude
   return {
     label: step.name,
     shader,
-    constants: { WORKGROUP_SIZE, POINTWISE: pointwise ? 1 : 0 },
-    uniforms: convUniforms(step, s, width, pixelBlocks, pixels),
+    constants: { WORKGROUP_SIZE, POINTWISE: pointwise ? 1 : 0, RESIDUAL: residual ? 1 : 0 },
+    uniforms: convUniforms(step, s, width, { pixelBlocks, pixels, residual }),
     storage: [
       { tensor: step.input },
       { data: blockWeights(packRows(step.weights, s.cinPerGroup), s.cout, tapWordsTotal, BLOCKED_OCW), label: `${step.name}/weights` },
       { data: convWordParams(step), label: `${step.name}/params` },
-      { tensor: step.output, write: true },
+      { tensor: residual ? residual.add.output : step.output, write: true },
+      residualBinding(step, residual),
     ],
     workgroups,
   };

@@ -2,7 +2,7 @@
 // shaders/conv2d_int8*.wgsl, and the per-channel params.
 
 import { planAxis } from '../ir/spatial.ts';
-import type { ConvStep } from '../quant/program.ts';
+import type { AddStep, ConvStep } from '../quant/program.ts';
 import { packedZero, wordsFor } from './pack.ts';
 import { uniformWords } from './spec.ts';
 
@@ -31,8 +31,35 @@ export function convShape(step: ConvStep, inputShape: readonly number[]): ConvSh
   return { n, h, w, c, oh: py.out, ow: px.out, cout, kh, kw, cinPerGroup, padTop: py.padBefore, padLeft: px.padBefore };
 }
 
-/** The Conv uniform struct; `pixelBlocks` and `pixels` are the blocked kernels' own fields. */
-export function convUniforms(step: ConvStep, s: ConvShape, width: number, pixelBlocks = 0, pixels = 0): ArrayBuffer {
+/**
+ * A residual Add fused into a conv's epilogue (src/plan/plan.ts): the Add step, the tensor it adds
+ * to the conv's output, and which of its operands the conv's output is.
+ */
+export interface FusedResidual {
+  add: AddStep;
+  tensor: string;
+  convOperand: 0 | 1;
+}
+
+/** The specialised kernels' uniform tail: the fused Add's (Q13) parameters, conv operand first; zeros without one. */
+function residualWords(r: FusedResidual | undefined): number[] {
+  if (!r) return new Array<number>(12).fill(0);
+  const a = r.convOperand;
+  const b = 1 - a;
+  const { add } = r;
+  return [
+    add.zeroPoints[a]!, add.zeroPoints[b]!, add.multipliers[a]!.m0, add.multipliers[a]!.exponent,
+    add.multipliers[b]!.m0, add.multipliers[b]!.exponent, add.outMultiplier.m0, add.outMultiplier.exponent,
+    add.zeroPoint, add.lo, add.hi, 0,
+  ];
+}
+
+/** The specialised kernels' residual binding: the added tensor, or a dummy. */
+export const residualBinding = (step: ConvStep, r: FusedResidual | undefined) =>
+  r ? { tensor: r.tensor } : { data: new Uint32Array(4), label: `${step.name}/no-residual` };
+
+/** The Conv uniform struct: the reference kernel's 28 words; the specialised kernels' 40 (`specialised` set). */
+export function convUniforms(step: ConvStep, s: ConvShape, width: number, specialised?: { pixelBlocks: number; pixels: number; residual: FusedResidual | undefined }): ArrayBuffer {
   const { strides, dilations, group } = step.geometry;
   return uniformWords([
     s.n, s.h, s.w, wordsFor(s.c),
@@ -41,7 +68,8 @@ export function convUniforms(step: ConvStep, s: ConvShape, width: number, pixelB
     dilations[0], dilations[1], s.padTop, s.padLeft,
     s.cinPerGroup, s.cout / group, wordsFor(s.cinPerGroup), packedZero(step.inputZeroPoint),
     step.inputZeroPoint, step.out.zeroPoint, step.out.lo, step.out.hi,
-    width, pixelBlocks, pixels, 0,
+    width, specialised?.pixelBlocks ?? 0, specialised?.pixels ?? 0, 0,
+    ...(specialised ? residualWords(specialised.residual) : []),
   ]);
 }
 

@@ -3,7 +3,7 @@
 // lane-wise products with per-channel weights packed four channels per word.
 
 import type { ConvStep } from '../quant/program.ts';
-import { convUniforms, convWordParams, type ConvShape } from './conv-common.ts';
+import { convUniforms, convWordParams, residualBinding, type ConvShape, type FusedResidual } from './conv-common.ts';
 import type { ConvVariant } from './conv-variants.ts';
 import { wordsFor } from './pack.ts';
 import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from './spec.ts';
@@ -27,20 +27,21 @@ export function depthwiseWeights(weights: Int8Array, cout: number, taps: number)
   return out;
 }
 
-export function depthwiseConvKernel(step: ConvStep, s: ConvShape, variant: Exclude<ConvVariant, 'reference'>): KernelSpec {
+export function depthwiseConvKernel(step: ConvStep, s: ConvShape, variant: Exclude<ConvVariant, 'reference'>, residual?: FusedResidual): KernelSpec {
   const pixelBlocks = s.n * s.oh * Math.ceil(s.ow / DW_PX);
   const { workgroups, width } = dispatchFor(pixelBlocks * wordsFor(s.cout));
   const f32 = variant === 'f32' && s.kw <= F32_MAX_ROW;
   return {
     label: step.name,
     shader: f32 ? 'conv2d_int8_dw_f32' : 'conv2d_int8_dw',
-    constants: { WORKGROUP_SIZE, SAME_CHANNELS: s.cout === s.c ? 1 : 0 },
-    uniforms: convUniforms(step, s, width, pixelBlocks, s.n * s.oh * s.ow),
+    constants: { WORKGROUP_SIZE, SAME_CHANNELS: s.cout === s.c ? 1 : 0, RESIDUAL: residual ? 1 : 0 },
+    uniforms: convUniforms(step, s, width, { pixelBlocks, pixels: s.n * s.oh * s.ow, residual }),
     storage: [
       { tensor: step.input },
       { data: depthwiseWeights(step.weights, s.cout, s.kh * s.kw), label: `${step.name}/weights` },
       { data: convWordParams(step), label: `${step.name}/params` },
-      { tensor: step.output, write: true },
+      { tensor: residual ? residual.add.output : step.output, write: true },
+      residualBinding(step, residual),
     ],
     workgroups,
   };

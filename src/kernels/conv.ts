@@ -6,26 +6,31 @@ import type { ConvStep } from '../quant/program.ts';
 import { blockedConvKernel } from './conv-blocked.ts';
 import { depthwiseConvKernel } from './conv-dw.ts';
 import { convKind, variantFor, type ConvVariant } from './conv-variants.ts';
-import { convParams, convShape, convUniforms, type ConvShape } from './conv-common.ts';
+import { convParams, convShape, convUniforms, type ConvShape, type FusedResidual } from './conv-common.ts';
 import { packRows, wordsFor } from './pack.ts';
 import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from './spec.ts';
 
-export type { ConvShape } from './conv-common.ts';
+export type { ConvShape, FusedResidual } from './conv-common.ts';
 
 export interface PlannedKernel {
   spec: KernelSpec;
   outputShape: number[];
 }
 
-export function convKernel(step: ConvStep, inputShape: readonly number[], variant: ConvVariant = 'reference'): PlannedKernel {
+/** Whether the kernel `variant` gives this conv can take a residual Add in its epilogue. */
+export const canFuseResidual = (step: ConvStep, variant: ConvVariant = 'reference'): boolean => variantFor(convKind(step), variant) !== 'reference';
+
+/** `residual`: an Add fused into the epilogue (only where canFuseResidual); the kernel then writes the Add's output. */
+export function convKernel(step: ConvStep, inputShape: readonly number[], variant: ConvVariant = 'reference', residual?: FusedResidual): PlannedKernel {
   const s = convShape(step, inputShape);
   const outputShape = [s.n, s.oh, s.ow, s.cout];
   const kind = convKind(step);
   const chosen = variantFor(kind, variant);
   if (chosen !== 'reference') {
-    const spec = kind === 'depthwise' ? depthwiseConvKernel(step, s, chosen) : blockedConvKernel(step, s, chosen);
+    const spec = kind === 'depthwise' ? depthwiseConvKernel(step, s, chosen, residual) : blockedConvKernel(step, s, chosen, residual);
     return { spec, outputShape };
   }
+  if (residual) throw new Error(`conv "${step.name}": the reference kernel cannot fuse a residual Add`);
   return { spec: referenceConvKernel(step, s), outputShape };
 }
 

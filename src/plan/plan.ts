@@ -3,11 +3,12 @@
 
 import { InputError } from '../errors.ts';
 import { nodeError } from '../ref/float/run.ts';
+import { canFuseResidual, convKernel, type FusedResidual } from '../kernels/conv.ts';
 import { wordsFor } from '../kernels/pack.ts';
 import { planStep, type StepOptions } from '../kernels/registry.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
 import { stepInputs, stepOutputs } from '../quant/q8-file.ts';
-import type { QuantizedModel } from '../quant/program.ts';
+import type { ConvStep, QuantizedModel } from '../quant/program.ts';
 import { planMemory, type MemoryPlan, type TensorUse } from './liveness.ts';
 
 export interface ProgramPlan {
@@ -25,7 +26,27 @@ export function tensorBytes(model: QuantizedModel, name: string, shape: readonly
   return model.tensors.get(name)?.dtype === 'int8' ? rows * wordsFor(last) * 4 : rows * last * 4;
 }
 
+/**
+ * The Add right after conv step `index` that can run in the conv's epilogue: it is the only
+ * reader of the conv's output (which is no model output), and adds it to another computed
+ * tensor of the same shape. Needs a conv kernel that takes a residual (not the reference one).
+ */
+function fusableResidual(model: QuantizedModel, index: number, readers: Map<string, number>, shapes: Map<string, number[]>, outputShape: number[]): FusedResidual | undefined {
+  const conv = model.steps[index] as ConvStep;
+  const add = model.steps[index + 1];
+  if (add?.op !== 'add' || readers.get(conv.output) !== 1 || model.outputs.some((o) => o.name === conv.output)) return undefined;
+  const convOperand = add.inputs.indexOf(conv.output);
+  if (convOperand < 0) return undefined;
+  const other = add.inputs[1 - convOperand]!;
+  if (other === conv.output || model.constants.has(other) || shapes.get(other)?.join() !== outputShape.join()) return undefined;
+  return { add, tensor: other, convOperand: convOperand as 0 | 1 };
+}
+
 export function planProgram(model: QuantizedModel, batch = 1, options: StepOptions = {}): ProgramPlan {
+  const readers = new Map<string, number>();
+  for (const step of model.steps) for (const n of stepInputs(step)) readers.set(n, (readers.get(n) ?? 0) + 1);
+  // A fused Add's step index: planned with its conv, skipped here.
+  let fusedAdd = -1;
   const shapes = new Map<string, number[]>();
   const uses = new Map<string, TensorUse>();
   for (const input of model.inputs) {
@@ -39,8 +60,25 @@ export function planProgram(model: QuantizedModel, batch = 1, options: StepOptio
   }
   const specs: KernelSpec[] = [];
   model.steps.forEach((step, index) => {
+    if (index === fusedAdd) return;
     const inputs = stepInputs(step).filter((n) => n !== '' && !model.constants.has(n));
     const planned = planChecked(step, inputs.map((n) => shapes.get(n)!), model, options);
+    if (step.op === 'conv') {
+      const x = shapes.get(inputs[0]!)!;
+      const variant = options.convVariant?.(step, x);
+      const residual = canFuseResidual(step, variant) ? fusableResidual(model, index, readers, shapes, planned.outputShape) : undefined;
+      if (residual) {
+        // One dispatch writes the Add's output; the conv's own output never exists.
+        specs.push(convKernel(step, x, variant, residual).spec);
+        for (const n of [...inputs, residual.tensor]) uses.get(n)!.last = Math.max(uses.get(n)!.last, index);
+        shapes.set(step.output, planned.outputShape);
+        shapes.set(residual.add.output, planned.outputShape);
+        const bytes = tensorBytes(model, residual.add.output, planned.outputShape);
+        uses.set(residual.add.output, { name: residual.add.output, bytes, first: index, last: index });
+        fusedAdd = index + 1;
+        return;
+      }
+    }
     for (const n of inputs) uses.get(n)!.last = Math.max(uses.get(n)!.last, index);
     const output = stepOutputs(step)[0]!;
     shapes.set(output, planned.outputShape);

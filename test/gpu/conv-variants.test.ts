@@ -2,17 +2,21 @@
 // against the int8 CPU reference bit for bit, on the native dot4I8Packed path and the emulated
 // fallback: depthwise (with channel multipliers), dense 1×1 to 7×7 (the pointwise GEMM form
 // included), grouped (which the reference kernel takes), strides, dilation, padding, odd channel
-// counts, batch 1–2, tiny spatial sizes; plus convs at the edge of the f32 variant's exactness.
+// counts, batch 1–2, tiny spatial sizes; with and without a residual Add fused into the epilogue;
+// plus convs at the edge of the f32 variant's exactness.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
-import { convKernel } from '../../src/kernels/conv.ts';
+import { canFuseResidual, convKernel, type FusedResidual } from '../../src/kernels/conv.ts';
 import { CONV_VARIANTS, convKind, variantFor, type ConvVariant } from '../../src/kernels/conv-variants.ts';
 import { unpackRows, wordsFor } from '../../src/kernels/pack.ts';
 import { int8Bytes, rowsOf } from '../../src/kernels/packed-shape.ts';
-import type { ConvStep } from '../../src/quant/program.ts';
+import { quantizeMultiplier } from '../../src/quant/fixed-point.ts';
+import type { AddStep, ConvStep } from '../../src/quant/program.ts';
 import { convInt8 } from '../../src/ref/int8/conv.ts';
+import { addInt8 } from '../../src/ref/int8/elementwise.ts';
+import { tensor } from '../../src/ir/tensor.ts';
 import { extremeConv, randomConv } from './conv-cases.ts';
 import { CASES, firstDifference, packWithGarbage, PATHS, randomSource, runBatch, skipGpu, wordsOf, type GpuCase } from './kernels-harness.ts';
 
@@ -22,27 +26,55 @@ const SHADERS: Record<ConvVariant, string[]> = {
   f32: ['conv2d_int8_blocked_f32', 'conv2d_int8_dw_f32'],
 };
 
-function convCase(step: ConvStep, input: Tensor, variant: ConvVariant, next: () => number): GpuCase | undefined {
+/** A random residual Add (Q13) of the conv's output and a fresh int8 tensor of its shape. */
+function randomResidual(step: ConvStep, shape: readonly number[], r: ReturnType<typeof randomSource>): { residual: FusedResidual; data: Tensor } {
+  const convOperand = r.pick(2) as 0 | 1;
+  const scales = [2 ** (r.next() * 4 - 2), 2 ** (r.next() * 4 - 2)];
+  const twiceMax = 2 * Math.max(...scales);
+  const lo = r.pick(2) ? -128 : r.int(-128, 20);
+  const add: AddStep = {
+    op: 'add',
+    name: `${step.name}.add`,
+    inputs: convOperand === 0 ? [step.output, `${step.name}.r`] : [`${step.name}.r`, step.output],
+    output: `${step.name}.sum`,
+    zeroPoints: [r.int(-30, 30), r.int(-30, 30)],
+    multipliers: [quantizeMultiplier(scales[0]! / twiceMax), quantizeMultiplier(scales[1]! / twiceMax)],
+    outMultiplier: quantizeMultiplier(twiceMax / (2 ** 20 * 2 ** (r.next() * 2 - 1))),
+    zeroPoint: r.int(-20, 20),
+    lo,
+    hi: r.pick(2) ? 127 : r.int(lo + 1, 127),
+  };
+  const data = tensor('int8', [...shape], r.int8s(shape.reduce((a, b) => a * b, 1)));
+  return { residual: { add, tensor: `${step.name}.r`, convOperand }, data };
+}
+
+function convCase(step: ConvStep, input: Tensor, variant: ConvVariant, next: () => number, withResidual?: ReturnType<typeof randomSource>): GpuCase | undefined {
   let want: Tensor;
   try {
     want = convInt8(input, step);
   } catch {
     return undefined; // a window that does not fit the input: not a valid case
   }
-  const { spec, outputShape } = convKernel(step, input.shape, variant);
+  const fused = withResidual && canFuseResidual(step, variant) ? randomResidual(step, want.shape, withResidual) : undefined;
+  if (fused) {
+    const [a, b] = fused.residual.convOperand === 0 ? [want, fused.data] : [fused.data, want];
+    want = addInt8(a, b, fused.residual.add);
+  }
+  const { spec, outputShape } = convKernel(step, input.shape, variant, fused?.residual);
+  const output = fused ? fused.residual.add.output : step.output;
   const expected = variantFor(convKind(step), variant);
   const c = input.shape[3]!;
   const cout = outputShape[3]!;
   return {
-    describe: `${step.name} ${variant} (${spec.shader}) ${JSON.stringify({ x: input.shape, w: step.weightShape, g: step.geometry })}`,
+    describe: `${step.name} ${variant} (${spec.shader})${fused ? ' + residual add' : ''} ${JSON.stringify({ x: input.shape, w: step.weightShape, g: step.geometry })}`,
     specs: [spec],
-    tensors: new Map([[step.input, int8Bytes(input.shape)], [step.output, int8Bytes(outputShape)]]),
-    writes: [[step.input, packWithGarbage(input.data, c, next)]],
-    outputs: [step.output],
+    tensors: new Map([[step.input, int8Bytes(input.shape)], [output, int8Bytes(outputShape)], ...(fused ? [[fused.residual.tensor, int8Bytes(outputShape)] as [string, number]] : [])]),
+    writes: [[step.input, packWithGarbage(input.data, c, next)], ...(fused ? [[fused.residual.tensor, packWithGarbage(fused.data.data, cout, next)] as [string, Uint32Array]] : [])],
+    outputs: [output],
     check: (res) => {
       if (!SHADERS[expected].includes(spec.shader)) return `ran ${spec.shader}, not a ${expected} kernel`;
       if (JSON.stringify(outputShape) !== JSON.stringify(want.shape)) return `output shape [${outputShape}], expected [${want.shape}]`;
-      return firstDifference(unpackRows(wordsOf(res.get(step.output), rowsOf(outputShape) * wordsFor(cout)), cout), want.data);
+      return firstDifference(unpackRows(wordsOf(res.get(output), rowsOf(outputShape) * wordsFor(cout)), cout), want.data);
     },
   };
 }
@@ -54,6 +86,10 @@ function cases(variant: ConvVariant): GpuCase[] {
     const { step, input } = randomConv(seed, undefined, `c${seed}`);
     const c = convCase(step, input, variant, r.next);
     if (c) out.push(c);
+    // The same conv with a residual Add fused into its epilogue (variants that take one).
+    const again = randomConv(seed, undefined, `f${seed}`);
+    const fused = canFuseResidual(again.step, variant) ? convCase(again.step, again.input, variant, r.next, r) : undefined;
+    if (fused) out.push(fused);
   }
   // Sums past 2^24: f32 chunks flushed inside one tap (1300 channels = 325 words) and across
   // 3×3 taps (160 channels = 40 words a tap).
