@@ -1,5 +1,5 @@
 // Peak vec4<i32> multiply-add rate (what lane-wise int8 kernels, such as the depthwise one, do
-// instead of dot4I8Packed): 8 independent chains per thread, 4 rounds per loop trip, no memory
+// instead of dot4I8Packed): 8 independent chains per thread, no memory
 // traffic in the loop; m and c come from the uniform, so nothing folds (i32 arithmetic wraps).
 // Ops counted per vec4 multiply-add: 8 (4 multiplies, 4 adds).
 
@@ -27,10 +27,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var a6 = a0 + 6;
   var a7 = a0 + 7;
   for (var i = 0u; i < params.iterations; i++) {
-    for (var r = 0u; r < 4u; r++) {
-      a0 = a0 * m + c; a1 = a1 * m + c; a2 = a2 * m + c; a3 = a3 * m + c;
-      a4 = a4 * m + c; a5 = a5 * m + c; a6 = a6 * m + c; a7 = a7 * m + c;
-    }
+    a0 = a0 * m + c; a1 = a1 * m + c; a2 = a2 * m + c; a3 = a3 * m + c;
+    a4 = a4 * m + c; a5 = a5 * m + c; a6 = a6 * m + c; a7 = a7 * m + c;
   }
   let v = a0 ^ a1 ^ a2 ^ a3 ^ a4 ^ a5 ^ a6 ^ a7;
   let s = v.x ^ v.y ^ v.z ^ v.w;

@@ -1,7 +1,10 @@
-// The adapter's peak arithmetic rates, measured by the two WGSL microbenchmarks next to this file:
-// dispatches of 256-thread workgroups doing only arithmetic. The iteration count grows until one
-// dispatch takes at least TARGET_MS, so slow (emulated) and fast adapters are both measured over
-// a span their timers resolve; the best of SAMPLES dispatches is the peak.
+// The adapter's peak arithmetic rates, measured by the WGSL microbenchmarks next to this file:
+// dispatches of 256-thread workgroups doing only arithmetic. For each workgroup count the
+// iteration count grows until one dispatch takes at least TARGET_MS, so slow (emulated) and fast
+// adapters are both measured over a span their timers resolve; the peak is the best rate over
+// the workgroup counts and SAMPLES dispatches each. Several counts, because the best one differs
+// by adapter: a GPU needs thousands of threads in flight, while SwiftShader pays a per-workgroup
+// cost that favours few workgroups with long loops (measured: 2.3 vs 1.4 GOPS dot4 at 16 vs 1024).
 
 import type { GpuContext } from '../../src/gpu/device.ts';
 import type { PeakRate } from './protocol.ts';
@@ -9,11 +12,12 @@ import dot4Wgsl from './peak-dot4.wgsl?raw';
 import f32Wgsl from './peak-f32.wgsl?raw';
 import i32Wgsl from './peak-i32.wgsl?raw';
 
-const WORKGROUPS = 1024;
+const WORKGROUP_COUNTS = [16, 256, 4096];
 const THREADS = 256;
-/** Accumulators × rounds per loop trip (both shaders). */
-const CHAINS_PER_TRIP = 8 * 4;
-const TARGET_MS = 150;
+/** Independent accumulator chains, each advanced once per loop trip (every shader). No inner
+ * loop: SwiftShader does not unroll one, and its loop overhead cost up to a third of the rate. */
+const CHAINS_PER_TRIP = 8;
+const TARGET_MS = 100;
 const MAX_ITERATIONS = 1 << 22;
 const SAMPLES = 3;
 
@@ -31,7 +35,7 @@ async function kernel(device: GPUDevice, code: string, constants: Record<string,
 }
 
 /** Milliseconds of one dispatch: timestamp queries when the device has them, else submit → done. */
-async function timeDispatch(device: GPUDevice, k: Kernel, iterations: number): Promise<{ ms: number; timing: PeakRate['timing'] }> {
+async function timeDispatch(device: GPUDevice, k: Kernel, workgroups: number, iterations: number): Promise<{ ms: number; timing: PeakRate['timing'] }> {
   const uniforms = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(uniforms, 0, k.params(iterations));
   const sink = device.createBuffer({ size: 1024, usage: GPUBufferUsage.STORAGE });
@@ -48,7 +52,7 @@ async function timeDispatch(device: GPUDevice, k: Kernel, iterations: number): P
     const pass = encoder.beginComputePass(querySet ? { timestampWrites: { querySet, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
     pass.setPipeline(k.pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(WORKGROUPS);
+    pass.dispatchWorkgroups(workgroups);
     pass.end();
     if (querySet) {
       encoder.resolveQuerySet(querySet, 0, 2, resolve, 0);
@@ -71,22 +75,31 @@ async function timeDispatch(device: GPUDevice, k: Kernel, iterations: number): P
   }
 }
 
-async function measure(device: GPUDevice, k: Kernel): Promise<PeakRate> {
+async function measureAt(device: GPUDevice, k: Kernel, workgroups: number): Promise<PeakRate> {
   let iterations = 16;
-  let probe = await timeDispatch(device, k, iterations);
+  let probe = await timeDispatch(device, k, workgroups, iterations);
   while (probe.ms < TARGET_MS && iterations < MAX_ITERATIONS) {
     iterations = Math.min(MAX_ITERATIONS, Math.ceil(iterations * Math.min(16, Math.max(2, (TARGET_MS * 1.2) / Math.max(probe.ms, 0.01)))));
-    probe = await timeDispatch(device, k, iterations);
+    probe = await timeDispatch(device, k, workgroups, iterations);
   }
-  const ops = WORKGROUPS * THREADS * iterations * k.opsPerTrip;
+  const ops = workgroups * THREADS * iterations * k.opsPerTrip;
   const samples: number[] = [];
   let timing = probe.timing;
   for (let i = 0; i < SAMPLES; i++) {
-    const t = await timeDispatch(device, k, iterations);
+    const t = await timeDispatch(device, k, workgroups, iterations);
     samples.push(t.ms);
     timing = t.timing;
   }
-  return { gops: ops / (Math.min(...samples) * 1e6), samples, opsPerDispatch: ops, timing };
+  return { gops: ops / (Math.min(...samples) * 1e6), samples, opsPerDispatch: ops, workgroups, timing };
+}
+
+async function measure(device: GPUDevice, k: Kernel): Promise<PeakRate> {
+  let best: PeakRate | undefined;
+  for (const workgroups of WORKGROUP_COUNTS) {
+    const rate = await measureAt(device, k, workgroups);
+    if (!best || rate.gops > best.gops) best = rate;
+  }
+  return best!;
 }
 
 const intParams = (iterations: number) => new Uint32Array([iterations, 0x9e3779b9 >>> 0, 0, 0]).buffer;

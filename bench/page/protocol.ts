@@ -95,10 +95,12 @@ export type EngineResult = EngineOk | EngineFailed;
 export interface PeakRate {
   /** Operations per second / 1e9: 8 per dot4I8Packed (4 multiplies, 4 adds), 2 per f32 FMA. */
   gops: number;
-  /** Best of `samples` dispatches. */
+  /** Milliseconds of the dispatches at the best workgroup count; the rate is from the fastest. */
   samples: number[];
-  /** Work per dispatch: workgroups × 256 threads × iterations × accumulators. */
+  /** Work per dispatch: workgroups × 256 threads × iterations × accumulators × ops. */
   opsPerDispatch: number;
+  /** The workgroup count that gave the best rate (of 16, 256, 4096). */
+  workgroups: number;
   timing: 'timestamp-query' | 'wall-clock';
 }
 
