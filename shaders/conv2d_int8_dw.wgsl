@@ -16,6 +16,10 @@ override WORKGROUP_SIZE: u32 = 64u;
 override RESIDUAL: bool = false;
 // m = 1: output word k reads input word k whole. Otherwise each lane's input channel is gathered.
 override SAME_CHANNELS: bool = true;
+// Rows of 3 taps with dilation 1 (3×3 depthwise, MobileNet's and BlazeFace's): the stride, 1 or 2,
+// whose input columns are loaded once per row and shared by the 4 output pixels (6 or 9 loads a row
+// instead of 12). 0: any row width, each tap loaded for each pixel.
+override ROW3_STRIDE: u32 = 0u;
 
 struct Conv {
   n: u32, h: u32, w: u32, in_words: u32,
@@ -61,6 +65,14 @@ fn tap(row_inside: bool, row_base: u32, ix: i32, word: u32) -> vec4<i32> {
   return vec4<i32>(u.input_zero);
 }
 
+// A shared-column tap: unchecked where the row's whole span of columns is inside the input.
+fn column(span_inside: bool, row_inside: bool, row_base: u32, ix: i32, word: u32) -> vec4<i32> {
+  if (span_inside) {
+    return input_lanes((row_base + u32(ix)) * u.in_words, word);
+  }
+  return tap(row_inside, row_base, ix, word);
+}
+
 // The output stage of packed output word `word` at output pixel `pixel` (params: bias, M0,
 // exponent as vec4 per word), then the fused residual Add if any, exactly as add_int8.wgsl
 // computes it on the stored int8 conv output; lanes past Cout are 0.
@@ -103,18 +115,59 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let row_inside = iy >= 0 && iy < i32(u.h);
     let row_base = (b * u.h + u32(max(iy, 0))) * u.w;
     var f0 = vec4<f32>(0.0); var f1 = vec4<f32>(0.0); var f2 = vec4<f32>(0.0); var f3 = vec4<f32>(0.0);
-    for (var kx = 0u; kx < u.kw; kx++) {
-      let wv = unpack4(weights[(ky * u.kw + kx) * u.out_words + word]);
-      let ix0 = i32(ox0 * u.stride_x + kx * u.dilation_x) - i32(u.pad_left);
-      let x0 = tap(row_inside, row_base, ix0, word);
-      let x1 = tap(row_inside, row_base, ix0 + step, word);
-      let x2 = tap(row_inside, row_base, ix0 + 2 * step, word);
-      let x3 = tap(row_inside, row_base, ix0 + 3 * step, word);
-      if (F32_MATH) {
-        let wf = vec4<f32>(wv);
-        f0 += vec4<f32>(x0) * wf; f1 += vec4<f32>(x1) * wf; f2 += vec4<f32>(x2) * wf; f3 += vec4<f32>(x3) * wf;
+    let ix0 = i32(ox0 * u.stride_x) - i32(u.pad_left);
+    if (ROW3_STRIDE != 0u) {
+      let wrow = ky * 3u * u.out_words + word;
+      let w0 = unpack4(weights[wrow]);
+      let w1 = unpack4(weights[wrow + u.out_words]);
+      let w2 = unpack4(weights[wrow + 2u * u.out_words]);
+      let span_inside = row_inside && ix0 >= 0 && ix0 + i32(3u * ROW3_STRIDE + 2u) < i32(u.w);
+      let c0 = column(span_inside, row_inside, row_base, ix0, word);
+      let c1 = column(span_inside, row_inside, row_base, ix0 + 1, word);
+      let c2 = column(span_inside, row_inside, row_base, ix0 + 2, word);
+      let c3 = column(span_inside, row_inside, row_base, ix0 + 3, word);
+      let c4 = column(span_inside, row_inside, row_base, ix0 + 4, word);
+      let c5 = column(span_inside, row_inside, row_base, ix0 + 5, word);
+      if (ROW3_STRIDE == 1u) {
+        if (F32_MATH) {
+          let g0 = vec4<f32>(w0); let g1 = vec4<f32>(w1); let g2 = vec4<f32>(w2);
+          let d0 = vec4<f32>(c0); let d1 = vec4<f32>(c1); let d2 = vec4<f32>(c2);
+          let d3 = vec4<f32>(c3); let d4 = vec4<f32>(c4); let d5 = vec4<f32>(c5);
+          f0 = d0 * g0 + d1 * g1 + d2 * g2; f1 = d1 * g0 + d2 * g1 + d3 * g2;
+          f2 = d2 * g0 + d3 * g1 + d4 * g2; f3 = d3 * g0 + d4 * g1 + d5 * g2;
+        } else {
+          a0 += c0 * w0 + c1 * w1 + c2 * w2; a1 += c1 * w0 + c2 * w1 + c3 * w2;
+          a2 += c2 * w0 + c3 * w1 + c4 * w2; a3 += c3 * w0 + c4 * w1 + c5 * w2;
+        }
       } else {
-        a0 += x0 * wv; a1 += x1 * wv; a2 += x2 * wv; a3 += x3 * wv;
+        let c6 = column(span_inside, row_inside, row_base, ix0 + 6, word);
+        let c7 = column(span_inside, row_inside, row_base, ix0 + 7, word);
+        let c8 = column(span_inside, row_inside, row_base, ix0 + 8, word);
+        if (F32_MATH) {
+          let g0 = vec4<f32>(w0); let g1 = vec4<f32>(w1); let g2 = vec4<f32>(w2);
+          f0 = vec4<f32>(c0) * g0 + vec4<f32>(c1) * g1 + vec4<f32>(c2) * g2;
+          f1 = vec4<f32>(c2) * g0 + vec4<f32>(c3) * g1 + vec4<f32>(c4) * g2;
+          f2 = vec4<f32>(c4) * g0 + vec4<f32>(c5) * g1 + vec4<f32>(c6) * g2;
+          f3 = vec4<f32>(c6) * g0 + vec4<f32>(c7) * g1 + vec4<f32>(c8) * g2;
+        } else {
+          a0 += c0 * w0 + c1 * w1 + c2 * w2; a1 += c2 * w0 + c3 * w1 + c4 * w2;
+          a2 += c4 * w0 + c5 * w1 + c6 * w2; a3 += c6 * w0 + c7 * w1 + c8 * w2;
+        }
+      }
+    } else {
+      for (var kx = 0u; kx < u.kw; kx++) {
+        let wv = unpack4(weights[(ky * u.kw + kx) * u.out_words + word]);
+        let ix = ix0 + i32(kx * u.dilation_x);
+        let x0 = tap(row_inside, row_base, ix, word);
+        let x1 = tap(row_inside, row_base, ix + step, word);
+        let x2 = tap(row_inside, row_base, ix + 2 * step, word);
+        let x3 = tap(row_inside, row_base, ix + 3 * step, word);
+        if (F32_MATH) {
+          let wf = vec4<f32>(wv);
+          f0 += vec4<f32>(x0) * wf; f1 += vec4<f32>(x1) * wf; f2 += vec4<f32>(x2) * wf; f3 += vec4<f32>(x3) * wf;
+        } else {
+          a0 += x0 * wv; a1 += x1 * wv; a2 += x2 * wv; a3 += x3 * wv;
+        }
       }
     }
     if (F32_MATH) {

@@ -27,6 +27,13 @@ export function depthwiseWeights(weights: Int8Array, cout: number, taps: number)
   return out;
 }
 
+/** 1 or 2 where rows are 3 taps of dilation 1 at that stride (the shader's shared-column path), else 0. */
+function row3Stride(step: ConvStep, s: ConvShape): number {
+  const [, strideX] = step.geometry.strides;
+  const [, dilationX] = step.geometry.dilations;
+  return s.kw === 3 && dilationX === 1 && (strideX === 1 || strideX === 2) ? strideX : 0;
+}
+
 export function depthwiseConvKernel(step: ConvStep, s: ConvShape, variant: Exclude<ConvVariant, 'reference'>, residual?: FusedResidual): KernelSpec {
   const pixelBlocks = s.n * s.oh * Math.ceil(s.ow / DW_PX);
   const { workgroups, width } = dispatchFor(pixelBlocks * wordsFor(s.cout));
@@ -34,7 +41,7 @@ export function depthwiseConvKernel(step: ConvStep, s: ConvShape, variant: Exclu
   return {
     label: step.name,
     shader: f32 ? 'conv2d_int8_dw_f32' : 'conv2d_int8_dw',
-    constants: { WORKGROUP_SIZE, SAME_CHANNELS: s.cout === s.c ? 1 : 0, RESIDUAL: residual ? 1 : 0 },
+    constants: { WORKGROUP_SIZE, SAME_CHANNELS: s.cout === s.c ? 1 : 0, RESIDUAL: residual ? 1 : 0, ROW3_STRIDE: row3Stride(step, s) },
     uniforms: convUniforms(step, s, width, { pixelBlocks, pixels: s.n * s.oh * s.ow, residual }),
     storage: [
       { tensor: step.input },

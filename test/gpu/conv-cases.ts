@@ -86,3 +86,31 @@ export function extremeConv(name: string, cin: number, k: number, cout: number, 
   };
   return { step, input: tensor('int8', [1, k, k, cin], x) };
 }
+
+/**
+ * A random depthwise 3×3 conv with dilation 1 across (the depthwise kernel's shared-column path):
+ * stride 1 or 2 across, any stride and dilation down, padding 0–2 on each side, widths 1–13 (output
+ * rows that end inside a 4-pixel block), channel multipliers 1–3.
+ */
+export function depthwise3x3(seed: number, name: string): { step: ConvStep; input: Tensor } {
+  const next = uniform(seed * 7919);
+  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
+  const { step, input } = randomConv(seed, 'depthwise', name);
+  const [cout, , , cinPerGroup] = step.weightShape;
+  const [n, , , c] = input.shape as [number, number, number, number];
+  const h = int(3, 9);
+  const w = int(1, 13);
+  const padX = int(0, 2);
+  const geometry = {
+    ...step.geometry,
+    strides: [int(1, 2), int(1, 2)] as [number, number],
+    dilations: [int(1, 2), 1] as [number, number],
+    pads: [int(1, 2), padX, int(1, 2), Math.max(padX, 3 - w)] as [number, number, number, number],
+    autoPad: 'NOTSET' as const,
+  };
+  const weights = Int8Array.from({ length: cout * 9 * cinPerGroup }, () => int(-127, 127));
+  return {
+    step: { ...step, weights, weightShape: [cout, 3, 3, cinPerGroup], geometry },
+    input: tensor('int8', [n, h, w, c], Int8Array.from({ length: n * h * w * c }, () => int(-128, 127))),
+  };
+}

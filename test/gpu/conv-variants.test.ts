@@ -3,7 +3,7 @@
 // fallback: depthwise (with channel multipliers), dense 1×1 to 7×7 (the pointwise GEMM form
 // included), grouped (which the reference kernel takes), strides, dilation, padding, odd channel
 // counts, batch 1–2, tiny spatial sizes; with and without a residual Add fused into the epilogue;
-// plus convs at the edge of the f32 variant's exactness.
+// 3×3 depthwise convs at strides 1 and 2; plus convs at the edge of the f32 variant's exactness.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
@@ -17,7 +17,7 @@ import type { AddStep, ConvStep } from '../../src/quant/program.ts';
 import { convInt8 } from '../../src/ref/int8/conv.ts';
 import { addInt8 } from '../../src/ref/int8/elementwise.ts';
 import { tensor } from '../../src/ir/tensor.ts';
-import { extremeConv, randomConv } from './conv-cases.ts';
+import { depthwise3x3, extremeConv, randomConv } from './conv-cases.ts';
 import { CASES, firstDifference, packWithGarbage, PATHS, randomSource, runBatch, skipGpu, wordsOf, type GpuCase } from './kernels-harness.ts';
 
 const SHADERS: Record<ConvVariant, string[]> = {
@@ -90,6 +90,12 @@ function cases(variant: ConvVariant): GpuCase[] {
     const again = randomConv(seed, undefined, `f${seed}`);
     const fused = canFuseResidual(again.step, variant) ? convCase(again.step, again.input, variant, r.next, r) : undefined;
     if (fused) out.push(fused);
+  }
+  // 3×3 depthwise rows of dilation 1, which share their input columns between pixels.
+  for (let seed = 1; seed <= 40; seed++) {
+    const { step, input } = depthwise3x3(seed, `dw${seed}`);
+    const c = convCase(step, input, variant, r.next, seed % 2 ? r : undefined);
+    if (c) out.push(c);
   }
   // Sums past 2^24: f32 chunks flushed inside one tap (1300 channels = 325 words) and across
   // 3×3 taps (160 channels = 40 words a tap).
