@@ -6,8 +6,10 @@
 override WORKGROUP_SIZE: u32 = 64u;
 // 0 Add, 1 Sub, 2 Mul, 3 Div.
 override OP: u32 = 0u;
-// false when both operands have the output's shape: elements map one to one.
-override BROADCAST: bool = true;
+// How output elements find their operands: 0 both operands have the output's shape (one to one);
+// 1 numpy broadcasting through the strides; 2 b is one element, 3 a is one element (a scalar
+// operand, e.g. input normalisation x * 2 - 1, needs none of the per-axis division).
+override BROADCAST: u32 = 1u;
 
 struct Binary {
   total: u32, dispatch_width: u32, rank: u32, _pad0: u32,
@@ -28,9 +30,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   if (index >= u.total) {
     return;
   }
-  var ia = index;
-  var ib = index;
-  if (BROADCAST) {
+  var ia = select(index, 0u, BROADCAST == 3u);
+  var ib = select(index, 0u, BROADCAST == 2u);
+  if (BROADCAST == 1u) {
     ia = 0u;
     ib = 0u;
     var rest = index;

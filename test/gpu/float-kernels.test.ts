@@ -191,7 +191,7 @@ function poolCase(seed: number): GpuCase | undefined {
   return nodeCase('pool_f32', what(`AveragePool(count_include_pad=${countIncludePad})`), node, feeds, new Map(), pool(x, attrs, countIncludePad ? 'avgIncludePad' : 'avg'));
 }
 
-/** Add / Sub / Mul / Div: equal shapes, [C], [1,1,1,C], scalar, general numpy broadcasting both ways; either operand constant. */
+/** Add / Sub / Mul / Div: equal shapes, [C], [1,1,1,C], a scalar on either side, general numpy broadcasting both ways; either operand constant. */
 function binaryCase(seed: number): GpuCase {
   const r = randomSource(seed);
   const id = `bin${seed}`;
@@ -200,12 +200,13 @@ function binaryCase(seed: number): GpuCase {
   const c = full[3]!;
   let aShape: number[] = full;
   let bShape: number[] = full;
-  switch (r.pick(6)) {
+  switch (r.pick(7)) {
     case 0: break;
     case 1: bShape = [c]; break;
     case 2: bShape = [1, 1, 1, c]; break;
     case 3: bShape = r.choose([[], [1]]); break;
     case 4: [aShape, bShape] = [[c], full]; break;
+    case 5: [aShape, bShape] = [r.choose([[], [1]]), full]; break;
     default: {
       // Independent size-1 axes on each side, ranks 1–5.
       const rank = r.int(1, 5);

@@ -16,8 +16,17 @@ export type BinaryOpType = keyof typeof BINARY_OPS;
 /**
  * Uniforms (28 words): total, dispatch width, rank, 0 | output dims ×8 (innermost first,
  * 1-padded) | a element strides ×8 | b element strides ×8 (0 along broadcast axes).
- * Overrides: OP (0 Add, 1 Sub, 2 Mul, 3 Div), BROADCAST = 0 when both operands have the output's shape.
+ * Overrides: OP (0 Add, 1 Sub, 2 Mul, 3 Div), BROADCAST (binaryIndexing).
  */
+/** The shader's BROADCAST mode: 0 one to one, 1 strided broadcasting, 2 b is one element, 3 a is. */
+function binaryIndexing(aShape: readonly number[], bShape: readonly number[], outputShape: readonly number[]): number {
+  const full = (s: readonly number[]) => s.length === outputShape.length && s.every((d, i) => d === outputShape[i]);
+  if (full(aShape) && full(bShape)) return 0;
+  if (full(aShape) && sizeOf(bShape) === 1) return 2;
+  if (full(bShape) && sizeOf(aShape) === 1) return 3;
+  return 1;
+}
+
 export function binaryF32Kernel(
   node: Extract<Node, { op: BinaryOpType }>,
   aShape: readonly number[],
@@ -25,7 +34,6 @@ export function binaryF32Kernel(
   constants: ReadonlyMap<string, Tensor>,
 ): PlannedKernel {
   const outputShape = broadcastShapes(aShape, bShape);
-  const same = (s: readonly number[]) => s.length === outputShape.length && s.every((d, i) => d === outputShape[i]);
   const what = `${node.op} "${node.name}"`;
   const total = sizeOf(outputShape);
   const { workgroups, width } = dispatchFor(total);
@@ -33,7 +41,7 @@ export function binaryF32Kernel(
     spec: {
       label: node.name,
       shader: 'binary_f32',
-      constants: { WORKGROUP_SIZE, OP: BINARY_OPS[node.op], BROADCAST: same(aShape) && same(bShape) ? 0 : 1 },
+      constants: { WORKGROUP_SIZE, OP: BINARY_OPS[node.op], BROADCAST: binaryIndexing(aShape, bShape, outputShape) },
       uniforms: uniformWords([
         total, width, outputShape.length, 0,
         ...innermostFirst(outputShape, 1, what),
