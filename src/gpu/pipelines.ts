@@ -1,17 +1,27 @@
-// Compute pipelines, created once per (shader, int8 path, constants) and cached: the key is
-// derived from exactly what makes two pipelines differ, never assembled by hand.
+// Compute pipelines, created once per (device, shader, int8 path, constants) and cached: the key
+// is derived from exactly what makes two pipelines differ, never assembled by hand. One cache per
+// device and int8 path (PipelineCache.of), so the autotune's candidates and every session on the
+// device share their pipelines: a compile costs seconds on a software adapter.
 
 import { shaderSource, type Int8Path, type ShaderId } from '../kernels/shaders.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
 
+const shared = new WeakMap<GPUDevice, Map<Int8Path, PipelineCache>>();
+
 export class PipelineCache {
   private readonly modules = new Map<string, GPUShaderModule>();
-  private readonly pipelines = new Map<string, GPUComputePipeline>();
+  // Promises, so that concurrent requests for one pipeline compile it once.
+  private readonly pipelines = new Map<string, Promise<GPUComputePipeline>>();
 
   constructor(private readonly device: GPUDevice, private readonly int8Path: Int8Path) {}
 
-  get size(): number {
-    return this.pipelines.size;
+  /** The device's cache for this int8 path. */
+  static of(device: GPUDevice, int8Path: Int8Path): PipelineCache {
+    let caches = shared.get(device);
+    if (!caches) shared.set(device, (caches = new Map()));
+    let cache = caches.get(int8Path);
+    if (!cache) caches.set(int8Path, (cache = new PipelineCache(device, int8Path)));
+    return cache;
   }
 
   private module(shader: ShaderId): GPUShaderModule {
@@ -35,25 +45,36 @@ export class PipelineCache {
     });
   }
 
+  /** Concurrent calls compile in parallel where the implementation can (createComputePipelineAsync). */
   async pipeline(spec: KernelSpec): Promise<{ pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }> {
     const access = spec.storage.map((s) => ('write' in s && s.write ? 'w' : 'r')).join('');
     const key = JSON.stringify([spec.shader, this.int8Path, access, Object.entries(spec.constants).sort()]);
-    const layout = this.layoutFor(spec);
-    let pipeline = this.pipelines.get(key);
-    if (!pipeline) {
-      this.device.pushErrorScope('validation');
-      pipeline = await this.device.createComputePipelineAsync({
-        label: `${spec.shader} ${key}`,
-        layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-        compute: { module: this.module(spec.shader), entryPoint: 'main', constants: spec.constants },
-      }).catch((e: unknown) => {
-        throw new Error(`kernel ${spec.shader} (step "${spec.label}"): pipeline creation failed: ${String(e)}`);
-      });
-      const error = await this.device.popErrorScope();
-      if (error) throw new Error(`kernel ${spec.shader} (step "${spec.label}"): ${error.message}`);
-      this.pipelines.set(key, pipeline);
+    let created = this.pipelines.get(key);
+    if (!created) {
+      created = this.create(spec, key);
+      this.pipelines.set(key, created);
+      // A failed compile is not cached: the error reaches this caller, and a later one retries.
+      created.catch(() => this.pipelines.delete(key));
     }
+    const pipeline = await created;
     // Bind groups must use the pipeline's own layout object.
     return { pipeline, layout: pipeline.getBindGroupLayout(0) };
+  }
+
+  private async create(spec: KernelSpec, key: string): Promise<GPUComputePipeline> {
+    // The scope is popped before anything is awaited, so concurrent creations keep their own scopes.
+    this.device.pushErrorScope('validation');
+    const creating = this.device.createComputePipelineAsync({
+      label: `${spec.shader} ${key}`,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [this.layoutFor(spec)] }),
+      compute: { module: this.module(spec.shader), entryPoint: 'main', constants: spec.constants },
+    });
+    const scope = this.device.popErrorScope();
+    const pipeline = await creating.catch((e: unknown) => {
+      throw new Error(`kernel ${spec.shader} (step "${spec.label}"): pipeline creation failed: ${String(e)}`);
+    });
+    const error = await scope;
+    if (error) throw new Error(`kernel ${spec.shader} (step "${spec.label}"): ${error.message}`);
+    return pipeline;
   }
 }

@@ -59,9 +59,12 @@ export class GpuProgram {
     const layout = memory instanceof Map ? oneSlotEach(memory) : memory;
     const slots = layout.slotBytes.map((bytes, i) => buffer(`slot ${i}`, bytes, storageUsage));
     const tensors = new Map([...layout.slotOf].map(([name, slot]) => [name, slots[slot]!]));
-    const cache = new PipelineCache(device, int8Path);
+    const cache = PipelineCache.of(device, int8Path);
+    // Every pipeline requested at once: compiles run side by side where the implementation can.
+    const pipelines = specs.map((spec) => cache.pipeline(spec));
+    pipelines.forEach((p) => p.catch(() => undefined)); // the first failure is reported below, in spec order
     const dispatches: Dispatch[] = [];
-    for (const spec of specs) {
+    for (const [i, spec] of specs.entries()) {
       const uniforms = buffer(`${spec.label}/uniforms`, spec.uniforms.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
       device.queue.writeBuffer(uniforms, 0, spec.uniforms);
       const storage = spec.storage.map((s) => {
@@ -74,7 +77,7 @@ export class GpuProgram {
         device.queue.writeBuffer(b, 0, s.data.buffer, s.data.byteOffset, s.data.byteLength);
         return b;
       });
-      const { pipeline, layout } = await cache.pipeline(spec);
+      const { pipeline, layout } = await pipelines[i]!;
       const bindGroup = device.createBindGroup({
         label: spec.label,
         layout,
@@ -82,7 +85,7 @@ export class GpuProgram {
       });
       dispatches.push({ label: spec.label, shader: spec.shader, pipeline, bindGroup, workgroups: spec.workgroups });
     }
-    return new GpuProgram(device, tensors, dispatches, owned, cache.size);
+    return new GpuProgram(device, tensors, dispatches, owned, new Set(dispatches.map((d) => d.pipeline)).size);
   }
 
   get dispatchCount(): number {
