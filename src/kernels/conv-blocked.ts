@@ -1,5 +1,6 @@
-// Dense (group 1) int8 convs → shaders/conv2d_int8_blocked.wgsl: each invocation PX output pixels
-// × OCW packed output words, weights re-packed so one tap word of a block is OCW vec4 loads.
+// Dense (group 1) int8 convs → shaders/conv2d_int8_blocked.wgsl (dot4) and
+// conv2d_int8_blocked_f32.wgsl (f32 arithmetic): each invocation BLOCKED_PX output pixels × OCW
+// packed output words, weights re-packed so one tap word of a block is OCW vec4 loads.
 
 import type { ConvStep } from '../quant/program.ts';
 import { convUniforms, convWordParams, residualBinding, type ConvShape, type FusedResidual } from './conv-common.ts';
@@ -8,7 +9,7 @@ import { packRows, wordsFor } from './pack.ts';
 import type { ShaderId } from './shaders.ts';
 import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from './spec.ts';
 
-/** The blocking compiled into the shader (src/kernels/shaders.ts preludes). */
+/** The blocking written out in both shaders. */
 export const BLOCKED_PX = 4;
 export const BLOCKED_OCW = 2;
 
