@@ -1,6 +1,7 @@
 // Static shape inference. Dims are numbers where known, a symbolic name where the model names
 // them (e.g. "batch"), and '?' where they depend on data the graph does not fix.
 
+import { ModelFormatError } from '../errors.ts';
 import type { Dim, Graph, Node } from './graph.ts';
 import { planAxis } from './spatial.ts';
 import { scalarValues, type Tensor } from './tensor.ts';
@@ -101,10 +102,15 @@ export function inferNode(node: Node, shapes: ShapeMap, constants: Map<string, T
       if (!target) return [];
       const dims: Dim[] = target.map((d, i) => (d === 0 && !node.attrs.allowZero ? x[i] ?? UNKNOWN : d));
       const unknown = dims.indexOf(-1);
+      const total = product(x);
+      // A reshape that cannot hold is refused here, at load, not after running the layers before it.
+      const refuse = () => new ModelFormatError(`Reshape node "${node.name}": cannot reshape [${x}] to [${target}]`);
       if (unknown >= 0) {
-        const total = product(x);
         const known = product(dims.filter((_, i) => i !== unknown));
+        if (isNum(total) && isNum(known) && known !== 0 && total % known !== 0) throw refuse();
         dims[unknown] = isNum(total) && isNum(known) && known !== 0 ? total / known : UNKNOWN;
+      } else if (isNum(total) && dims.every(isNum) && product(dims) !== total) {
+        throw refuse();
       }
       return [dims];
     }

@@ -2,6 +2,7 @@
 // bounds are visible as constants; BN folds before activation fusion because the pattern is
 // Conv → BN → Relu; the layout pass runs last, on the fused graph the int8 path executes.
 
+import { inferShapes } from '../ir/shapes.ts';
 import type { Graph } from '../ir/graph.ts';
 import { eliminateDeadCode } from './eliminate-dead-code.ts';
 import { foldBatchNorm } from './fold-batchnorm.ts';
@@ -28,5 +29,8 @@ export interface OptimizeOptions {
 export function optimize(graph: Graph, options: OptimizeOptions = {}): Graph {
   let g = graph;
   for (const [, pass] of FUSION_PASSES) g = pass(g);
+  // Shapes that provably disagree (a Reshape that cannot hold) are a ModelFormatError now, before
+  // any layer runs.
+  inferShapes(g);
   return options.layout === 'NHWC' ? assignNhwcLayout(g) : g;
 }

@@ -24,7 +24,9 @@ export interface Mutated<T> {
 }
 
 export function flipBits(bytes: Uint8Array, r: Random): Mutated<Uint8Array> {
-  const out = bytes.slice();
+  // A copy: Buffer#slice (readFileSync's bytes) would be a view, and the flips would build up in
+  // the original from case to case.
+  const out = new Uint8Array(bytes);
   const flips = 1 + r.int(8);
   const at: number[] = [];
   for (let i = 0; i < flips; i++) {
@@ -38,7 +40,7 @@ export function flipBits(bytes: Uint8Array, r: Random): Mutated<Uint8Array> {
 /** `fraction` in [0, 1): cut points spread over the whole file reach every region of it. */
 export function truncate(bytes: Uint8Array, fraction: number): Mutated<Uint8Array> {
   const at = Math.floor(fraction * bytes.length);
-  return { value: bytes.slice(0, at), what: `truncate at byte ${at} of ${bytes.length}` };
+  return { value: new Uint8Array(bytes.subarray(0, at)), what: `truncate at byte ${at} of ${bytes.length}` };
 }
 
 export function spliceRange(bytes: Uint8Array, r: Random): Mutated<Uint8Array> {
