@@ -50,3 +50,17 @@ export class DeviceLostError extends Error {
 export class LimitError extends Error {
   override name = 'LimitError';
 }
+
+/**
+ * A node that cannot run (or whose shapes cannot be inferred) on the tensors it is given: the feeds were checked against the declared
+ * inputs, so the model is at fault (its shapes or attributes disagree) and says where. A TypeError
+ * is a bug of ours, not the model's, and is passed on as one.
+ */
+export function nodeError(where: string, e: unknown): Error {
+  if (e instanceof TypeError || !(e instanceof Error)) return e as Error;
+  if (e instanceof InputError) return e;
+  if ((e instanceof ModelFormatError || e instanceof LimitError) && e.message.startsWith(`${where}:`)) return e; // named already
+  // A limit keeps its class; either way the message gains the node it happened in.
+  const As = e instanceof LimitError ? LimitError : ModelFormatError;
+  return new As(`${where}: ${e.message}`, { cause: e });
+}

@@ -1,7 +1,7 @@
 // Static shape inference. Dims are numbers where known, a symbolic name where the model names
 // them (e.g. "batch"), and '?' where they depend on data the graph does not fix.
 
-import { ModelFormatError } from '../errors.ts';
+import { ModelFormatError, nodeError } from '../errors.ts';
 import type { Dim, Graph, Node } from './graph.ts';
 import { planAxis } from './spatial.ts';
 import { scalarValues, type Tensor } from './tensor.ts';
@@ -52,7 +52,16 @@ function spatialOut(x: Dim[], layout: string, kernel: [number, number], attrs: P
 }
 
 /** Output shapes of one node; undefined where they cannot be inferred. */
+/** A node's output shapes; shapes the node cannot take are a ModelFormatError naming it. */
 export function inferNode(node: Node, shapes: ShapeMap, constants: Map<string, Tensor>): (Dim[] | undefined)[] {
+  try {
+    return outputShapes(node, shapes, constants);
+  } catch (e) {
+    throw nodeError(`${node.op} node "${node.name}"`, e);
+  }
+}
+
+function outputShapes(node: Node, shapes: ShapeMap, constants: Map<string, Tensor>): (Dim[] | undefined)[] {
   const s = (i: number) => shapes.get(node.inputs[i] ?? '');
   const c = (i: number) => {
     const t = constants.get(node.inputs[i] ?? '');
@@ -104,7 +113,7 @@ export function inferNode(node: Node, shapes: ShapeMap, constants: Map<string, T
       const unknown = dims.indexOf(-1);
       const total = product(x);
       // A reshape that cannot hold is refused here, at load, not after running the layers before it.
-      const refuse = () => new ModelFormatError(`Reshape node "${node.name}": cannot reshape [${x}] to [${target}]`);
+      const refuse = () => new ModelFormatError(`cannot reshape [${x}] to [${target}]`);
       if (unknown >= 0) {
         const known = product(dims.filter((_, i) => i !== unknown));
         if (isNum(total) && isNum(known) && known !== 0 && total % known !== 0) throw refuse();

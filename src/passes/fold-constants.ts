@@ -6,7 +6,7 @@ import type { Graph, Node } from '../ir/graph.ts';
 import { inferNode, type ShapeMap } from '../ir/shapes.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
 import { floatKernels } from '../ref/float/ops.ts';
-import { nodeError } from '../ref/float/run.ts';
+import { nodeError } from '../errors.ts';
 
 function evaluate(node: Node, constants: Map<string, Tensor>): Tensor[] {
   const inputs = node.inputs.map((i) => (i === '' ? undefined : constants.get(i)));

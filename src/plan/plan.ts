@@ -2,7 +2,7 @@
 // more kernel specs per step (or an alias), and the activation memory plan.
 
 import { InputError } from '../errors.ts';
-import { nodeError } from '../ref/float/run.ts';
+import { nodeError } from '../errors.ts';
 import { canFuseResidual, convKernel, type FusedResidual } from '../kernels/conv.ts';
 import { wordsFor } from '../kernels/pack.ts';
 import { planStep, type StepOptions } from '../kernels/registry.ts';

@@ -3,7 +3,7 @@
 
 import type { Graph, Node } from '../../ir/graph.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
-import { InputError, LimitError, ModelFormatError } from '../../errors.ts';
+import { InputError, ModelFormatError, nodeError } from '../../errors.ts';
 import { floatKernels } from './ops.ts';
 
 export interface RunOptions {
@@ -42,7 +42,7 @@ export function runFloat(graph: Graph, feeds: Record<string, Tensor>, options: R
 
 function lookup(env: Map<string, Tensor>, name: string, node?: Node): Tensor {
   const t = env.get(name);
-  if (!t) throw new Error(`tensor "${name}" is not computed before ${node ? `node "${node.name}"` : 'the graph output'}`);
+  if (!t) throw new ModelFormatError(`tensor "${name}" is not computed before ${node ? `node "${node.name}"` : 'the graph output'}`);
   return t;
 }
 
@@ -64,15 +64,3 @@ function checkFeed(input: Graph['inputs'][number], value: Tensor): void {
   if (value.data.length !== sizeOf(value.shape)) throw new InputError(`input "${input.name}" has ${value.data.length} values for shape [${value.shape}]`);
 }
 
-/**
- * A node that cannot run on the tensors it is given: the feeds were checked against the declared
- * inputs, so the model is at fault (its shapes or attributes disagree) and says where. A TypeError
- * is a bug of ours, not the model's, and is passed on as one.
- */
-export function nodeError(where: string, e: unknown): Error {
-  if (e instanceof TypeError || !(e instanceof Error)) return e as Error;
-  if (e instanceof InputError) return e;
-  // A limit keeps its class; either way the message gains the node it happened in.
-  const As = e instanceof LimitError ? LimitError : ModelFormatError;
-  return new As(`${where}: ${e.message}`, { cause: e });
-}

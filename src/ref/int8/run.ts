@@ -6,7 +6,7 @@ import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { QuantizedModel, Step } from '../../quant/program.ts';
 import type { QParams } from '../../quant/qparams.ts';
 import { floatKernels } from '../float/ops.ts';
-import { nodeError } from '../float/run.ts';
+import { nodeError } from '../../errors.ts';
 import { convInt8, gemmInt8 } from './conv.ts';
 import { addInt8, clampInt8, concatInt8, dequantizeTensor, quantizeTensor } from './elementwise.ts';
 import { globalPoolInt8, poolInt8 } from './pool.ts';
