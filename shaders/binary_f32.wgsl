@@ -8,7 +8,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 override OP: u32 = 0u;
 // How output elements find their operands: 0 both operands have the output's shape (one to one);
 // 1 numpy broadcasting through the strides; 2 b is one element, 3 a is one element (a scalar
-// operand, e.g. input normalisation x * 2 - 1, needs none of the per-axis division).
+// operand, e.g. an input normalisation's Mul and Sub, needs none of the per-axis division).
 override BROADCAST: u32 = 1u;
 
 struct Binary {

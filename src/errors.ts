@@ -52,9 +52,10 @@ export class LimitError extends Error {
 }
 
 /**
- * A node that cannot run (or whose shapes cannot be inferred) on the tensors it is given: the feeds were checked against the declared
- * inputs, so the model is at fault (its shapes or attributes disagree) and says where. A TypeError
- * is a bug of ours, not the model's, and is passed on as one.
+ * A node that cannot run, or whose shapes cannot be inferred, on the tensors it is given: the
+ * feeds were checked against the declared inputs, so the model is at fault (its shapes or
+ * attributes disagree) and says where. A TypeError is a bug of ours, not the model's, and is
+ * passed on as one.
  */
 export function nodeError(where: string, e: unknown): Error {
   if (e instanceof TypeError || !(e instanceof Error)) return e as Error;

@@ -51,8 +51,10 @@ function spatialOut(x: Dim[], layout: string, kernel: [number, number], attrs: P
   return layout === 'NHWC' ? [n ?? UNKNOWN, oh, ow, channels] : [n ?? UNKNOWN, channels, oh, ow];
 }
 
-/** Output shapes of one node; undefined where they cannot be inferred. */
-/** A node's output shapes; shapes the node cannot take are a ModelFormatError naming it. */
+/**
+ * Output shapes of one node; undefined where they cannot be inferred. Shapes the node cannot take
+ * (a window larger than its input, a Reshape that cannot hold) are a ModelFormatError naming it.
+ */
 export function inferNode(node: Node, shapes: ShapeMap, constants: Map<string, Tensor>): (Dim[] | undefined)[] {
   try {
     return outputShapes(node, shapes, constants);

@@ -13,11 +13,6 @@ import { boundBits, broadcastStrides, floatBits, operandBinding, scalarInput } f
 export const BINARY_OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
 export type BinaryOpType = keyof typeof BINARY_OPS;
 
-/**
- * Uniforms (28 words): total, dispatch width, rank, 0 | output dims ×8 (innermost first,
- * 1-padded) | a element strides ×8 | b element strides ×8 (0 along broadcast axes).
- * Overrides: OP (0 Add, 1 Sub, 2 Mul, 3 Div), BROADCAST (binaryIndexing).
- */
 /** The shader's BROADCAST mode: 0 one to one, 1 strided broadcasting, 2 b is one element, 3 a is. */
 function binaryIndexing(aShape: readonly number[], bShape: readonly number[], outputShape: readonly number[]): number {
   const full = (s: readonly number[]) => s.length === outputShape.length && s.every((d, i) => d === outputShape[i]);
@@ -27,6 +22,11 @@ function binaryIndexing(aShape: readonly number[], bShape: readonly number[], ou
   return 1;
 }
 
+/**
+ * Uniforms (28 words): total, dispatch width, rank, 0 | output dims ×8 (innermost first,
+ * 1-padded) | a element strides ×8 | b element strides ×8 (0 along broadcast axes).
+ * Overrides: OP (0 Add, 1 Sub, 2 Mul, 3 Div), BROADCAST (binaryIndexing).
+ */
 export function binaryF32Kernel(
   node: Extract<Node, { op: BinaryOpType }>,
   aShape: readonly number[],
