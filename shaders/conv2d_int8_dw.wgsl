@@ -5,15 +5,14 @@
 // Each tap's four per-channel weights are one packed word, so products are lane-wise: vec4<i32>
 // multiply-adds (F32_MATH = false) or vec4<f32> ones (F32_MATH = true; one product per lane per
 // tap, |product| <= 16256, partial sums flushed to i32 every row of at most 1024 taps, so every f32
-// partial sum is an exact integer below 2^24). Needs lib/int8_*.wgsl, lib/output_stage.wgsl and a
-// prelude defining F32_MATH (src/kernels/shaders.ts).
+// partial sum is an exact integer below 2^24). Needs lib/int8_*.wgsl, lib/output_stage.wgsl,
+// lib/conv_epilogue.wgsl and a prelude defining F32_MATH (src/kernels/shaders.ts).
 //
 // Input  [N, H, W, ceil(Cin/4)] u32, output [N, OH, OW, ceil(Cout/4)] u32.
 // Weights [kh, kw, ceil(Cout/4)] u32 (src/kernels/conv-dw.ts): lane l of word k is output
 // channel 4k + l, zero past Cout. params: per output word, (folded bias (Q6), M0, exponent) as three vec4<i32>.
 
 override WORKGROUP_SIZE: u32 = 64u;
-override RESIDUAL: bool = false;
 // m = 1: output word k reads input word k whole. Otherwise each lane's input channel is gathered.
 override SAME_CHANNELS: bool = true;
 // Rows of 3 taps with dilation 1 (3×3 depthwise, MobileNet's and BlazeFace's): the stride, 1 or 2,
@@ -21,28 +20,8 @@ override SAME_CHANNELS: bool = true;
 // instead of 12). 0: any row width, each tap loaded for each pixel.
 override ROW3_STRIDE: u32 = 0u;
 
-struct Conv {
-  n: u32, h: u32, w: u32, in_words: u32,
-  oh: u32, ow: u32, cout: u32, out_words: u32,
-  kh: u32, kw: u32, stride_y: u32, stride_x: u32,
-  dilation_y: u32, dilation_x: u32, pad_top: u32, pad_left: u32,
-  cin_per_group: u32, cout_per_group: u32, tap_words: u32, input_zero_packed: u32,
-  input_zero: i32, output_zero: i32, lo: i32, hi: i32,
-  dispatch_width: u32, pixel_blocks: u32, pixels: u32, _pad0: u32,
-  // A fused residual Add (Q13) of this conv's output (operand a) and `residual` (operand b).
-  res_zero_a: i32, res_zero_b: i32, res_m0_a: i32, res_exp_a: i32,
-  res_m0_b: i32, res_exp_b: i32, res_m0_out: i32, res_exp_out: i32,
-  res_zero_out: i32, res_lo: i32, res_hi: i32, _pad1: u32,
-}
-
-@group(0) @binding(0) var<uniform> u: Conv;
 @group(0) @binding(1) var<storage, read> input: array<u32>;
 @group(0) @binding(2) var<storage, read> weights: array<u32>;
-@group(0) @binding(3) var<storage, read> params: array<vec4<i32>>;
-@group(0) @binding(4) var<storage, read_write> output: array<u32>;
-// RESIDUAL: the Add that follows this conv runs in its epilogue, reading the other operand here
-// (same shape as the output); one dispatch and one int8 tensor fewer. Otherwise a dummy binding.
-@group(0) @binding(5) var<storage, read> residual: array<u32>;
 
 // The four input channels feeding output word `word` at input pixel `pixel_base` (in words).
 fn input_lanes(pixel_base: u32, word: u32) -> vec4<i32> {
@@ -71,21 +50,6 @@ fn column(span_inside: bool, row_inside: bool, row_base: u32, ix: i32, word: u32
     return input_lanes((row_base + u32(ix)) * u.in_words, word);
   }
   return tap(row_inside, row_base, ix, word);
-}
-
-// The output stage of packed output word `word` at output pixel `pixel` (params: bias, M0,
-// exponent as vec4 per word), then the fused residual Add if any, exactly as add_int8.wgsl
-// computes it on the stored int8 conv output; lanes past Cout are 0.
-fn requantize_word(a: vec4<i32>, word: u32, pixel: u32) -> u32 {
-  var q = requantize4(a + params[3u * word], params[3u * word + 1u], params[3u * word + 2u], u.output_zero, u.lo, u.hi);
-  if (RESIDUAL) {
-    let r = unpack4(residual[pixel * u.out_words + word]);
-    let sa = multiply_by_quantized_multiplier4((q - vec4<i32>(u.res_zero_a)) * (1 << 20), vec4<i32>(u.res_m0_a), vec4<i32>(u.res_exp_a));
-    let sb = multiply_by_quantized_multiplier4((r - vec4<i32>(u.res_zero_b)) * (1 << 20), vec4<i32>(u.res_m0_b), vec4<i32>(u.res_exp_b));
-    q = clamp(vec4<i32>(u.res_zero_out) + multiply_by_quantized_multiplier4(sa + sb, vec4<i32>(u.res_m0_out), vec4<i32>(u.res_exp_out)), vec4<i32>(u.res_lo), vec4<i32>(u.res_hi));
-  }
-  let lane = vec4<u32>(word * 4u) + vec4<u32>(0u, 1u, 2u, 3u);
-  return pack4_clamp(select(vec4<i32>(0), q, lane < vec4<u32>(u.cout)));
 }
 
 fn store(row: u32, ox: u32, word: u32, a: vec4<i32>) {

@@ -6,6 +6,7 @@
 import int8Emulated from '../../shaders/lib/int8_emulated.wgsl?raw';
 import int8Native from '../../shaders/lib/int8_native.wgsl?raw';
 import outputStage from '../../shaders/lib/output_stage.wgsl?raw';
+import convEpilogue from '../../shaders/lib/conv_epilogue.wgsl?raw';
 import convBlocked from '../../shaders/lib/conv_blocked.wgsl?raw';
 import conv2dInt8 from '../../shaders/conv2d_int8.wgsl?raw';
 import conv2dInt8Blocked from '../../shaders/conv2d_int8_blocked.wgsl?raw';
@@ -30,7 +31,7 @@ import padF32 from '../../shaders/pad_f32.wgsl?raw';
 
 export type Int8Path = 'native' | 'emulated';
 
-type Library = 'int8' | 'output_stage' | 'conv_blocked';
+type Library = 'int8' | 'output_stage' | 'conv_epilogue' | 'conv_blocked';
 
 // The conv variants' arithmetic (src/kernels/conv-variants.ts): a const, so the other branch is
 // compiled out. One shader id per variant, so a profile names the variant each dispatch ran.
@@ -38,10 +39,10 @@ const arithmetic = (f32: boolean) => `const F32_MATH = ${f32};\n`;
 
 const FAMILIES = {
   conv2d_int8: { source: conv2dInt8, libraries: ['int8', 'output_stage'] },
-  conv2d_int8_blocked: { source: conv2dInt8Blocked, libraries: ['int8', 'output_stage', 'conv_blocked'] },
-  conv2d_int8_blocked_f32: { source: conv2dInt8BlockedF32, libraries: ['int8', 'output_stage', 'conv_blocked'] },
-  conv2d_int8_dw: { source: conv2dInt8Dw, libraries: ['int8', 'output_stage'], prelude: arithmetic(false) },
-  conv2d_int8_dw_f32: { source: conv2dInt8Dw, libraries: ['int8', 'output_stage'], prelude: arithmetic(true) },
+  conv2d_int8_blocked: { source: conv2dInt8Blocked, libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
+  conv2d_int8_blocked_f32: { source: conv2dInt8BlockedF32, libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
+  conv2d_int8_dw: { source: conv2dInt8Dw, libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(false) },
+  conv2d_int8_dw_f32: { source: conv2dInt8Dw, libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(true) },
   add_int8: { source: addInt8, libraries: ['int8', 'output_stage'] },
   clamp_int8: { source: clampInt8, libraries: ['int8'] },
   concat_int8: { source: concatInt8, libraries: ['int8', 'output_stage'] },
@@ -65,7 +66,7 @@ export type ShaderId = keyof typeof FAMILIES;
 
 export function shaderSource(id: ShaderId, int8: Int8Path): string {
   const family = FAMILIES[id];
-  const text = { int8: int8 === 'native' ? int8Native : int8Emulated, output_stage: outputStage, conv_blocked: convBlocked };
+  const text = { int8: int8 === 'native' ? int8Native : int8Emulated, output_stage: outputStage, conv_epilogue: convEpilogue, conv_blocked: convBlocked };
   const libraries = family.libraries.map((l: Library) => text[l]);
   const prelude = 'prelude' in family ? [family.prelude] : [];
   return [...prelude, ...libraries, family.source].join('\n');
