@@ -2,10 +2,11 @@
 // outruns dot4I8Packed (software ones): 4 output pixels × 8 output channels per invocation.
 // Unpacking int8 lanes to f32 is what costs most there (~40% of the time on SwiftShader). A block
 // of 8 pixels unpacks half as often per product and runs ~20% faster there, but SwiftShader then
-// takes ~10 s to compile each pipeline (MobileNetV2's session: 43 s instead of 5 s). Every product is an integer of
-// magnitude <= 128·127 = 16256, so a partial sum of at most CHUNK_WORDS·4 = 1024 products stays
-// below 2^24 and is exact in f32; each chunk is then added to an i32 accumulator, so the result
-// is the same int32 sum as the dot4 kernel's. Needs lib/conv_blocked.wgsl and its libraries.
+// takes ~10 s to compile each pipeline (MobileNetV2's session: 43 s instead of 5 s).
+// Every product is an integer of magnitude <= 128·127 = 16256, so a partial sum of at most
+// CHUNK_WORDS·4 = 1024 products stays below 2^24 and is exact in f32; each chunk is then added to
+// an i32 accumulator, so the result is the same int32 sum as the dot4 kernel's. Needs
+// lib/conv_blocked.wgsl and its libraries.
 
 const CHUNK_WORDS = 256u;
 

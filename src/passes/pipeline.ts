@@ -29,8 +29,9 @@ export interface OptimizeOptions {
 export function optimize(graph: Graph, options: OptimizeOptions = {}): Graph {
   let g = graph;
   for (const [, pass] of FUSION_PASSES) g = pass(g);
+  if (options.layout === 'NHWC') return assignNhwcLayout(g); // infers the shapes first itself
   // Shapes that provably disagree (a Reshape that cannot hold) are a ModelFormatError now, before
   // any layer runs.
   inferShapes(g);
-  return options.layout === 'NHWC' ? assignNhwcLayout(g) : g;
+  return g;
 }

@@ -1,8 +1,7 @@
 // The whole GPU plan of an int8 program, without a GPU: static shapes for a batch size, one or
 // more kernel specs per step (or an alias), and the activation memory plan.
 
-import { InputError } from '../errors.ts';
-import { nodeError } from '../errors.ts';
+import { InputError, nodeError } from '../errors.ts';
 import { canFuseResidual, convKernel, type FusedResidual } from '../kernels/conv.ts';
 import { wordsFor } from '../kernels/pack.ts';
 import { planStep, type StepOptions } from '../kernels/registry.ts';

@@ -89,8 +89,9 @@ export function extremeConv(name: string, cin: number, k: number, cout: number, 
 
 /**
  * A random depthwise 3×3 conv with dilation 1 across (the depthwise kernel's shared-column path):
- * stride 1 or 2 across, any stride and dilation down, padding 0–2 on each side, widths 1–13 (output
- * rows that end inside a 4-pixel block), channel multipliers 1–3.
+ * stride 1 or 2 across, stride and dilation 1 or 2 down, padding 1–2 above and below and 0–2 left,
+ * widths 1–13 (output rows that end inside a 4-pixel block; the right padding lets a 3-tap window
+ * fit the narrowest), channel multipliers 1–3.
  */
 export function depthwise3x3(seed: number, name: string): { step: ConvStep; input: Tensor } {
   const next = uniform(seed * 7919);
