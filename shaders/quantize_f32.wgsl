@@ -1,7 +1,5 @@
 // Quantize (docs/quantization.md (Q14)): float32 [rows, C] → int8 [rows, ceil(C/4)] packed four
-// per u32. q = clamp(roundHalfEven(x · (1/s)) + z, −128, 127) in f32 arithmetic, with 1/s
-// computed on the host as a float32 (an f32 multiply is correctly rounded, an f32 division is
-// not). NaN becomes z, ±∞ saturate. Needs lib/int8_*.wgsl (pack4_clamp).
+// per u32. Needs lib/int8_*.wgsl (pack4_clamp) and lib/quantize.wgsl (quantize_bits).
 //
 // One invocation per output word; padding lanes (channel ≥ C) are written 0.
 
@@ -13,23 +11,9 @@ struct Quantize {
 }
 
 @group(0) @binding(0) var<uniform> u: Quantize;
-// The float input, read as its bit patterns: NaN and ±∞ are classified from the bits, since a
-// shader compiler may assume floats are finite (x != x can fold to false).
+// The float input, read as its bit patterns (see quantize_bits).
 @group(0) @binding(1) var<storage, read> input: array<u32>;
 @group(0) @binding(2) var<storage, read_write> output: array<u32>;
-
-fn quantize_value(bits: u32) -> i32 {
-  if ((bits & 0x7f800000u) == 0x7f800000u) {
-    if ((bits & 0x007fffffu) != 0u) {
-      return u.zero_point; // NaN
-    }
-    return select(127, -128, (bits >> 31u) != 0u); // ±∞
-  }
-  // A huge finite x can still overflow to ±∞ here: clamp while still a float, so the conversion
-  // to i32 never sees a value out of range.
-  let r = clamp(round(bitcast<f32>(bits) * u.inverse_scale), -1024.0, 1024.0);
-  return clamp(i32(r) + u.zero_point, -128, 127);
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -43,7 +27,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   for (var lane = 0u; lane < 4u; lane++) {
     let c = word * 4u + lane;
     if (c < u.channels) {
-      q[lane] = quantize_value(input[row * u.channels + c]);
+      q[lane] = quantize_bits(input[row * u.channels + c], u.inverse_scale, u.zero_point);
     }
   }
   output[index] = pack4_clamp(q);

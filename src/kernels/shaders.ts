@@ -8,6 +8,7 @@ import int8Native from '../../shaders/lib/int8_native.wgsl?raw';
 import outputStage from '../../shaders/lib/output_stage.wgsl?raw';
 import convEpilogue from '../../shaders/lib/conv_epilogue.wgsl?raw';
 import convBlocked from '../../shaders/lib/conv_blocked.wgsl?raw';
+import quantizeLib from '../../shaders/lib/quantize.wgsl?raw';
 import conv2dInt8 from '../../shaders/conv2d_int8.wgsl?raw';
 import conv2dInt8Blocked from '../../shaders/conv2d_int8_blocked.wgsl?raw';
 import conv2dInt8BlockedF32 from '../../shaders/conv2d_int8_blocked_f32.wgsl?raw';
@@ -20,6 +21,7 @@ import layoutInt8 from '../../shaders/layout_int8.wgsl?raw';
 import padInt8 from '../../shaders/pad_int8.wgsl?raw';
 import poolInt8 from '../../shaders/pool_int8.wgsl?raw';
 import quantizeF32 from '../../shaders/quantize_f32.wgsl?raw';
+import quantizeIm2col from '../../shaders/quantize_im2col.wgsl?raw';
 import softmaxF32 from '../../shaders/softmax_f32.wgsl?raw';
 import conv2dF32 from '../../shaders/conv2d_f32.wgsl?raw';
 import poolF32 from '../../shaders/pool_f32.wgsl?raw';
@@ -31,7 +33,7 @@ import padF32 from '../../shaders/pad_f32.wgsl?raw';
 
 export type Int8Path = 'native' | 'emulated';
 
-type Library = 'int8' | 'output_stage' | 'conv_epilogue' | 'conv_blocked';
+type Library = 'int8' | 'output_stage' | 'conv_epilogue' | 'conv_blocked' | 'quantize';
 
 // The conv variants' arithmetic (src/kernels/conv-variants.ts): a const, so the other branch is
 // compiled out. One shader id per variant, so a profile names the variant each dispatch ran.
@@ -50,7 +52,8 @@ const FAMILIES = {
   layout_int8: { source: layoutInt8, libraries: ['int8'] },
   pad_int8: { source: padInt8, libraries: ['int8'] },
   pool_int8: { source: poolInt8, libraries: ['int8'] },
-  quantize_f32: { source: quantizeF32, libraries: ['int8'] },
+  quantize_f32: { source: quantizeF32, libraries: ['int8', 'quantize'] },
+  quantize_im2col: { source: quantizeIm2col, libraries: ['int8', 'quantize'] },
   softmax_f32: { source: softmaxF32, libraries: [] },
   // The fp32 baseline (src/kernels/float/, src/plan/float-plan.ts): plain f32 NHWC tensors.
   conv2d_f32: { source: conv2dF32, libraries: [] },
@@ -66,7 +69,7 @@ export type ShaderId = keyof typeof FAMILIES;
 
 export function shaderSource(id: ShaderId, int8: Int8Path): string {
   const family = FAMILIES[id];
-  const text = { int8: int8 === 'native' ? int8Native : int8Emulated, output_stage: outputStage, conv_epilogue: convEpilogue, conv_blocked: convBlocked };
+  const text = { int8: int8 === 'native' ? int8Native : int8Emulated, output_stage: outputStage, conv_epilogue: convEpilogue, conv_blocked: convBlocked, quantize: quantizeLib };
   const libraries = family.libraries.map((l: Library) => text[l]);
   const prelude = 'prelude' in family ? [family.prelude] : [];
   return [...prelude, ...libraries, family.source].join('\n');

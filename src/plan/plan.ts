@@ -3,10 +3,13 @@
 
 import { InputError, nodeError } from '../errors.ts';
 import { canFuseResidual, convKernel, type FusedResidual } from '../kernels/conv.ts';
+import { convInputShape, im2colKernel, im2colSaves, pointwiseOverIm2col, type InputIm2col } from '../kernels/im2col.ts';
+import { transposePerm } from '../kernels/layout.ts';
 import { wordsFor } from '../kernels/pack.ts';
 import { planStep, type StepOptions } from '../kernels/registry.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
 import { stepInputs, stepOutputs } from '../quant/q8-file.ts';
+import { int8Bytes } from '../kernels/packed-shape.ts';
 import type { ConvStep, QuantizedModel } from '../quant/program.ts';
 import { planMemory, type MemoryPlan, type TensorUse } from './liveness.ts';
 
@@ -41,11 +44,56 @@ function fusableResidual(model: QuantizedModel, index: number, readers: Map<stri
   return { add, tensor: other, convOperand: convOperand as 0 | 1 };
 }
 
+/**
+ * A Quantize at step `index` whose only reader is a conv that im2colSaves, directly or through a
+ * Transpose (src/kernels/im2col.ts), with the step indices of that Transpose and conv.
+ */
+function inputIm2col(model: QuantizedModel, index: number, readerOf: (tensor: string) => number | undefined, shapes: Map<string, number[]>): (InputIm2col & { transposeAt?: number; convAt: number }) | undefined {
+  const quantize = model.steps[index];
+  if (quantize?.op !== 'quantize' || shapes.get(quantize.input)?.length !== 4) return undefined;
+  const stepAt = (i: number | undefined) => (i === undefined ? undefined : model.steps[i]);
+  const readerAt = readerOf(quantize.output);
+  const reader = stepAt(readerAt);
+  if (reader?.op === 'layout' && reader.node.op === 'Transpose') {
+    const convAt = readerOf(reader.node.outputs[0]!);
+    const conv = stepAt(convAt);
+    const perm = transposePerm(reader.node.attrs.perm, 4);
+    return conv?.op === 'conv' && im2colSaves(conv) ? { quantize, perm, conv, transposeAt: readerAt, convAt: convAt! } : undefined;
+  }
+  return reader?.op === 'conv' && im2colSaves(reader) ? { quantize, conv: reader, convAt: readerAt! } : undefined;
+}
+
+/** An input im2col's kernel, with its tensors' shapes and uses recorded; and the conv step to plan in place of the original. */
+function planInputIm2col(model: QuantizedModel, im2col: InputIm2col, index: number, shapes: Map<string, number[]>, uses: Map<string, TensorUse>): { spec: KernelSpec; conv: ConvStep } {
+  const { quantize, conv } = im2col;
+  const floatShape = shapes.get(quantize.input)!;
+  const name = `${conv.input}:im2col`;
+  const info = model.tensors.get(quantize.output);
+  if (info?.dtype !== 'int8') throw new Error(`quantize step "${quantize.name}": its output is not int8`);
+  const { spec, outputShape } = im2colKernel(im2col, floatShape, info.qparams, name);
+  uses.get(quantize.input)!.last = Math.max(uses.get(quantize.input)!.last, index);
+  shapes.set(quantize.output, floatShape);
+  shapes.set(conv.input, convInputShape(im2col, floatShape));
+  shapes.set(name, outputShape);
+  uses.set(name, { name, bytes: int8Bytes(outputShape), first: index, last: index });
+  return { spec, conv: pointwiseOverIm2col(conv, name) };
+}
+
 export function planProgram(model: QuantizedModel, batch = 1, options: StepOptions = {}): ProgramPlan {
   const readers = new Map<string, number>();
-  for (const step of model.steps) for (const n of stepInputs(step)) readers.set(n, (readers.get(n) ?? 0) + 1);
-  // A fused Add's step index: planned with its conv, skipped here.
-  let fusedAdd = -1;
+  const lastReader = new Map<string, number>();
+  model.steps.forEach((step, i) => {
+    for (const n of stepInputs(step)) {
+      readers.set(n, (readers.get(n) ?? 0) + 1);
+      lastReader.set(n, i);
+    }
+  });
+  /** The step index of a tensor's only reader, where it is no model output. */
+  const onlyReader = (tensor: string) => (readers.get(tensor) === 1 && !model.outputs.some((o) => o.name === tensor) ? lastReader.get(tensor) : undefined);
+  // Steps planned with an earlier one (a fused Add, the Transpose of an input im2col), skipped here.
+  const skipped = new Set<number>();
+  // Convs planned as a 1×1 over their input's im2col, by step index.
+  const overIm2col = new Map<number, ConvStep>();
   const shapes = new Map<string, number[]>();
   const uses = new Map<string, TensorUse>();
   for (const input of model.inputs) {
@@ -58,8 +106,18 @@ export function planProgram(model: QuantizedModel, batch = 1, options: StepOptio
     uses.set(input.name, { name: input.name, bytes: tensorBytes(model, input.name, shape), first: -1, last: -1 });
   }
   const specs: KernelSpec[] = [];
-  model.steps.forEach((step, index) => {
-    if (index === fusedAdd) return;
+  model.steps.forEach((original, index) => {
+    if (skipped.has(index)) return;
+    const step = overIm2col.get(index) ?? original;
+    const im2col = inputIm2col(model, index, onlyReader, shapes);
+    if (im2col) {
+      // One dispatch quantizes the input into the conv's im2col; a Transpose between them never runs.
+      const { spec, conv } = planInputIm2col(model, im2col, index, shapes, uses);
+      specs.push(spec);
+      if (im2col.transposeAt !== undefined) skipped.add(im2col.transposeAt);
+      overIm2col.set(im2col.convAt, conv);
+      return;
+    }
     const inputs = stepInputs(step).filter((n) => n !== '' && !model.constants.has(n));
     const planned = planChecked(step, inputs.map((n) => shapes.get(n)!), model, options);
     if (step.op === 'conv') {
@@ -74,7 +132,7 @@ export function planProgram(model: QuantizedModel, batch = 1, options: StepOptio
         shapes.set(residual.add.output, planned.outputShape);
         const bytes = tensorBytes(model, residual.add.output, planned.outputShape);
         uses.set(residual.add.output, { name: residual.add.output, bytes, first: index, last: index });
-        fusedAdd = index + 1;
+        skipped.add(index + 1);
         return;
       }
     }

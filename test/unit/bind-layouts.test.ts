@@ -16,12 +16,15 @@ import { randomTensor } from '../helpers/random.ts';
 
 const NONE = {} as Record<string, never>;
 
-/** A graph with one step of every kind the GPU runs. */
+/**
+ * A graph with one step of every kind the GPU runs. Input x has 4 channels, so its Quantize and
+ * Transpose run as such; input y's 3×3 conv over 1 channel takes its Quantize as an im2col.
+ */
 function everyKernelModel() {
   const b = new GraphBuilder();
-  const x = b.input('x', [1, 3, 9, 9]);
+  const x = b.input('x', [1, 4, 9, 9]);
   const t = b.node('Transpose', [x], { perm: [0, 2, 3, 1] });
-  const c1 = b.node('Conv', [t, b.constant('w1', randomTensor([6, 3, 3, 3], 1))], convAttrs({ layout: 'NHWC', pads: [1, 1, 1, 1], clamp: { min: 0, max: 6 } }));
+  const c1 = b.node('Conv', [t, b.constant('w1', randomTensor([6, 3, 3, 4], 1))], convAttrs({ layout: 'NHWC', pads: [1, 1, 1, 1], clamp: { min: 0, max: 6 } }));
   const dw = b.node('Conv', [c1, b.constant('w2', randomTensor([6, 3, 3, 1], 2))], convAttrs({ layout: 'NHWC', group: 6, pads: [1, 1, 1, 1] }));
   const sum = b.node('Add', [c1, dw], NONE);
   const cat = b.node('Concat', [sum, c1], { axis: 3 });
@@ -33,8 +36,11 @@ function everyKernelModel() {
   const flat = b.node('Flatten', [gap], { axis: 1 });
   const fc = b.node('Gemm', [flat, b.constant('fc', randomTensor([5, 14], 3))], { transA: false, transB: true, alpha: 1, beta: 1, clamp: null });
   const softmax = b.node('Softmax', [fc], { axis: -1, coerce2d: false });
-  const g = b.output(b.node('Mul', [softmax, b.constant('two', tensor('float32', [], [2]))], NONE)).build(); // float steps
-  return quantizeGraph(g, calibrate(g, 2, (i) => ({ x: randomTensor([1, 3, 9, 9], 10 + i) }), { method: 'minmax' }));
+  const y = b.input('y', [1, 5, 5, 1]);
+  const c2 = b.node('Conv', [y, b.constant('w3', randomTensor([2, 3, 3, 1], 4))], convAttrs({ layout: 'NHWC' }));
+  b.output(b.node('Mul', [softmax, b.constant('two', tensor('float32', [], [2]))], NONE)); // float steps
+  const g = b.output(c2).build();
+  return quantizeGraph(g, calibrate(g, 2, (i) => ({ x: randomTensor([1, 4, 9, 9], 10 + i), y: randomTensor([1, 5, 5, 1], 20 + i) }), { method: 'minmax' }));
 }
 
 function checkSpec(spec: KernelSpec): void {
@@ -60,7 +66,7 @@ describe('bind-group layouts agree with the WGSL', () => {
   it('for every kernel family the GPU runs', () => {
     const { specs } = planProgram(everyKernelModel());
     const families = new Set(specs.map((s) => s.shader));
-    expect([...families].sort()).toEqual(['add_int8', 'binary_f32', 'concat_int8', 'conv2d_int8', 'dequantize_int8', 'layout_int8', 'pad_int8', 'pool_int8', 'quantize_f32', 'softmax_f32', 'clamp_int8'].sort());
+    expect([...families].sort()).toEqual(['add_int8', 'binary_f32', 'concat_int8', 'conv2d_int8', 'dequantize_int8', 'layout_int8', 'pad_int8', 'pool_int8', 'quantize_f32', 'quantize_im2col', 'softmax_f32', 'clamp_int8'].sort());
     for (const spec of specs) checkSpec(spec);
   });
 });
