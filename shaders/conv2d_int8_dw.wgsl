@@ -36,21 +36,14 @@ fn input_lanes(pixel_base: u32, word: u32) -> vec4<i32> {
   return v;
 }
 
-// Input lanes at (row, ix), or the zero point where the tap reads padding.
+// Input lanes at (row, ix), or the zero point where the tap reads padding. No branches: software
+// adapters run both sides of a branch that neighbouring invocations take differently, so the
+// column is clamped into the row, always loaded, and replaced by a select.
 fn tap(row_inside: bool, row_base: u32, ix: i32, word: u32) -> vec4<i32> {
-  if (row_inside && ix >= 0 && ix < i32(u.w)) {
-    return input_lanes((row_base + u32(ix)) * u.in_words, word);
-  }
-  return vec4<i32>(u.input_zero);
+  let x = input_lanes((row_base + u32(clamp(ix, 0, i32(u.w) - 1))) * u.in_words, word);
+  return select(vec4<i32>(u.input_zero), x, row_inside & (ix >= 0) & (ix < i32(u.w)));
 }
 
-// A shared-column tap: unchecked where the row's whole span of columns is inside the input.
-fn column(span_inside: bool, row_inside: bool, row_base: u32, ix: i32, word: u32) -> vec4<i32> {
-  if (span_inside) {
-    return input_lanes((row_base + u32(ix)) * u.in_words, word);
-  }
-  return tap(row_inside, row_base, ix, word);
-}
 
 fn store(row: u32, ox: u32, word: u32, a: vec4<i32>) {
   if (ox < u.ow) {
@@ -76,8 +69,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let step = i32(u.stride_x);
   for (var ky = 0u; ky < u.kh; ky++) {
     let iy = i32(oy * u.stride_y + ky * u.dilation_y) - i32(u.pad_top);
-    let row_inside = iy >= 0 && iy < i32(u.h);
-    let row_base = (b * u.h + u32(max(iy, 0))) * u.w;
+    let row_inside = (iy >= 0) & (iy < i32(u.h));
+    let row_base = (b * u.h + u32(clamp(iy, 0, i32(u.h) - 1))) * u.w;
     var f0 = vec4<f32>(0.0); var f1 = vec4<f32>(0.0); var f2 = vec4<f32>(0.0); var f3 = vec4<f32>(0.0);
     let ix0 = i32(ox0 * u.stride_x) - i32(u.pad_left);
     if (ROW3_STRIDE != 0u) {
@@ -85,13 +78,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
       let w0 = unpack4(weights[wrow]);
       let w1 = unpack4(weights[wrow + u.out_words]);
       let w2 = unpack4(weights[wrow + 2u * u.out_words]);
-      let span_inside = row_inside && ix0 >= 0 && ix0 + i32(3u * ROW3_STRIDE + 2u) < i32(u.w);
-      let c0 = column(span_inside, row_inside, row_base, ix0, word);
-      let c1 = column(span_inside, row_inside, row_base, ix0 + 1, word);
-      let c2 = column(span_inside, row_inside, row_base, ix0 + 2, word);
-      let c3 = column(span_inside, row_inside, row_base, ix0 + 3, word);
-      let c4 = column(span_inside, row_inside, row_base, ix0 + 4, word);
-      let c5 = column(span_inside, row_inside, row_base, ix0 + 5, word);
+      let c0 = tap(row_inside, row_base, ix0, word);
+      let c1 = tap(row_inside, row_base, ix0 + 1, word);
+      let c2 = tap(row_inside, row_base, ix0 + 2, word);
+      let c3 = tap(row_inside, row_base, ix0 + 3, word);
+      let c4 = tap(row_inside, row_base, ix0 + 4, word);
+      let c5 = tap(row_inside, row_base, ix0 + 5, word);
       if (ROW3_STRIDE == 1u) {
         if (F32_MATH) {
           let g0 = vec4<f32>(w0); let g1 = vec4<f32>(w1); let g2 = vec4<f32>(w2);
@@ -104,9 +96,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
           a2 += c2 * w0 + c3 * w1 + c4 * w2; a3 += c3 * w0 + c4 * w1 + c5 * w2;
         }
       } else {
-        let c6 = column(span_inside, row_inside, row_base, ix0 + 6, word);
-        let c7 = column(span_inside, row_inside, row_base, ix0 + 7, word);
-        let c8 = column(span_inside, row_inside, row_base, ix0 + 8, word);
+        let c6 = tap(row_inside, row_base, ix0 + 6, word);
+        let c7 = tap(row_inside, row_base, ix0 + 7, word);
+        let c8 = tap(row_inside, row_base, ix0 + 8, word);
         if (F32_MATH) {
           let g0 = vec4<f32>(w0); let g1 = vec4<f32>(w1); let g2 = vec4<f32>(w2);
           f0 = vec4<f32>(c0) * g0 + vec4<f32>(c1) * g1 + vec4<f32>(c2) * g2;

@@ -38,19 +38,19 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let batch = pixel / (u.ow * u.oh);
   let y0 = i32(oy * u.stride_y) - i32(u.pad_top);
   let x0 = i32(ox * u.stride_x) - i32(u.pad_left);
+  // No branches on the window's edges (software adapters run both sides of one that invocations
+  // split on): every lane loads a clamped address, and selects the zero point outside the input.
   var q = vec4<i32>(0);
   for (var lane = 0u; lane < 4u; lane++) {
-    let e = word * 4u + lane;
-    if (e < u.k) {
-      let tap = e / u.cin;
-      let iy = y0 + i32((tap / u.kw) * u.dilation_y);
-      let ix = x0 + i32((tap % u.kw) * u.dilation_x);
-      q[lane] = u.zero_point;
-      if (iy >= 0 && ix >= 0 && iy < i32(u.h) && ix < i32(u.w)) {
-        let at = batch * u.n_stride + u32(iy) * u.y_stride + u32(ix) * u.x_stride + (e % u.cin) * u.c_stride;
-        q[lane] = quantize_bits(input[at], u.inverse_scale, u.zero_point);
-      }
-    }
+    let e = min(word * 4u + lane, u.k - 1u);
+    let tap = e / u.cin;
+    let iy = y0 + i32((tap / u.kw) * u.dilation_y);
+    let ix = x0 + i32((tap % u.kw) * u.dilation_x);
+    let inside = (iy >= 0) & (ix >= 0) & (iy < i32(u.h)) & (ix < i32(u.w));
+    let y = u32(clamp(iy, 0, i32(u.h) - 1));
+    let x = u32(clamp(ix, 0, i32(u.w) - 1));
+    let value = quantize_bits(input[batch * u.n_stride + y * u.y_stride + x * u.x_stride + (e % u.cin) * u.c_stride], u.inverse_scale, u.zero_point);
+    q[lane] = select(0, select(u.zero_point, value, inside), word * 4u + lane < u.k);
   }
   output[index] = pack4_clamp(q);
 }

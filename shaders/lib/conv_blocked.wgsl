@@ -47,7 +47,8 @@ fn tap_base(origin: vec3<i32>, dy: i32, dx: i32) -> i32 {
   }
   let iy = origin.y + dy;
   let ix = origin.z + dx;
-  let inside = iy >= 0 && ix >= 0 && iy < i32(u.h) && ix < i32(u.w);
+  // & rather than &&: no branches (software adapters run both sides of one that invocations split on).
+  let inside = (iy >= 0) & (ix >= 0) & (iy < i32(u.h)) & (ix < i32(u.w));
   return select(-1, ((origin.x + iy) * i32(u.w) + ix) * i32(u.in_words), inside);
 }
 

@@ -4,7 +4,7 @@
 
 // (Q10) SaturatingRoundingDoublingHighMul(a, b) for b = M0 in [0, 2^31).
 fn srdhm(a: i32, b: i32) -> i32 {
-  let negative = (a < 0) != (b < 0) && a != 0 && b != 0;
+  let negative = ((a < 0) != (b < 0)) & (a != 0) & (b != 0);
   // abs(-2^31) is -2^31 in WGSL; as u32 that is 2^31, the right magnitude.
   let x = u32(abs(a));
   let y = u32(abs(b));
