@@ -44,7 +44,7 @@ export function padKernel(step: LayoutStep, inputShape: readonly number[], outpu
     spec: {
       label: step.name,
       shader: 'pad_int8',
-      constants: { WORKGROUP_SIZE },
+      constants: { WORKGROUP_SIZE, ALIGNED: (before[before.length - 1] ?? 0) % 4 === 0 ? 1 : 0 },
       uniforms: uniformWords([
         rows, outChannels, outWords, width,
         inChannels, wordsFor(inChannels), inputShape.length, fill,
