@@ -41,7 +41,7 @@ export function depthwiseConvKernel(step: ConvStep, s: ConvShape, variant: Exclu
   return {
     label: step.name,
     shader: f32 ? 'conv2d_int8_dw_f32' : 'conv2d_int8_dw',
-    constants: { WORKGROUP_SIZE, SAME_CHANNELS: s.cout === s.c ? 1 : 0, RESIDUAL: residual ? 1 : 0, ROW3_STRIDE: row3Stride(step, s) },
+    constants: { WORKGROUP_SIZE, SAME_CHANNELS: s.cout === s.c ? 1 : 0, RESIDUAL: residual ? 1 : 0, ROW3_STRIDE: row3Stride(step, s), KH3: s.kh === 3 ? 1 : 0 },
     uniforms: convUniforms(step, s, width, { pixelBlocks, pixels: s.n * s.oh * s.ow, residual }),
     storage: [
       { tensor: step.input },
