@@ -62,11 +62,16 @@ export const preferF32 = (gpu: GpuContext): boolean => gpu.adapterInfo.isFallbac
 /**
  * Each candidate runs this fraction of its workgroups: every variant's invocations do equal
  * shares of the layer, so the first eighth of each compares the same work at an eighth the cost.
+ * A small layer runs whole (up to TUNE_MIN_WORKGROUPS): a single workgroup times the dispatch's
+ * fixed cost, not the kernel, and picked the slower variant for the bundled model's small convs.
  */
 const TUNE_FRACTION = 1 / 8;
+const TUNE_MIN_WORKGROUPS = 64;
+
+const tuned = (n: number) => Math.max(Math.min(n, TUNE_MIN_WORKGROUPS), Math.ceil(n * TUNE_FRACTION));
 
 function truncated([x, y, z]: [number, number, number]): [number, number, number] {
-  return y > 1 ? [x, Math.max(1, Math.ceil(y * TUNE_FRACTION)), z] : [Math.max(1, Math.ceil(x * TUNE_FRACTION)), y, z];
+  return y > 1 ? [x, Math.max(1, Math.ceil(tuned(x * y) / x)), z] : [tuned(x), y, z];
 }
 
 function plannedKernel(step: ConvStep | GemmStep, inputShape: readonly number[], variant: ConvVariant): KernelSpec {
