@@ -8,7 +8,7 @@
 // is 19, not 25; and the conv becomes the plain GEMM the pointwise kernels are best at. The
 // Quantize (and a Transpose between it and the conv, as ONNX models have) is the same dispatch.
 
-import { stridesOf } from '../ir/tensor.ts';
+import { sizeOf, stridesOf } from '../ir/tensor.ts';
 import type { ConvStep, QuantizeStep } from '../quant/program.ts';
 import type { QParams } from '../quant/qparams.ts';
 import { convKind } from './conv-variants.ts';
@@ -32,8 +32,22 @@ function packedWords(conv: ConvStep): { im2col: number; windowed: number } {
   return { im2col: wordsFor(kh * kw * cin), windowed: kh * kw * wordsFor(cin) };
 }
 
-/** Worth it for a dense conv whose windows pack into fewer words (Cin not a multiple of 4, window above 1×1). */
-export const im2colSaves = (conv: ConvStep): boolean => convKind(conv) === 'dense' && packedWords(conv).im2col < packedWords(conv).windowed;
+/**
+ * The im2col may hold at most this many times the float input's bytes: windows overlap, so it
+ * grows with KH·KW / (stride_y·stride_x) (BlazeFace's 5×5 stride 2 over 3 channels: 1.6×; a 7×7
+ * stride 1 would be 12×, more activation memory than the dot products it saves are worth).
+ */
+const MAX_GROWTH = 4;
+
+/**
+ * Worth it for a dense conv whose windows pack into fewer words (Cin not a multiple of 4, window
+ * above 1×1), with an im2col of at most MAX_GROWTH times its float input (`convInput`, NHWC).
+ */
+export function im2colSaves(conv: ConvStep, convInput: readonly number[]): boolean {
+  if (convKind(conv) !== 'dense' || packedWords(conv).im2col >= packedWords(conv).windowed) return false;
+  const s = convShape(conv, convInput);
+  return s.n * s.oh * s.ow * packedWords(conv).im2col * 4 <= MAX_GROWTH * sizeOf(convInput) * 4;
+}
 
 /** The conv's NHWC input shape, from the shape of the float input the Quantize reads. */
 export const convInputShape = ({ perm }: InputIm2col, floatShape: readonly number[]): number[] => (perm ? perm.map((axis) => floatShape[axis]!) : [...floatShape]);

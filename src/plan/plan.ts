@@ -51,6 +51,7 @@ function fusableResidual(model: QuantizedModel, index: number, readers: Map<stri
 function inputIm2col(model: QuantizedModel, index: number, readerOf: (tensor: string) => number | undefined, shapes: Map<string, number[]>): (InputIm2col & { transposeAt?: number; convAt: number }) | undefined {
   const quantize = model.steps[index];
   if (quantize?.op !== 'quantize' || shapes.get(quantize.input)?.length !== 4) return undefined;
+  const floatShape = shapes.get(quantize.input)!;
   const stepAt = (i: number | undefined) => (i === undefined ? undefined : model.steps[i]);
   const readerAt = readerOf(quantize.output);
   const reader = stepAt(readerAt);
@@ -58,9 +59,10 @@ function inputIm2col(model: QuantizedModel, index: number, readerOf: (tensor: st
     const convAt = readerOf(reader.node.outputs[0]!);
     const conv = stepAt(convAt);
     const perm = transposePerm(reader.node.attrs.perm, 4);
-    return conv?.op === 'conv' && im2colSaves(conv) ? { quantize, perm, conv, transposeAt: readerAt, convAt: convAt! } : undefined;
+    const fusion = conv?.op === 'conv' ? { quantize, perm, conv, transposeAt: readerAt, convAt: convAt! } : undefined;
+    return fusion && im2colSaves(fusion.conv, convInputShape(fusion, floatShape)) ? fusion : undefined;
   }
-  return reader?.op === 'conv' && im2colSaves(reader) ? { quantize, conv: reader, convAt: readerAt! } : undefined;
+  return reader?.op === 'conv' && im2colSaves(reader, floatShape) ? { quantize, conv: reader, convAt: readerAt! } : undefined;
 }
 
 /** An input im2col's kernel, with its tensors' shapes and uses recorded; and the conv step to plan in place of the original. */

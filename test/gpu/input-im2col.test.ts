@@ -2,7 +2,8 @@
 // convs with 1–6 input channels, 1×2 to 5×5 windows, strides, dilation, padding (SAME_UPPER too),
 // batch 1–2, NCHW input through a Transpose or NHWC input; the inputs hold NaN, ±∞ and values
 // far outside the calibrated range. Every variant on both int8 paths gives the CPU reference's
-// bytes. A Quantize with two readers, or a conv whose windows pack no tighter, keeps its own dispatch.
+// bytes. A Quantize with two readers, a conv whose windows pack no tighter, or one whose im2col
+// would be over 4× its input keeps its own dispatch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrate } from '../../src/calibrate/calibrator.ts';
 import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
@@ -61,16 +62,21 @@ describe.skipIf(skipGpu)("the input quantized into the first conv's im2col", () 
 
   const cases = Array.from({ length: 12 }, (_, i) => firstConv(100 + i));
 
-  it('is planned for convs whose windows pack tighter, and only for them', () => {
-    for (const { model, what } of cases) {
+  it('is planned for convs whose windows pack tighter into at most 4× the input, and only for them', () => {
+    let fused = 0;
+    for (const { model, inputShape, what } of cases) {
       const conv = model.steps.find((s) => s.op === 'conv')!;
       const [, kh, kw, c] = conv.op === 'conv' ? conv.weightShape : [0, 0, 0, 0];
-      const tighter = Math.ceil((kh * kw * c) / 4) < kh * kw * Math.ceil(c / 4);
-      const shaders = planProgram(model, 1, { convVariant: () => 'dp4a' }).specs.map((s) => s.shader);
-      expect(shaders[0], what).toBe(tighter ? 'quantize_im2col' : 'quantize_f32');
-      expect(shaders.includes('layout_int8'), what).toBe(!tighter && model.steps.some((s) => s.op === 'layout'));
+      const plan = planProgram(model, inputShape[0], { convVariant: () => 'dp4a' });
+      const [n, oh, ow] = plan.shapes.get(model.outputs[0]!.name)!;
+      const words = Math.ceil((kh * kw * c) / 4);
+      const expected = words < kh * kw * Math.ceil(c / 4) && n! * oh! * ow! * words <= 4 * inputShape.reduce((a, b) => a * b, 1);
+      const shaders = plan.specs.map((s) => s.shader);
+      expect(shaders[0], what).toBe(expected ? 'quantize_im2col' : 'quantize_f32');
+      expect(shaders.includes('layout_int8'), what).toBe(!expected && model.steps.some((s) => s.op === 'layout'));
+      if (expected) fused++;
     }
-    expect(cases.filter(({ model }) => planProgram(model).specs[0]!.shader === 'quantize_im2col').length).toBeGreaterThan(6);
+    expect(fused).toBeGreaterThan(4);
   });
 
   for (const variant of ['reference', 'dp4a', 'f32'] as const) {
@@ -90,21 +96,34 @@ describe.skipIf(skipGpu)("the input quantized into the first conv's im2col", () 
     });
   }
 
-  it('a Quantize with a second reader keeps its own dispatch', async () => {
+  /** NHWC input [1, 8, 8, c] into `convs` convs of `k`×`k` (padded to keep the size), their sum the output. */
+  function notFused(c: number, k: number, convs: 1 | 2): QuantizedModel {
     const b = new GraphBuilder();
-    const x = b.input('x', [1, 8, 8, 3]);
-    const conv = (seed: number) => b.node('Conv', [x, b.constant(`w${seed}`, randomTensor([4, 3, 3, 3], seed))], convAttrs({ layout: 'NHWC', pads: [1, 1, 1, 1] }));
-    const g = b.output(b.node('Add', [conv(1), conv(2)], {} as Record<string, never>)).build();
-    const model = quantizeGraph(g, calibrate(g, 2, (i) => ({ x: randomTensor([1, 8, 8, 3], 10 + i) }), { method: 'minmax' }), { method: 'minmax' });
-    const session = await Session.create(model, { gpu, convVariant: 'dp4a' });
-    try {
-      const profile = await session.profile({ x: randomTensor([1, 8, 8, 3], 3) });
-      expect(profile.kernels[0]!.shader).toBe('quantize_f32');
-      const feeds = { x: awkwardInput([1, 8, 8, 3], 4) };
-      const name = model.outputs[0]!.name;
-      expect(bits((await session.run(feeds))[name]!)).toEqual(bits(runInt8(model, feeds)[name]!));
-    } finally {
-      session.destroy();
-    }
-  });
+    const x = b.input('x', [1, 8, 8, c]);
+    const pad = (k - 1) / 2;
+    const conv = (seed: number) => b.node('Conv', [x, b.constant(`w${seed}`, randomTensor([4, k, k, c], seed))], convAttrs({ layout: 'NHWC', pads: [pad, pad, pad, pad] }));
+    const g = b.output(convs === 2 ? b.node('Add', [conv(1), conv(2)], {} as Record<string, never>) : conv(1)).build();
+    return quantizeGraph(g, calibrate(g, 2, (i) => ({ x: randomTensor([1, 8, 8, c], 10 + i) }), { method: 'minmax' }), { method: 'minmax' });
+  }
+
+  const kept: [string, QuantizedModel][] = [
+    ['a Quantize with a second reader', notFused(3, 3, 2)],
+    ['4 channels (the windows pack no tighter)', notFused(4, 3, 1)],
+    ['a 7×7 stride 1 conv over 3 channels (an im2col 12× its input)', notFused(3, 7, 1)],
+  ];
+  for (const [what, model] of kept) {
+    it(`${what} keeps its own Quantize dispatch`, async () => {
+      const session = await Session.create(model, { gpu, convVariant: 'dp4a' });
+      try {
+        const shape = model.inputs[0]!.shape as number[];
+        const profile = await session.profile({ x: randomTensor(shape, 3) });
+        expect(profile.kernels[0]!.shader).toBe('quantize_f32');
+        const feeds = { x: awkwardInput(shape, 4) };
+        const name = model.outputs[0]!.name;
+        expect(bits((await session.run(feeds))[name]!)).toEqual(bits(runInt8(model, feeds)[name]!));
+      } finally {
+        session.destroy();
+      }
+    });
+  }
 });
