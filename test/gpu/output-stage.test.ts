@@ -1,5 +1,6 @@
 // The WGSL output stage (shaders/lib/output_stage.wgsl) against src/quant/fixed-point.ts on the
-// edge cases random convolutions almost never reach: exact ties of either sign, ±2^31, every shift.
+// edge cases random convolutions almost never reach: exact ties of either sign, ±2^31, every shift;
+// the scalar functions and the four-lane ones the conv kernels use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
@@ -43,8 +44,8 @@ describe.skipIf(skip)('the WGSL output stage on Dawn', () => {
     const count = input.length / 4;
     const caseBuffer = device.createBuffer({ size: input.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(caseBuffer, 0, input);
-    const results = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
-    const readback = device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const results = device.createBuffer({ size: count * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const readback = device.createBuffer({ size: count * 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: `${outputStage}\n${entry}` }), entryPoint: 'main' } });
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
@@ -52,14 +53,17 @@ describe.skipIf(skip)('the WGSL output stage on Dawn', () => {
     pass.setBindGroup(0, device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [{ binding: 0, resource: { buffer: caseBuffer } }, { binding: 1, resource: { buffer: results } }] }));
     pass.dispatchWorkgroups(Math.ceil(count / 64));
     pass.end();
-    encoder.copyBufferToBuffer(results, 0, readback, 0, count * 8);
+    encoder.copyBufferToBuffer(results, 0, readback, 0, count * 16);
     device.queue.submit([encoder.finish()]);
     await readback.mapAsync(GPUMapMode.READ);
     const got = new Int32Array(readback.getMappedRange().slice(0));
     for (let i = 0; i < count; i++) {
       const [acc, m0, exponent, b] = [input[4 * i]!, input[4 * i + 1]!, input[4 * i + 2]!, input[4 * i + 3]!];
-      expect(got[2 * i], `srdhm(${acc}, ${b})`).toBe(srdhm(acc, b));
-      expect(got[2 * i + 1], `requantize(${acc}, ${m0}, ${exponent})`).toBe(requantize(acc, { m0, exponent }, 3, -128, 127));
+      const want = requantize(acc, { m0, exponent }, 3, -128, 127);
+      expect(got[4 * i], `srdhm(${acc}, ${b})`).toBe(srdhm(acc, b));
+      expect(got[4 * i + 1], `requantize(${acc}, ${m0}, ${exponent})`).toBe(want);
+      expect(got[4 * i + 2], `srdhm4(${acc}, ${b})`).toBe(b >= 0 ? srdhm(acc, b) : 0);
+      expect(got[4 * i + 3], `requantize4(${acc}, ${m0}, ${exponent})`).toBe(want);
     }
     console.log(`output stage: ${count} cases bit-exact`);
   });
