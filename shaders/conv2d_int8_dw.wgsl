@@ -47,7 +47,6 @@ fn tap(row_inside: bool, row_base: u32, ix: i32, word: u32) -> vec4<i32> {
   return select(vec4<i32>(u.input_zero), x, row_inside & (ix >= 0) & (ix < i32(u.w)));
 }
 
-
 fn store(row: u32, ox: u32, word: u32, a: vec4<i32>) {
   if (ox < u.ow) {
     output[(row * u.ow + ox) * u.out_words + word] = requantize_word(a, word, row * u.ow + ox);
