@@ -7,6 +7,15 @@ const TWO_32 = 2 ** 32;
 const INT32_MAX = 0x7fffffff;
 const INT32_MIN = -0x80000000;
 
+/**
+ * The largest exponent a .q8 holds (src/quant/q8-check.ts): a multiplier of 2^16 or more turns
+ * every non-zero accumulator into a saturated output, and its left shift would wrap.
+ */
+export const MAX_EXPONENT = 16;
+
+/** A real multiplier of 2^MAX_EXPONENT or more: the quantizer names the node it came from. */
+export class MultiplierRangeError extends RangeError {}
+
 export interface QuantizedMultiplier {
   /** Q31 mantissa in [2^30, 2^31), or 0 for a multiplier too small to represent. */
   m0: number;
@@ -14,7 +23,7 @@ export interface QuantizedMultiplier {
   exponent: number;
 }
 
-/** (Q8): frexp, round half away from zero to Q31, renormalise on overflow, flush tiny values. */
+/** (Q8): frexp, round half away from zero to Q31, renormalise on overflow, flush tiny values; refuse ≥ 2^MAX_EXPONENT. */
 export function quantizeMultiplier(real: number): QuantizedMultiplier {
   if (!(real > 0) || !Number.isFinite(real)) {
     if (real === 0) return { m0: 0, exponent: 0 };
@@ -28,6 +37,7 @@ export function quantizeMultiplier(real: number): QuantizedMultiplier {
   let m0 = Math.round(fraction * TWO_31);
   if (m0 === TWO_31) (m0 /= 2), exponent++;
   if (exponent < -31) return { m0: 0, exponent: 0 };
+  if (exponent > MAX_EXPONENT) throw new MultiplierRangeError(`requantization multiplier ${real.toPrecision(3)} is 2^${MAX_EXPONENT} or more, beyond int8 fixed point`);
   return { m0, exponent };
 }
 

@@ -5,6 +5,7 @@
 
 import { ModelFormatError } from '../errors.ts';
 import { floatKernels } from '../ref/float/ops.ts';
+import { MAX_EXPONENT } from './fixed-point.ts';
 import type { QuantizedModel } from './program.ts';
 
 type Check = (v: unknown, path: string) => void;
@@ -50,7 +51,7 @@ function object(fields: Record<string, Check>): Check {
 const array = (Type: new (n: number) => ArrayLike<number>, name: string): Check => (v, path) => v instanceof Type || fail(path, `should be an ${name} array`);
 
 /** (Q8): m0 in [0, 2^31); the shifts the output stage implements bound the exponent. */
-const multiplier = object({ m0: integer(0, 2 ** 31 - 1), exponent: integer(-31, 16) });
+const multiplier = object({ m0: integer(0, 2 ** 31 - 1), exponent: integer(-31, MAX_EXPONENT) });
 
 const outputStage = object({ m0: array(Int32Array, 'int32'), exponent: array(Int32Array, 'int32'), zeroPoint: int8, lo: int8, hi: int8 });
 const window = { strides: tuple(2, positive), pads: tuple(4, nonNegative), autoPad: string, dilations: tuple(2, positive) };
@@ -104,7 +105,7 @@ function checkLinearSizes(weights: Int8Array, shape: readonly number[], bias: In
     if (a.length !== channels) fail(`${path}.${name}`, `has ${a.length} values, one per output channel (${channels}) expected`);
   }
   for (let c = 0; c < channels; c++) {
-    if (out.m0[c]! < 0 || out.exponent[c]! < -31 || out.exponent[c]! > 16) fail(`${path}.out`, `channel ${c} has multiplier (${out.m0[c]}, ${out.exponent[c]}) outside m0 ∈ [0, 2^31), exponent ∈ [-31, 16]`);
+    if (out.m0[c]! < 0 || out.exponent[c]! < -31 || out.exponent[c]! > MAX_EXPONENT) fail(`${path}.out`, `channel ${c} has multiplier (${out.m0[c]}, ${out.exponent[c]}) outside m0 ∈ [0, 2^31), exponent ∈ [-31, ${MAX_EXPONENT}]`);
   }
 }
 

@@ -5,7 +5,8 @@
 import type { Graph, Node, NodeOf } from '../ir/graph.ts';
 import { inferShapes } from '../ir/shapes.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
-import { quantizeMultiplier } from './fixed-point.ts';
+import { CalibrationError } from '../errors.ts';
+import { MultiplierRangeError, quantizeMultiplier } from './fixed-point.ts';
 import { convStep, gemmStep } from './quantize-linear.ts';
 import { activationQParams, clampBounds, quantizeValue, type QParams, type Range } from './qparams.ts';
 import type { QuantizedModel, Step, TensorInfo } from './program.ts';
@@ -111,7 +112,7 @@ export function quantizeGraph(graph: Graph, ranges: Map<string, Range>, options:
   const shapes = inferShapes(graph);
   for (const node of graph.nodes) {
     const int8 = !options.given || givenCovers(options.given, graph, node);
-    if (!int8 || !quantizeNode(s, node, shapes.get(node.inputs[0] ?? '')?.length)) floatStep(s, node);
+    if (!int8 || !quantizeNodeChecked(s, node, shapes.get(node.inputs[0] ?? '')?.length)) floatStep(s, node);
   }
   for (const o of graph.outputs) s.asFloat(o.name);
   return {
@@ -128,6 +129,19 @@ export function quantizeGraph(graph: Graph, ranges: Map<string, Range>, options:
       symmetricActivations: options.symmetricActivations ?? false,
     },
   };
+}
+
+/**
+ * quantizeNode, naming the node when its scales cannot be requantized in fixed point (an output
+ * range far narrower than its inputs': the .q8 format could not hold the multiplier).
+ */
+function quantizeNodeChecked(s: QuantizerState, node: Node, inputRank: number | undefined): boolean {
+  try {
+    return quantizeNode(s, node, inputRank);
+  } catch (e) {
+    if (!(e instanceof MultiplierRangeError)) throw e;
+    throw new CalibrationError(`${node.op} "${node.name}": ${e.message}: its output's calibrated range is too narrow for its inputs' scales; calibrate on samples where it varies, or keep it in float`, { cause: e });
+  }
 }
 
 /** Adds the int8 step(s) for a node and returns true, or returns false when it has no int8 form. */

@@ -9,6 +9,9 @@ import { f32, tensor, type Tensor } from '../../src/ir/tensor.ts';
 import type { Int8TensorInfo, QuantizedModel } from '../../src/quant/program.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
+import { convAttrs, GraphBuilder } from '../../src/ir/builder.ts';
+import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
+import { writeQ8, readQ8 } from '../../src/quant/q8-file.ts';
 import { encodeOnnx } from '../helpers/onnx-encode.ts';
 
 const graph = importOnnx(readFileSync('models/fashion_mnist_cnn.onnx'));
@@ -54,6 +57,19 @@ describe('calibration', () => {
     const clean = inputQParams(await calibrated([wave(1)]));
     const dirty = image((i) => (i % 3 === 0 ? NaN : i % 3 === 1 ? Infinity : Math.sin(i)));
     expect(inputQParams(await calibrated([wave(1), dirty]))).toEqual(clean);
+  });
+
+  it('an output range too narrow for fixed point (multiplier ≥ 2^16) is a CalibrationError naming the node, not a .q8 that cannot be loaded', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 4, 4, 2]);
+    const g = b.output(b.node('Conv', [x, b.constant('w', f32([3, 1, 1, 2], [1, -1, 0.5, 0.5, 2, 1]))], convAttrs({ layout: 'NHWC' }))).build();
+    const conv = g.nodes[0]!;
+    const ranges = (hi: number) => new Map([['x', { min: -1, max: 1 }], [conv.outputs[0]!, { min: 0, max: hi }]]);
+    expect(() => quantizeGraph(g, ranges(1e-9))).toThrow(CalibrationError);
+    expect(() => quantizeGraph(g, ranges(1e-9))).toThrow(new RegExp(`^Conv "${conv.name}": requantization multiplier .* is 2\\^16 or more.*too narrow`));
+    // Just inside the bound, the program is written and read back.
+    const model = quantizeGraph(g, ranges(1e-3));
+    expect(readQ8(writeQ8(model)).steps).toHaveLength(model.steps.length);
   });
 
   it('a constant zero set (zero range) gives scale 1, zero point 0, and runs exactly on zeros', async () => {

@@ -1,7 +1,7 @@
 // The fixed-point output stage against a literal BigInt transcription of gemmlowp/TFLite,
 // on hand-made edge cases and random values.
 import { describe, expect, it } from 'vitest';
-import { multiplyByQuantizedMultiplier, OutputStageTable, quantizeMultiplier, rdbpot, requantize, srdhm } from '../../src/quant/fixed-point.ts';
+import { MultiplierRangeError, multiplyByQuantizedMultiplier, OutputStageTable, quantizeMultiplier, rdbpot, requantize, srdhm } from '../../src/quant/fixed-point.ts';
 import { uniform } from '../helpers/random.ts';
 
 const INT32_MIN = -(2 ** 31);
@@ -91,6 +91,12 @@ describe('quantizeMultiplier (Q8)', () => {
     expect(quantizeMultiplier(2 ** -40)).toEqual({ m0: 0, exponent: 0 });
     expect(() => quantizeMultiplier(-1)).toThrow(RangeError);
     expect(() => quantizeMultiplier(NaN)).toThrow(RangeError);
+  });
+
+  it('refuses multipliers of 2^16 or more, which a .q8 cannot hold', () => {
+    expect(quantizeMultiplier(65535)).toEqual({ m0: Math.round((65535 / 65536) * 2 ** 31), exponent: 16 });
+    expect(() => quantizeMultiplier(65536)).toThrow(MultiplierRangeError);
+    expect(() => quantizeMultiplier(1e12)).toThrow(/requantization multiplier 1.00e\+12 is 2\^16 or more/);
   });
 });
 
