@@ -52,8 +52,5 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
   }
   let word = ocb * 2u;
-  store_pixel(first, word, a00, a01);
-  store_pixel(first + 1u, word, a10, a11);
-  store_pixel(first + 2u, word, a20, a21);
-  store_pixel(first + 3u, word, a30, a31);
+  store_block(first, word, a00, a01, a10, a11, a20, a21, a30, a31);
 }
