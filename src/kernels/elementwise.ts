@@ -3,7 +3,7 @@
 // (step, input shapes[, qparams]), like convKernel.
 
 import type { FloatStep, AddStep, ClampStep, DequantizeStep, QuantizeStep } from '../quant/program.ts';
-import type { QParams } from '../quant/qparams.ts';
+import { inverseScale, type QParams } from '../quant/qparams.ts';
 import { broadcastShapes } from '../ref/float/broadcast.ts';
 import { sizeOf } from '../ir/tensor.ts';
 import type { PlannedKernel } from './conv.ts';
@@ -18,7 +18,7 @@ import { dispatchFor, uniformWords, WORKGROUP_SIZE } from './spec.ts';
  * Uniforms (8 words): rows, C, ceil(C/4), dispatch width | inverse scale (f32 bits), z, 0, 0.
  */
 export function quantizeKernel(step: QuantizeStep, inputShape: readonly number[], qparams: QParams): PlannedKernel {
-  return conversionKernel(step, 'quantize_f32', inputShape, Math.fround(1 / qparams.scale), qparams.zeroPoint);
+  return conversionKernel(step, 'quantize_f32', inputShape, inverseScale(qparams), qparams.zeroPoint);
 }
 
 /**

@@ -10,7 +10,7 @@
 
 import { sizeOf, stridesOf } from '../ir/tensor.ts';
 import type { ConvStep, QuantizeStep } from '../quant/program.ts';
-import type { QParams } from '../quant/qparams.ts';
+import { inverseScale, type QParams } from '../quant/qparams.ts';
 import { convKind } from './conv-variants.ts';
 import { convShape } from './conv-common.ts';
 import type { PlannedKernel } from './conv.ts';
@@ -44,9 +44,11 @@ const MAX_GROWTH = 4;
  * above 1×1), with an im2col of at most MAX_GROWTH times its float input (`convInput`, NHWC).
  */
 export function im2colSaves(conv: ConvStep, convInput: readonly number[]): boolean {
-  if (convKind(conv) !== 'dense' || packedWords(conv).im2col >= packedWords(conv).windowed) return false;
+  const words = packedWords(conv);
+  if (convKind(conv) !== 'dense' || words.im2col >= words.windowed) return false;
   const s = convShape(conv, convInput);
-  return s.n * s.oh * s.ow * packedWords(conv).im2col * 4 <= MAX_GROWTH * sizeOf(convInput) * 4;
+  // im2col bytes (one per value, 4 a word) against float input bytes (4 a value).
+  return s.n * s.oh * s.ow * words.im2col <= MAX_GROWTH * sizeOf(convInput);
 }
 
 /** The conv's NHWC input shape, from the shape of the float input the Quantize reads. */
@@ -97,7 +99,7 @@ export function im2colKernel(fusion: InputIm2col, floatShape: readonly number[],
         s.kw, s.c, strides[0], strides[1],
         dilations[0], dilations[1], s.padTop, s.padLeft,
         ...floatStrides(fusion, floatShape),
-        f32Bits(Math.fround(1 / qparams.scale)), qparams.zeroPoint, 0, 0,
+        f32Bits(inverseScale(qparams)), qparams.zeroPoint, 0, 0,
       ]),
       storage: [{ tensor: quantize.input }, { tensor: output, write: true }],
       workgroups,

@@ -33,10 +33,10 @@ export function tensorBytes(model: QuantizedModel, name: string, shape: readonly
  * reader of the conv's output (which is no model output), and adds it to another computed
  * tensor of the same shape. Needs a conv kernel that takes a residual (not the reference one).
  */
-function fusableResidual(model: QuantizedModel, index: number, readers: Map<string, number>, shapes: Map<string, number[]>, outputShape: number[]): FusedResidual | undefined {
+function fusableResidual(model: QuantizedModel, index: number, readerOf: (tensor: string) => number | undefined, shapes: Map<string, number[]>, outputShape: number[]): FusedResidual | undefined {
   const conv = model.steps[index] as ConvStep;
   const add = model.steps[index + 1];
-  if (add?.op !== 'add' || readers.get(conv.output) !== 1 || model.outputs.some((o) => o.name === conv.output)) return undefined;
+  if (add?.op !== 'add' || readerOf(conv.output) !== index + 1) return undefined;
   const convOperand = add.inputs.indexOf(conv.output);
   if (convOperand < 0) return undefined;
   const other = add.inputs[1 - convOperand]!;
@@ -125,7 +125,7 @@ export function planProgram(model: QuantizedModel, batch = 1, options: StepOptio
     if (step.op === 'conv') {
       const x = shapes.get(inputs[0]!)!;
       const variant = options.convVariant?.(step, x);
-      const residual = canFuseResidual(step, variant) ? fusableResidual(model, index, readers, shapes, planned.outputShape) : undefined;
+      const residual = canFuseResidual(step, variant) ? fusableResidual(model, index, onlyReader, shapes, planned.outputShape) : undefined;
       if (residual) {
         // One dispatch writes the Add's output; the conv's own output never exists.
         specs.push(convKernel(step, x, variant, residual).spec);

@@ -75,10 +75,13 @@ export function clampBounds(clamp: Clamp | null, q: QParams): [number, number] {
   return [lo, Math.max(lo, hi)];
 }
 
+/** (Q14): 1/s rounded to float32 once, so that quantizing is a correctly rounded f32 multiply (an f32 division is not), the same on the CPU and in every GPU kernel that quantizes. */
+export const inverseScale = (q: QParams): number => Math.fround(1 / q.scale);
+
 /** (Q14): float → int8 as x · (1/s) in float32, rounded half to even; NaN → z, ±∞ saturate. */
-export function quantizeValue(x: number, q: QParams, inverseScale = Math.fround(1 / q.scale)): number {
+export function quantizeValue(x: number, q: QParams, inverse = inverseScale(q)): number {
   if (Number.isNaN(x)) return q.zeroPoint;
-  return clampInt(roundHalfEven(Math.fround(x * inverseScale)) + q.zeroPoint, -128, 127);
+  return clampInt(roundHalfEven(Math.fround(x * inverse)) + q.zeroPoint, -128, 127);
 }
 
 /** (Q15): int8 → float32. */

@@ -3,7 +3,7 @@
 import { allocData, tensor, type Tensor } from '../../ir/tensor.ts';
 import { multiplyByQuantizedMultiplier } from '../../quant/fixed-point.ts';
 import type { AddStep, ConcatStep } from '../../quant/program.ts';
-import { dequantizeValue, quantizeValue, type QParams } from '../../quant/qparams.ts';
+import { dequantizeValue, inverseScale, quantizeValue, type QParams } from '../../quant/qparams.ts';
 import { broadcastOffsets, broadcastShapes } from '../float/broadcast.ts';
 import { concat } from '../float/shape-ops.ts';
 
@@ -43,7 +43,7 @@ export function clampInt8(x: Tensor, lo: number, hi: number): Tensor {
 }
 
 export function quantizeTensor(x: Tensor, q: QParams): Tensor {
-  const inverse = Math.fround(1 / q.scale);
+  const inverse = inverseScale(q);
   return { dtype: 'int8', shape: [...x.shape], data: Int8Array.from(x.data, (v) => quantizeValue(v, q, inverse)) };
 }
 
