@@ -1,11 +1,10 @@
 // Which conv kernel variant each int8 conv runs on this adapter: every candidate timed once on
-// the layer's real shape (one GpuProgram of all candidates, profiled submits of an eighth of
-// each layer's work), the fastest
-// kept. Choices are cached by adapter identity, int8 path and conv shape, in memory and in
+// the layer's real shape (one GpuProgram of all candidates, profiled submits of the same
+// fraction, at least an eighth, of each candidate's work), the fastest kept. Choices are cached by adapter identity, int8 path and conv shape, in memory and in
 // localStorage where there is one, so a second session on the same adapter times nothing.
 // Every variant gives the same bytes; only speed depends on the choice.
 
-import { candidatesFor, convKind, type ConvVariant } from '../kernels/conv-variants.ts';
+import { candidatesFor, type ConvVariant } from '../kernels/conv-variants.ts';
 import { convKernel } from '../kernels/conv.ts';
 import { gemmKernel } from '../kernels/gemm.ts';
 import type { Int8Path } from '../kernels/shaders.ts';
@@ -17,7 +16,8 @@ import { GpuProgram } from './program.ts';
 
 export type ConvChooser = (step: ConvStep | GemmStep, inputShape: readonly number[]) => ConvVariant;
 
-const STORAGE_KEY = 'webgpu-int8/conv-variants/v1';
+// v2: the f32 kernel blocks 8 pixels, single-pass (choices timed on the v1 kernels are stale).
+const STORAGE_KEY = 'webgpu-int8/conv-variants/v2';
 const memory = new Map<string, ConvVariant>();
 
 function adapterKey(gpu: GpuContext, int8Path: Int8Path): string {
@@ -60,24 +60,33 @@ function saveStored(): void {
 export const preferF32 = (gpu: GpuContext): boolean => gpu.adapterInfo.isFallbackAdapter;
 
 /**
- * Each candidate runs this fraction of its workgroups: every variant's invocations do equal
- * shares of the layer, so the first eighth of each compares the same work at an eighth the cost.
- * A small layer runs whole (up to TUNE_MIN_WORKGROUPS): a single workgroup times the dispatch's
- * fixed cost, not the kernel, and picked the slower variant for the bundled model's small convs.
+ * Each candidate runs the same fraction of its layer's work, at least TUNE_FRACTION: every
+ * variant's invocations do equal shares of the layer, so the first eighth of each compares the same
+ * work at an eighth the cost. A small layer runs whole (up to TUNE_MIN_WORKGROUPS): a single
+ * workgroup times the dispatch's fixed cost, not the kernel, and picked the slower variant for
+ * the bundled model's small convs. The fraction is the layer's, not each candidate's: variants
+ * block different numbers of pixels per invocation, and running 64 of 100 workgroups of one
+ * against 64 of 200 of another picked dp4a for most of MobileNetV2's convs where f32 was faster.
  */
 const TUNE_FRACTION = 1 / 8;
 const TUNE_MIN_WORKGROUPS = 64;
 
-const tuned = (n: number) => Math.max(Math.min(n, TUNE_MIN_WORKGROUPS), Math.ceil(n * TUNE_FRACTION));
+const workgroupCount = ([x, y, z]: [number, number, number]) => x * y * z;
 
-function truncated([x, y, z]: [number, number, number]): [number, number, number] {
-  return y > 1 ? [x, Math.max(1, Math.ceil(tuned(x * y) / x)), z] : [tuned(x), y, z];
+/** The fraction of the layer each candidate runs: enough for every candidate's minimum. */
+function tuneFraction(specs: KernelSpec[]): number {
+  const needed = (n: number) => Math.max(Math.min(n, TUNE_MIN_WORKGROUPS), Math.ceil(n * TUNE_FRACTION)) / n;
+  return Math.max(...specs.map((s) => needed(workgroupCount(s.workgroups))));
+}
+
+function truncated([x, y, z]: [number, number, number], fraction: number): [number, number, number] {
+  const n = Math.ceil(x * y * fraction);
+  return y > 1 ? [x, Math.max(1, Math.ceil(n / x)), z] : [n, y, z];
 }
 
 function plannedKernel(step: ConvStep | GemmStep, inputShape: readonly number[], variant: ConvVariant): KernelSpec {
   const renamed = { ...step, input: 'tune.x', output: 'tune.y' };
-  const spec = renamed.op === 'conv' ? convKernel(renamed, inputShape, variant).spec : gemmKernel(renamed, inputShape, variant).spec;
-  return { ...spec, workgroups: truncated(spec.workgroups) };
+  return renamed.op === 'conv' ? convKernel(renamed, inputShape, variant).spec : gemmKernel(renamed, inputShape, variant).spec;
 }
 
 interface Layer {
@@ -93,9 +102,8 @@ function layersOf(model: QuantizedModel, batch: number, prefer: boolean): Layer[
   planProgram(model, batch, {
     convVariant: (step, inputShape) => {
       const key = shapeKey(step, inputShape);
-      const kind = step.op === 'conv' ? convKind(step) : 'dense';
       // The reference kernel is only the fallback: it is never faster than the specialised ones.
-      const candidates = candidatesFor(kind, prefer).filter((v) => v !== 'reference');
+      const candidates = candidatesFor(step, prefer).filter((v) => v !== 'reference');
       if (!layers.has(key) && candidates.length > 1) layers.set(key, { key, step, inputShape, candidates });
       return 'reference';
     },
@@ -109,11 +117,12 @@ async function timeLayers(gpu: GpuContext, int8Path: Int8Path, layers: Layer[]):
   let inBytes = 16;
   let outBytes = 16;
   for (const layer of layers) {
-    for (const variant of layer.candidates) {
-      const spec = plannedKernel(layer.step, layer.inputShape, variant);
-      specs.push(spec);
-      owner.push({ key: layer.key, variant });
-    }
+    const whole = layer.candidates.map((variant) => plannedKernel(layer.step, layer.inputShape, variant));
+    const fraction = tuneFraction(whole);
+    whole.forEach((spec, i) => {
+      specs.push({ ...spec, workgroups: truncated(spec.workgroups, fraction) });
+      owner.push({ key: layer.key, variant: layer.candidates[i]! });
+    });
     const s = layer.inputShape;
     inBytes = Math.max(inBytes, (s.slice(0, -1).reduce((a, b) => a * b, 1) * Math.ceil(s[s.length - 1]! / 4)) * 4);
     const out = layer.step.op === 'conv' ? convKernel(layer.step, s, 'reference').outputShape : gemmKernel(layer.step, s).outputShape;
@@ -153,8 +162,7 @@ export async function autotuneConvs(model: QuantizedModel, batch: number, gpu: G
     }
   }
   return (step, shape) => {
-    const kind = step.op === 'conv' ? convKind(step) : 'dense';
-    return memory.get(cacheKey(step, shape)) ?? candidatesFor(kind, prefer)[0]!;
+    return memory.get(cacheKey(step, shape)) ?? candidatesFor(step, prefer)[0]!;
   };
 }
 

@@ -1,6 +1,7 @@
 // Dense (group 1) int8 convs → shaders/conv2d_int8_blocked.wgsl (dot4) and
-// conv2d_int8_blocked_f32.wgsl (f32 arithmetic): each invocation BLOCKED_PX output pixels × OCW
-// packed output words, weights re-packed so one tap word of a block is OCW vec4 loads.
+// conv2d_int8_blocked_f32.wgsl (f32 arithmetic): each invocation a block of output pixels
+// (blockedPixels) × OCW packed output words, weights re-packed so one tap word of a block is OCW
+// vec4 loads.
 
 import type { ConvStep } from '../quant/program.ts';
 import { convUniforms, convWordParams, residualBinding, type ConvShape, type FusedResidual } from './conv-common.ts';
@@ -9,8 +10,8 @@ import { packRows, wordsFor } from './pack.ts';
 import type { ShaderId } from './shaders.ts';
 import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from './spec.ts';
 
-/** The blocking written out in both shaders. */
-export const BLOCKED_PX = 4;
+/** The blocking written out in the shaders: pixels per invocation by variant, and output words. */
+export const blockedPixels = (variant: 'dp4a' | 'f32'): number => (variant === 'f32' ? 8 : 4);
 export const BLOCKED_OCW = 2;
 
 /**
@@ -33,7 +34,7 @@ export function blockWeights(packed: Uint32Array, cout: number, tapWordsTotal: n
 export function blockedConvKernel(step: ConvStep, s: ConvShape, variant: Exclude<ConvVariant, 'reference'>, residual?: FusedResidual): KernelSpec {
   const { strides } = step.geometry;
   const pixels = s.n * s.oh * s.ow;
-  const pixelBlocks = Math.ceil(pixels / BLOCKED_PX);
+  const pixelBlocks = Math.ceil(pixels / blockedPixels(variant));
   const ocBlocks = Math.ceil(wordsFor(s.cout) / BLOCKED_OCW);
   const { workgroups, width } = dispatchFor(pixelBlocks * ocBlocks);
   const pointwise = s.kh === 1 && s.kw === 1 && strides[0] === 1 && strides[1] === 1 && s.padTop === 0 && s.padLeft === 0 && s.oh === s.h && s.ow === s.w;

@@ -18,14 +18,14 @@ export interface PlannedKernel {
 }
 
 /** Whether the kernel `variant` gives this conv can take a residual Add in its epilogue. */
-export const canFuseResidual = (step: ConvStep, variant: ConvVariant = 'reference'): boolean => variantFor(convKind(step), variant) !== 'reference';
+export const canFuseResidual = (step: ConvStep, variant: ConvVariant = 'reference'): boolean => variantFor(step, variant) !== 'reference';
 
 /** `residual`: an Add fused into the epilogue (only where canFuseResidual); the kernel then writes the Add's output. */
 export function convKernel(step: ConvStep, inputShape: readonly number[], variant: ConvVariant = 'reference', residual?: FusedResidual): PlannedKernel {
   const s = convShape(step, inputShape);
   const outputShape = [s.n, s.oh, s.ow, s.cout];
   const kind = convKind(step);
-  const chosen = variantFor(kind, variant);
+  const chosen = variantFor(step, variant);
   if (chosen !== 'reference') {
     const spec = kind === 'depthwise' ? depthwiseConvKernel(step, s, chosen, residual) : blockedConvKernel(step, s, chosen, residual);
     return { spec, outputShape };

@@ -9,7 +9,7 @@ import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { canFuseResidual, convKernel, type FusedResidual } from '../../src/kernels/conv.ts';
-import { CONV_VARIANTS, convKind, variantFor, type ConvVariant } from '../../src/kernels/conv-variants.ts';
+import { CONV_VARIANTS, f32Exact, variantFor, type ConvVariant } from '../../src/kernels/conv-variants.ts';
 import { unpackRows, wordsFor } from '../../src/kernels/pack.ts';
 import { int8Bytes, rowsOf } from '../../src/kernels/packed-shape.ts';
 import { quantizeMultiplier } from '../../src/quant/fixed-point.ts';
@@ -62,7 +62,7 @@ function convCase(step: ConvStep, input: Tensor, variant: ConvVariant, next: () 
   }
   const { spec, outputShape } = convKernel(step, input.shape, variant, fused?.residual);
   const output = fused ? fused.residual.add.output : step.output;
-  const expected = variantFor(convKind(step), variant);
+  const expected = variantFor(step, variant);
   const c = input.shape[3]!;
   const cout = outputShape[3]!;
   return {
@@ -97,11 +97,13 @@ function cases(variant: ConvVariant): GpuCase[] {
     const c = convCase(step, input, variant, r.next, seed % 2 ? r : undefined);
     if (c) out.push(c);
   }
-  // Sums past 2^24: f32 chunks flushed inside one tap (1300 channels = 325 words) and across
-  // 3×3 taps (160 channels = 40 words a tap).
-  for (const [i, [cin, k]] of ([[1300, 1], [160, 3], [2000, 1]] as const).entries()) {
+  // Sums near 2^24, past which f32 sums of integers stop being exact: past the bound (1300
+  // channels, 160 channels × 3×3 taps, 2000 channels) f32Exact refuses the f32 kernel and they run
+  // dp4a; just inside it (1040 channels, 112 × 3×3) sums reach ~ ±15.7M and f32 must be exact.
+  for (const [i, [cin, k, exact]] of ([[1300, 1, false], [160, 3, false], [2000, 1, false], [1040, 1, true], [112, 3, true]] as const).entries()) {
     for (const sign of [1, -1] as const) {
       const { step, input } = extremeConv(`edge${i}${sign}`, cin, k, 9, sign, 7 + i);
+      expect(f32Exact(step), step.name).toBe(exact);
       out.push(convCase(step, input, variant, r.next)!);
     }
   }
