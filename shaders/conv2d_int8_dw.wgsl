@@ -4,9 +4,11 @@
 // written out by hand (no private arrays: software adapters keep those in memory).
 // Each tap's four per-channel weights are one packed word, so products are lane-wise: vec4<i32>
 // multiply-adds (F32_MATH = false) or vec4<f32> ones (F32_MATH = true; one product per lane per
-// tap, |product| <= 16256, partial sums flushed to i32 every row of at most 1024 taps, so every f32
-// partial sum is an exact integer below 2^24). Needs lib/int8_*.wgsl, lib/output_stage.wgsl,
-// lib/conv_epilogue.wgsl and a prelude defining F32_MATH (src/kernels/shaders.ts).
+// tap, summed in f32 from the first tap to the last: the planner gives this arithmetic only convs
+// whose every partial sum stays below 2^24, where f32 sums of integers are exact; f32Exact in
+// src/kernels/conv-variants.ts). The sums are of type Sum, vec4<i32> or vec4<f32>. Needs
+// lib/int8_*.wgsl, lib/output_stage.wgsl, lib/conv_epilogue.wgsl and a prelude defining F32_MATH
+// and Sum (src/kernels/shaders.ts).
 //
 // Input  [N, H, W, ceil(Cin/4)] u32, output [N, OH, OW, ceil(Cout/4)] u32.
 // Weights [kh, kw, ceil(Cout/4)] u32 (src/kernels/conv-dw.ts): lane l of word k is output
@@ -54,11 +56,10 @@ fn store(row: u32, ox: u32, word: u32, a: vec4<i32>) {
 }
 
 // One kernel row, ky, reading input row iy: adds its products to the four pixels' sums.
-fn add_row(ky: u32, iy: i32, b: u32, ix0: i32, word: u32, a0: ptr<function, vec4<i32>>, a1: ptr<function, vec4<i32>>, a2: ptr<function, vec4<i32>>, a3: ptr<function, vec4<i32>>) {
+fn add_row(ky: u32, iy: i32, b: u32, ix0: i32, word: u32, a0: ptr<function, Sum>, a1: ptr<function, Sum>, a2: ptr<function, Sum>, a3: ptr<function, Sum>) {
   let step = i32(u.stride_x);
   let row_inside = (iy >= 0) & (iy < i32(u.h));
   let row_base = (b * u.h + u32(clamp(iy, 0, i32(u.h) - 1))) * u.w;
-  var f0 = vec4<f32>(0.0); var f1 = vec4<f32>(0.0); var f2 = vec4<f32>(0.0); var f3 = vec4<f32>(0.0);
   if (ROW3_STRIDE != 0u) {
     let wrow = ky * 3u * u.out_words + word;
     let w0 = unpack4(weights[wrow]);
@@ -75,11 +76,11 @@ fn add_row(ky: u32, iy: i32, b: u32, ix0: i32, word: u32, a0: ptr<function, vec4
         let g0 = vec4<f32>(w0); let g1 = vec4<f32>(w1); let g2 = vec4<f32>(w2);
         let d0 = vec4<f32>(c0); let d1 = vec4<f32>(c1); let d2 = vec4<f32>(c2);
         let d3 = vec4<f32>(c3); let d4 = vec4<f32>(c4); let d5 = vec4<f32>(c5);
-        f0 = d0 * g0 + d1 * g1 + d2 * g2; f1 = d1 * g0 + d2 * g1 + d3 * g2;
-        f2 = d2 * g0 + d3 * g1 + d4 * g2; f3 = d3 * g0 + d4 * g1 + d5 * g2;
+        *a0 += Sum(d0 * g0 + d1 * g1 + d2 * g2); *a1 += Sum(d1 * g0 + d2 * g1 + d3 * g2);
+        *a2 += Sum(d2 * g0 + d3 * g1 + d4 * g2); *a3 += Sum(d3 * g0 + d4 * g1 + d5 * g2);
       } else {
-        *a0 += c0 * w0 + c1 * w1 + c2 * w2; *a1 += c1 * w0 + c2 * w1 + c3 * w2;
-        *a2 += c2 * w0 + c3 * w1 + c4 * w2; *a3 += c3 * w0 + c4 * w1 + c5 * w2;
+        *a0 += Sum(c0 * w0 + c1 * w1 + c2 * w2); *a1 += Sum(c1 * w0 + c2 * w1 + c3 * w2);
+        *a2 += Sum(c2 * w0 + c3 * w1 + c4 * w2); *a3 += Sum(c3 * w0 + c4 * w1 + c5 * w2);
       }
     } else {
       let c6 = tap(row_inside, row_base, ix0 + 6, word);
@@ -87,13 +88,13 @@ fn add_row(ky: u32, iy: i32, b: u32, ix0: i32, word: u32, a0: ptr<function, vec4
       let c8 = tap(row_inside, row_base, ix0 + 8, word);
       if (F32_MATH) {
         let g0 = vec4<f32>(w0); let g1 = vec4<f32>(w1); let g2 = vec4<f32>(w2);
-        f0 = vec4<f32>(c0) * g0 + vec4<f32>(c1) * g1 + vec4<f32>(c2) * g2;
-        f1 = vec4<f32>(c2) * g0 + vec4<f32>(c3) * g1 + vec4<f32>(c4) * g2;
-        f2 = vec4<f32>(c4) * g0 + vec4<f32>(c5) * g1 + vec4<f32>(c6) * g2;
-        f3 = vec4<f32>(c6) * g0 + vec4<f32>(c7) * g1 + vec4<f32>(c8) * g2;
+        *a0 += Sum(vec4<f32>(c0) * g0 + vec4<f32>(c1) * g1 + vec4<f32>(c2) * g2);
+        *a1 += Sum(vec4<f32>(c2) * g0 + vec4<f32>(c3) * g1 + vec4<f32>(c4) * g2);
+        *a2 += Sum(vec4<f32>(c4) * g0 + vec4<f32>(c5) * g1 + vec4<f32>(c6) * g2);
+        *a3 += Sum(vec4<f32>(c6) * g0 + vec4<f32>(c7) * g1 + vec4<f32>(c8) * g2);
       } else {
-        *a0 += c0 * w0 + c1 * w1 + c2 * w2; *a1 += c2 * w0 + c3 * w1 + c4 * w2;
-        *a2 += c4 * w0 + c5 * w1 + c6 * w2; *a3 += c6 * w0 + c7 * w1 + c8 * w2;
+        *a0 += Sum(c0 * w0 + c1 * w1 + c2 * w2); *a1 += Sum(c2 * w0 + c3 * w1 + c4 * w2);
+        *a2 += Sum(c4 * w0 + c5 * w1 + c6 * w2); *a3 += Sum(c6 * w0 + c7 * w1 + c8 * w2);
       }
     }
   } else {
@@ -106,15 +107,11 @@ fn add_row(ky: u32, iy: i32, b: u32, ix0: i32, word: u32, a0: ptr<function, vec4
       let x3 = tap(row_inside, row_base, ix + 3 * step, word);
       if (F32_MATH) {
         let wf = vec4<f32>(wv);
-        f0 += vec4<f32>(x0) * wf; f1 += vec4<f32>(x1) * wf; f2 += vec4<f32>(x2) * wf; f3 += vec4<f32>(x3) * wf;
+        *a0 += Sum(vec4<f32>(x0) * wf); *a1 += Sum(vec4<f32>(x1) * wf); *a2 += Sum(vec4<f32>(x2) * wf); *a3 += Sum(vec4<f32>(x3) * wf);
       } else {
-        *a0 += x0 * wv; *a1 += x1 * wv; *a2 += x2 * wv; *a3 += x3 * wv;
+        *a0 += Sum(x0 * wv); *a1 += Sum(x1 * wv); *a2 += Sum(x2 * wv); *a3 += Sum(x3 * wv);
       }
     }
-  }
-  if (F32_MATH) {
-    // At most 1024 products per lane in a row: exact integers, moved into the i32 totals.
-    *a0 += vec4<i32>(f0); *a1 += vec4<i32>(f1); *a2 += vec4<i32>(f2); *a3 += vec4<i32>(f3);
   }
 }
 
@@ -132,7 +129,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   let row = block / x_blocks; // b·OH + oy
   let oy = row % u.oh;
   let b = row / u.oh;
-  var a0 = vec4<i32>(0); var a1 = vec4<i32>(0); var a2 = vec4<i32>(0); var a3 = vec4<i32>(0);
+  var a0 = Sum(0); var a1 = Sum(0); var a2 = Sum(0); var a3 = Sum(0);
   let iy0 = i32(oy * u.stride_y) - i32(u.pad_top);
   let ix0 = i32(ox0 * u.stride_x) - i32(u.pad_left);
   if (KH3) {
@@ -146,8 +143,9 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
       add_row(ky, iy0 + i32(ky * u.dilation_y), b, ix0, word, &a0, &a1, &a2, &a3);
     }
   }
-  store(row, ox0, word, a0);
-  store(row, ox0 + 1u, word, a1);
-  store(row, ox0 + 2u, word, a2);
-  store(row, ox0 + 3u, word, a3);
+  // Exact integers either way (see the top): the int32 sums the output stage takes.
+  store(row, ox0, word, vec4<i32>(a0));
+  store(row, ox0 + 1u, word, vec4<i32>(a1));
+  store(row, ox0 + 2u, word, vec4<i32>(a2));
+  store(row, ox0 + 3u, word, vec4<i32>(a3));
 }

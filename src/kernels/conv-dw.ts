@@ -11,9 +11,6 @@ import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from './spec.ts';
 /** The pixels per invocation compiled into the shader (src/kernels/shaders.ts preludes). */
 export const DW_PX = 4;
 
-/** f32 partial sums are flushed every kernel row: at most this many products each, exact below 2^24. */
-const F32_MAX_ROW = 1024;
-
 /** [Cout, kh, kw, 1] int8 → [kh, kw, ceil(Cout/4)] u32, lane l of word k = channel 4k + l. */
 export function depthwiseWeights(weights: Int8Array, cout: number, taps: number): Uint32Array {
   const words = wordsFor(cout);
@@ -37,7 +34,8 @@ function row3Stride(step: ConvStep, s: ConvShape): number {
 export function depthwiseConvKernel(step: ConvStep, s: ConvShape, variant: Exclude<ConvVariant, 'reference'>, residual?: FusedResidual): KernelSpec {
   const pixelBlocks = s.n * s.oh * Math.ceil(s.ow / DW_PX);
   const { workgroups, width } = dispatchFor(pixelBlocks * wordsFor(s.cout));
-  const f32 = variant === 'f32' && s.kw <= F32_MAX_ROW;
+  // f32 arithmetic only reaches here for convs whose f32 sums are exact (variantFor, f32Exact).
+  const f32 = variant === 'f32';
   return {
     label: step.name,
     shader: f32 ? 'conv2d_int8_dw_f32' : 'conv2d_int8_dw',

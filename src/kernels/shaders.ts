@@ -36,8 +36,9 @@ export type Int8Path = 'native' | 'emulated';
 type Library = 'int8' | 'output_stage' | 'conv_epilogue' | 'conv_blocked' | 'quantize';
 
 // The conv variants' arithmetic (src/kernels/conv-variants.ts): a const, so the other branch is
-// compiled out. One shader id per variant, so a profile names the variant each dispatch ran.
-const arithmetic = (f32: boolean) => `const F32_MATH = ${f32};\n`;
+// compiled out, and the type the sums are kept in. One shader id per variant, so a profile names
+// the variant each dispatch ran.
+const arithmetic = (f32: boolean) => `const F32_MATH = ${f32};\nalias Sum = vec4<${f32 ? 'f32' : 'i32'}>;\n`;
 
 const FAMILIES = {
   conv2d_int8: { source: conv2dInt8, libraries: ['int8', 'output_stage'] },

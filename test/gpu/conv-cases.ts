@@ -55,20 +55,24 @@ export function randomConv(seed: number, only?: ConvCaseKind, name = `conv_${see
 }
 
 /**
- * A dense conv whose int32 sums pass 2^24 with same-sign products near ±128·127 of mixed parity:
- * f32 partial sums would round there unless flushed in bounded chunks. The bias cancels each
- * sum to a few units and the multiplier is ~1, so a one-unit error in any sum changes the output.
- * One output pixel: a k×k window over a k×k input, no padding.
+ * A conv whose int32 sums near or pass 2^24 with same-sign products near ±128·127 of mixed parity:
+ * f32 partial sums would round past 2^24. The bias cancels each sum to a few units and the
+ * multiplier is ~1, so a one-unit error in any sum changes the output. One output pixel: a k×k
+ * window over a k×k input, no padding; dense (cout channels, each over all cin) or depthwise (cin
+ * channels, each over its own).
  */
-export function extremeConv(name: string, cin: number, k: number, cout: number, sign: 1 | -1, seed: number): { step: ConvStep; input: Tensor } {
+export function extremeConv(name: string, cin: number, k: number, cout: number, sign: 1 | -1, seed: number, depthwise = false): { step: ConvStep; input: Tensor } {
   const next = uniform(seed);
   const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const taps = k * k * cin;
-  const x = Int8Array.from({ length: taps }, () => int(-128, -118));
-  const weights = Int8Array.from({ length: cout * taps }, () => sign * int(118, 127));
-  const bias = Int32Array.from({ length: cout }, (_, oc) => {
+  const channels = depthwise ? cin : cout;
+  const taps = depthwise ? k * k : k * k * cin;
+  const x = Int8Array.from({ length: k * k * cin }, () => int(-128, -118));
+  const weights = Int8Array.from({ length: channels * taps }, () => sign * int(118, 127));
+  // Tap t of output channel oc reads NHWC input element t (dense) or pixel t's channel oc (depthwise).
+  const xAt = (oc: number, t: number) => x[depthwise ? t * cin + oc : t]!;
+  const bias = Int32Array.from({ length: channels }, (_, oc) => {
     let sum = 0;
-    for (let i = 0; i < taps; i++) sum += x[i]! * weights[oc * taps + i]!;
+    for (let t = 0; t < taps; t++) sum += xAt(oc, t) * weights[oc * taps + t]!;
     return -sum + int(-100, 100);
   });
   const { m0, exponent } = quantizeMultiplier(0.999);
@@ -78,11 +82,11 @@ export function extremeConv(name: string, cin: number, k: number, cout: number, 
     input: `${name}.x`,
     output: `${name}.y`,
     weights,
-    weightShape: [cout, k, k, cin],
+    weightShape: [channels, k, k, depthwise ? 1 : cin],
     bias,
     inputZeroPoint: -128,
-    geometry: { strides: [1, 1], pads: [0, 0, 0, 0], autoPad: 'NOTSET', dilations: [1, 1], group: 1 },
-    out: { m0: new Int32Array(cout).fill(m0), exponent: new Int32Array(cout).fill(exponent), zeroPoint: 3, lo: -128, hi: 127 },
+    geometry: { strides: [1, 1], pads: [0, 0, 0, 0], autoPad: 'NOTSET', dilations: [1, 1], group: depthwise ? cin : 1 },
+    out: { m0: new Int32Array(channels).fill(m0), exponent: new Int32Array(channels).fill(exponent), zeroPoint: 3, lo: -128, hi: 127 },
   };
   return { step, input: tensor('int8', [1, k, k, cin], x) };
 }

@@ -98,11 +98,13 @@ function cases(variant: ConvVariant): GpuCase[] {
     if (c) out.push(c);
   }
   // Sums near 2^24, past which f32 sums of integers stop being exact: past the bound (1300
-  // channels, 160 channels × 3×3 taps, 2000 channels) f32Exact refuses the f32 kernel and they run
-  // dp4a; just inside it (1040 channels, 112 × 3×3) sums reach ~ ±15.7M and f32 must be exact.
-  for (const [i, [cin, k, exact]] of ([[1300, 1, false], [160, 3, false], [2000, 1, false], [1040, 1, true], [112, 3, true]] as const).entries()) {
+  // channels, 160 channels × 3×3 taps, 2000 channels; depthwise 33×33 taps) f32Exact refuses the
+  // f32 kernels and they run dp4a; just inside it (1040 channels, 112 × 3×3; depthwise 32×32) sums
+  // reach ~ ±15.4-15.7M and f32 must be exact.
+  const edges = [[1300, 1, false, false], [160, 3, false, false], [2000, 1, false, false], [1040, 1, true, false], [112, 3, true, false], [6, 33, false, true], [6, 32, true, true]] as const;
+  for (const [i, [cin, k, exact, depthwise]] of edges.entries()) {
     for (const sign of [1, -1] as const) {
-      const { step, input } = extremeConv(`edge${i}${sign}`, cin, k, 9, sign, 7 + i);
+      const { step, input } = extremeConv(`edge${i}${sign}`, cin, k, 9, sign, 7 + i, depthwise);
       expect(f32Exact(step), step.name).toBe(exact);
       out.push(convCase(step, input, variant, r.next)!);
     }
