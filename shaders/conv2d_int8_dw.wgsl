@@ -55,7 +55,8 @@ fn store(row: u32, ox: u32, word: u32, a: vec4<i32>) {
   }
 }
 
-// One kernel row, ky, reading input row iy: adds its products to the four pixels' sums.
+// One kernel row, ky, reading input row iy: adds its products to the four pixels' sums. WGSL
+// type-checks both sides of `if (F32_MATH)`, so each side converts to Sum (a no-op on its own side).
 fn add_row(ky: u32, iy: i32, b: u32, ix0: i32, word: u32, a0: ptr<function, Sum>, a1: ptr<function, Sum>, a2: ptr<function, Sum>, a3: ptr<function, Sum>) {
   let step = i32(u.stride_x);
   let row_inside = (iy >= 0) & (iy < i32(u.h));

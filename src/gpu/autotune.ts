@@ -1,8 +1,9 @@
 // Which conv kernel variant each int8 conv runs on this adapter: every candidate timed once on
 // the layer's real shape (one GpuProgram of all candidates, profiled submits of the same
-// fraction, at least an eighth, of each candidate's work), the fastest kept. Choices are cached by adapter identity, int8 path and conv shape, in memory and in
-// localStorage where there is one, so a second session on the same adapter times nothing.
-// Every variant gives the same bytes; only speed depends on the choice.
+// fraction, at least an eighth, of each candidate's work), the fastest kept. Choices are cached
+// by adapter identity, int8 path and conv shape, in memory and in localStorage where there is
+// one, so a second session on the same adapter times nothing. Every variant gives the same
+// bytes; only speed depends on the choice.
 
 import { candidatesFor, type ConvVariant } from '../kernels/conv-variants.ts';
 import { convKernel } from '../kernels/conv.ts';
@@ -161,9 +162,7 @@ export async function autotuneConvs(model: QuantizedModel, batch: number, gpu: G
       saveStored();
     }
   }
-  return (step, shape) => {
-    return memory.get(cacheKey(step, shape)) ?? candidatesFor(step, prefer)[0]!;
-  };
+  return (step, shape) => memory.get(cacheKey(step, shape)) ?? candidatesFor(step, prefer)[0]!;
 }
 
 /** For tests: forget every cached choice. */
