@@ -46,6 +46,15 @@ export class DeviceLostError extends Error {
   override name = 'DeviceLostError';
 }
 
+/**
+ * WebGPU refused commands of a run (a validation error: a command that would otherwise have done
+ * nothing, leaving stale or zero output). The message is the implementation's and names the
+ * object it refused. Every run is checked, so such an output is never returned.
+ */
+export class GpuValidationError extends Error {
+  override name = 'GpuValidationError';
+}
+
 /** A tensor or buffer exceeds what the device allows; names the limit, its value and what was asked. */
 export class LimitError extends Error {
   override name = 'LimitError';

@@ -1,6 +1,7 @@
 // A list of kernel specs made real on a device: buffers, pipelines and bind groups are created
 // once; run() encodes every dispatch in one command encoder and submits once.
 
+import { GpuValidationError } from '../errors.ts';
 import type { Int8Path } from '../kernels/shaders.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
 import { checkLimits } from './limits.ts';
@@ -20,6 +21,20 @@ export interface KernelTiming {
   label: string;
   shader: string;
   ms: number;
+}
+
+/**
+ * Waits for `work` (the read-back of a submit) and for the validation error scope around its
+ * commands: if WebGPU refused any of them, that is the error, whatever the read-back gave.
+ */
+async function validated<T>(scope: Promise<GPUError | null>, work: Promise<T>): Promise<T> {
+  const [refusal, result] = await Promise.allSettled([scope, work]);
+  if (refusal.status === 'fulfilled' && refusal.value) {
+    throw new GpuValidationError(`WebGPU refused the run's commands: ${refusal.value.message}`, { cause: result.status === 'rejected' ? result.reason : undefined });
+  }
+  if (result.status === 'rejected') throw result.reason;
+  if (refusal.status === 'rejected') throw refusal.reason;
+  return result.value;
 }
 
 interface Dispatch {
@@ -98,6 +113,9 @@ export class GpuProgram {
 
   /** Encodes every dispatch in one pass, submits once, and reads `outputs` back. Not re-entrant: callers serialise runs. */
   async run(outputs: string[]): Promise<Map<string, ArrayBuffer>> {
+    // Pushed and popped with no await between: runs on other programs of the device cannot
+    // interleave their own scopes with this one.
+    this.device.pushErrorScope('validation');
     const encoder = this.device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     for (const d of this.dispatches) {
@@ -118,14 +136,16 @@ export class GpuProgram {
       return b;
     });
     this.device.queue.submit([encoder.finish()]);
+    const scope = this.device.popErrorScope();
     const results = new Map<string, ArrayBuffer>();
-    await Promise.all(
+    const reads = Promise.all(
       staging.map(async (b, i) => {
         await b.mapAsync(GPUMapMode.READ);
         results.set(outputs[i]!, b.getMappedRange().slice(0));
         b.unmap();
       }),
     );
+    await validated(scope, reads);
     return results;
   }
 
@@ -136,6 +156,7 @@ export class GpuProgram {
   async profile(): Promise<KernelTiming[]> {
     if (!this.device.features.has('timestamp-query')) throw new Error('profiling needs the timestamp-query feature, which this device lacks');
     const count = this.dispatches.length * 2;
+    this.device.pushErrorScope('validation');
     const querySet = this.device.createQuerySet({ type: 'timestamp', count });
     const resolve = this.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
     const read = this.device.createBuffer({ size: count * 8, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
@@ -150,12 +171,15 @@ export class GpuProgram {
     encoder.resolveQuerySet(querySet, 0, count, resolve, 0);
     encoder.copyBufferToBuffer(resolve, 0, read, 0, count * 8);
     this.device.queue.submit([encoder.finish()]);
-    await read.mapAsync(GPUMapMode.READ);
-    const stamps = new BigUint64Array(read.getMappedRange().slice(0));
-    read.destroy();
-    resolve.destroy();
-    querySet.destroy();
-    return this.dispatches.map((d, i) => ({ label: d.label, shader: d.shader, ms: Number(stamps[2 * i + 1]! - stamps[2 * i]!) / 1e6 }));
+    try {
+      await validated(this.device.popErrorScope(), read.mapAsync(GPUMapMode.READ));
+      const stamps = new BigUint64Array(read.getMappedRange().slice(0));
+      return this.dispatches.map((d, i) => ({ label: d.label, shader: d.shader, ms: Number(stamps[2 * i + 1]! - stamps[2 * i]!) / 1e6 }));
+    } finally {
+      read.destroy();
+      resolve.destroy();
+      querySet.destroy();
+    }
   }
 
   private buffer(tensor: string): GPUBuffer {

@@ -56,6 +56,7 @@ const int8PathOf = (options: SessionOptions): Int8Path => options.int8Path ?? (o
 export class Session {
   private queue: Promise<unknown> = Promise.resolve();
   private lostReason: string | undefined;
+  private destroyed = false;
 
   private constructor(
     private readonly io: SessionIO,
@@ -114,6 +115,7 @@ export class Session {
   private enqueue<T>(work: () => Promise<T>): Promise<T> {
     const result = this.queue.then(async () => {
       this.throwIfLost();
+      if (this.destroyed) throw new InputError('this session was destroyed (destroy() frees its GPU buffers): create a new session');
       try {
         return await work();
       } catch (e) {
@@ -156,6 +158,7 @@ export class Session {
   }
 
   destroy(): void {
+    this.destroyed = true;
     this.program.destroy();
   }
 }

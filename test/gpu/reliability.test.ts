@@ -9,12 +9,14 @@ import { quantize } from '../../src/api.ts';
 import { BUNDLED } from '../../src/cli/bundled.ts';
 import { readIdx } from '../../src/cli/files.ts';
 import { imageSetFromIdx } from '../../src/data/dataset.ts';
-import { DeviceLostError, LimitError } from '../../src/errors.ts';
+import { DeviceLostError, GpuValidationError, InputError, LimitError } from '../../src/errors.ts';
 import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
 import { PipelineCache } from '../../src/gpu/pipelines.ts';
+import { GpuProgram } from '../../src/gpu/program.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { importOnnx } from '../../src/import/onnx.ts';
+import { planProgram } from '../../src/plan/plan.ts';
 import { f32, type Tensor } from '../../src/ir/tensor.ts';
 import type { QuantizedModel } from '../../src/quant/program.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
@@ -183,6 +185,29 @@ describe.skipIf(skip)('reliability on Dawn', () => {
       workgroups: [1, 1, 1] as [number, number, number],
     };
     await expect(cache.pipeline(spec)).rejects.toThrow(/kernel clamp_int8 \(step "oversized step"\)/);
+  });
+
+  it('a run whose commands WebGPU refuses rejects with GpuValidationError instead of returning stale bytes', async () => {
+    const plan = planProgram(tiny, 1, { convVariant: () => 'dp4a' });
+    const before = new Set(live);
+    const program = await GpuProgram.create(gpu.device, plan.specs, plan.memory, gpu.dot4I8Packed ? 'native' : 'emulated');
+    const output = tiny.outputs[0]!.name;
+    expect((await program.run([output])).get(output)!.byteLength).toBeGreaterThan(0);
+    // One weights buffer destroyed behind the program's back: WebGPU refuses the whole submit, and
+    // the read-back buffer still holds the first run's bytes, which a run without the check returned.
+    const weights = [...live].find((b) => !before.has(b) && b.label.endsWith('/weights'))!;
+    weights.destroy();
+    const refused = program.run([output]);
+    await expect(refused).rejects.toBeInstanceOf(GpuValidationError);
+    await expect(refused).rejects.toThrow(/WebGPU refused the run's commands: .*destroyed/i);
+    await expect(program.profile()).rejects.toBeInstanceOf(GpuValidationError);
+    program.destroy();
+  });
+
+  it('run() on a destroyed session is refused with InputError', async () => {
+    const session = await Session.create(tiny, { gpu });
+    session.destroy();
+    await expect(session.run({ x: randomTensor([1, 4, 8, 8], 3) })).rejects.toThrow(new InputError('this session was destroyed (destroy() frees its GPU buffers): create a new session'));
   });
 
   it('the same wrong input to run() is refused the same way on the GPU as on the CPU', async () => {
