@@ -7,7 +7,8 @@ import { withAllocationLimit } from './alloc-guard.ts';
 import { random } from './mutate.ts';
 import type { Target } from './targets.ts';
 
-const TYPED = [ModelFormatError, UnsupportedOpError, UnsupportedModelError, InputError, LimitError, CalibrationError];
+/** The errors a bad file may end in; anything else is a failure. */
+export const TYPED = [ModelFormatError, UnsupportedOpError, UnsupportedModelError, InputError, LimitError, CalibrationError];
 
 export interface FuzzBounds {
   /** A case may allocate at most perByte × the file's bytes + fixedBytes at once (activations of a run). */

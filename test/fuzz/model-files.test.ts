@@ -5,14 +5,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { imageSetFromIdx } from '../../src/data/dataset.ts';
-import { parseIdx } from '../../src/data/idx.ts';
 import { importOnnx } from '../../src/import/onnx.ts';
 import { modelDir } from '../../src/models/paths.ts';
-import { quantize } from '../../src/api.ts';
-import { writeQ8 } from '../../src/quant/q8-file.ts';
 import { fuzz, type FuzzReport } from './fuzz.ts';
-import { onnxTarget, q8Target, tfjsTarget, type Target } from './targets.ts';
+import { bundledQ8, onnxTarget, q8Target, tfjsTarget, type Target } from './targets.ts';
 
 const PER_FILE = Number(process.env.WEBGPU_INT8_FUZZ_CASES ?? 0);
 const SEED = Number(process.env.WEBGPU_INT8_FUZZ_SEED ?? 7);
@@ -34,13 +30,6 @@ function writeSummary(): void {
   for (const r of reports.slice(-1)) {
     console.log(`fuzz ${r.target}: ${r.cases} cases in ${(r.totalMs / 1000).toFixed(1)} s (slowest ${r.slowestMs.toFixed(0)} ms, largest allocation ${r.largestPerFileByte.toFixed(2)}× the file): ${JSON.stringify(r.outcomes)}`);
   }
-}
-
-async function bundledQ8(): Promise<Uint8Array> {
-  const graph = importOnnx(readFileSync('models/fashion_mnist_cnn.onnx'));
-  const images = imageSetFromIdx(parseIdx(readFileSync('data/fashion-mnist/train-first500-images-idx3-ubyte.gz')));
-  const model = await quantize(graph, { calibration: Array.from({ length: 16 }, (_, i) => ({ input: images.input(i) })), method: 'minmax' });
-  return writeQ8(model);
 }
 
 describe('malformed model files end in a typed error or a model that runs', () => {

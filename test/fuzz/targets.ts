@@ -2,7 +2,12 @@
 // seeded mutations of it, and what a user does with a file (load it, then run it on the CPU
 // reference). A case ends in a typed error, or in a model that loads and runs.
 
+import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
+import { quantize } from '../../src/api.ts';
+import { imageSetFromIdx } from '../../src/data/dataset.ts';
+import { parseIdx } from '../../src/data/idx.ts';
+import { importOnnx } from '../../src/import/onnx.ts';
 import { importOnnxQdq } from '../../src/import/onnx-qdq.ts';
 import { onnxSchema } from '../../src/import/onnx-schema.ts';
 import { importTfjs } from '../../src/import/tfjs.ts';
@@ -10,7 +15,7 @@ import type { Graph } from '../../src/ir/graph.ts';
 import { sizeOf, tensor, type DType, type Tensor } from '../../src/ir/tensor.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { planProgram } from '../../src/plan/plan.ts';
-import { readQ8 } from '../../src/quant/q8-file.ts';
+import { readQ8, writeQ8 } from '../../src/quant/q8-file.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
 import { mutateBytes, mutateTree, truncate, type Mutated, type Random } from './mutate.ts';
@@ -121,6 +126,14 @@ function joinQ8(original: Uint8Array, header: unknown, data: Uint8Array): Uint8A
   out.set(json, 12);
   out.set(data, dataStart);
   return out;
+}
+
+/** The bundled CNN quantized (MinMax on 16 training images) and written as a .q8: the file the .q8 targets mutate. */
+export async function bundledQ8(): Promise<Uint8Array> {
+  const graph = importOnnx(readFileSync('models/fashion_mnist_cnn.onnx'));
+  const images = imageSetFromIdx(parseIdx(readFileSync('data/fashion-mnist/train-first500-images-idx3-ubyte.gz')));
+  const model = await quantize(graph, { calibration: Array.from({ length: 16 }, (_, i) => ({ input: images.input(i) })), method: 'minmax' });
+  return writeQ8(model);
 }
 
 export function q8Target(name: string, original: Uint8Array): Target<Uint8Array> {
