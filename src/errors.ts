@@ -48,8 +48,9 @@ export class DeviceLostError extends Error {
 
 /**
  * WebGPU refused commands of a run (a validation error: a command that would otherwise have done
- * nothing, leaving stale or zero output). The message is the implementation's and names the
- * object it refused. Every run is checked, so such an output is never returned.
+ * nothing, leaving stale or zero output), or a program's buffers or bind groups at creation. The
+ * message is the implementation's and names the object it refused. Every run is checked, so such
+ * an output is never returned.
  */
 export class GpuValidationError extends Error {
   override name = 'GpuValidationError';

@@ -37,6 +37,8 @@ async function validated<T>(scope: Promise<GPUError | null>, work: Promise<T>): 
   return result.value;
 }
 
+type ReadyPipeline = Awaited<ReturnType<PipelineCache['pipeline']>>;
+
 interface Dispatch {
   label: string;
   shader: string;
@@ -63,7 +65,34 @@ export class GpuProgram {
    */
   static async create(device: GPUDevice, specs: KernelSpec[], memory: Map<string, number> | SlotLayout, int8Path: Int8Path): Promise<GpuProgram> {
     checkLimits(device.limits, specs, memory);
+    const layout = memory instanceof Map ? oneSlotEach(memory) : memory;
+    for (const spec of specs) {
+      for (const s of spec.storage) {
+        if ('tensor' in s && !layout.slotOf.has(s.tensor)) throw new Error(`kernel "${spec.label}" binds tensor "${s.tensor}", which has no buffer`);
+      }
+    }
+    // Every pipeline requested at once: compiles run side by side where the implementation can.
+    const cache = PipelineCache.of(device, int8Path);
+    const requested = specs.map((spec) => cache.pipeline(spec));
+    requested.forEach((p) => p.catch(() => undefined)); // the first failure is reported below, in spec order
+    const pipelines: ReadyPipeline[] = [];
+    for (const p of requested) pipelines.push(await p);
+    // Then every buffer and bind group in one block with no await inside a validation error scope:
+    // programs created or run meanwhile on the device cannot interleave their scopes with it, and
+    // nothing is allocated for a program whose pipelines failed.
+    device.pushErrorScope('validation');
     const owned: GPUBuffer[] = [];
+    const { tensors, dispatches } = GpuProgram.build(device, specs, layout, pipelines, owned);
+    const refusal = await device.popErrorScope();
+    if (refusal) {
+      for (const b of owned) b.destroy();
+      throw new GpuValidationError(`WebGPU refused creating the program's buffers or bind groups: ${refusal.message}`);
+    }
+    return new GpuProgram(device, tensors, dispatches, owned, new Set(dispatches.map((d) => d.pipeline)).size);
+  }
+
+  /** The buffers (into `owned`), uploads and bind groups of a program whose pipelines are ready. */
+  private static build(device: GPUDevice, specs: KernelSpec[], layout: SlotLayout, pipelines: ReadyPipeline[], owned: GPUBuffer[]): { tensors: Map<string, GPUBuffer>; dispatches: Dispatch[] } {
     const buffer = (label: string, size: number, usage: number) => {
       const b = device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 16) * 16), usage });
       owned.push(b);
@@ -71,36 +100,26 @@ export class GpuProgram {
     };
     // Read lazily: in node, the GPU* globals exist only once the Dawn module has been set up.
     const storageUsage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    const layout = memory instanceof Map ? oneSlotEach(memory) : memory;
     const slots = layout.slotBytes.map((bytes, i) => buffer(`slot ${i}`, bytes, storageUsage));
     const tensors = new Map([...layout.slotOf].map(([name, slot]) => [name, slots[slot]!]));
-    const cache = PipelineCache.of(device, int8Path);
-    // Every pipeline requested at once: compiles run side by side where the implementation can.
-    const pipelines = specs.map((spec) => cache.pipeline(spec));
-    pipelines.forEach((p) => p.catch(() => undefined)); // the first failure is reported below, in spec order
-    const dispatches: Dispatch[] = [];
-    for (const [i, spec] of specs.entries()) {
+    const dispatches = specs.map((spec, i): Dispatch => {
       const uniforms = buffer(`${spec.label}/uniforms`, spec.uniforms.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
       device.queue.writeBuffer(uniforms, 0, spec.uniforms);
       const storage = spec.storage.map((s) => {
-        if ('tensor' in s) {
-          const t = tensors.get(s.tensor);
-          if (!t) throw new Error(`kernel "${spec.label}" binds tensor "${s.tensor}", which has no buffer`);
-          return t;
-        }
+        if ('tensor' in s) return tensors.get(s.tensor)!; // checked in create
         const b = buffer(s.label, s.data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
         device.queue.writeBuffer(b, 0, s.data.buffer, s.data.byteOffset, s.data.byteLength);
         return b;
       });
-      const { pipeline, layout } = await pipelines[i]!;
+      const { pipeline, layout: bindLayout } = pipelines[i]!;
       const bindGroup = device.createBindGroup({
         label: spec.label,
-        layout,
-        entries: [uniforms, ...storage].map((b, i) => ({ binding: i, resource: { buffer: b } })),
+        layout: bindLayout,
+        entries: [uniforms, ...storage].map((b, k) => ({ binding: k, resource: { buffer: b } })),
       });
-      dispatches.push({ label: spec.label, shader: spec.shader, pipeline, bindGroup, workgroups: spec.workgroups });
-    }
-    return new GpuProgram(device, tensors, dispatches, owned, new Set(dispatches.map((d) => d.pipeline)).size);
+      return { label: spec.label, shader: spec.shader, pipeline, bindGroup, workgroups: spec.workgroups };
+    });
+    return { tensors, dispatches };
   }
 
   get dispatchCount(): number {

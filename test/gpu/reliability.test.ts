@@ -173,7 +173,7 @@ describe.skipIf(skip)('reliability on Dawn', () => {
     device.destroy();
   });
 
-  it('a pipeline the device rejects names its kernel and step', async () => {
+  it('a pipeline the device rejects names its kernel and step, and its program allocates nothing', async () => {
     const cache = new PipelineCache(gpu.device, gpu.dot4I8Packed ? 'native' : 'emulated');
     const spec = {
       label: 'oversized step',
@@ -185,6 +185,10 @@ describe.skipIf(skip)('reliability on Dawn', () => {
       workgroups: [1, 1, 1] as [number, number, number],
     };
     await expect(cache.pipeline(spec)).rejects.toThrow(/kernel clamp_int8 \(step "oversized step"\)/);
+    // A program with that kernel allocates nothing: its buffers are made only once every pipeline is.
+    const before = new Set(live);
+    await expect(GpuProgram.create(gpu.device, [spec], new Map([['out', 16]]), gpu.dot4I8Packed ? 'native' : 'emulated')).rejects.toThrow(/kernel clamp_int8/);
+    expect([...live].filter((b) => !before.has(b))).toEqual([]);
   });
 
   it('a run whose commands WebGPU refuses rejects with GpuValidationError instead of returning stale bytes', async () => {
@@ -202,6 +206,23 @@ describe.skipIf(skip)('reliability on Dawn', () => {
     await expect(refused).rejects.toThrow(/WebGPU refused the run's commands: .*destroyed/i);
     await expect(program.profile()).rejects.toBeInstanceOf(GpuValidationError);
     program.destroy();
+  });
+
+  it('a bind group WebGPU refuses at creation is a GpuValidationError, with nothing left allocated', async () => {
+    const plan = planProgram(tiny, 1, { convVariant: () => 'dp4a' });
+    const before = new Set(live);
+    // Fault injection on the real device: the second bind group loses its last entry, which Dawn refuses.
+    const createBindGroup = gpu.device.createBindGroup.bind(gpu.device);
+    let calls = 0;
+    gpu.device.createBindGroup = (d: GPUBindGroupDescriptor) => createBindGroup(++calls === 2 ? { ...d, entries: [...d.entries].slice(0, -1) } : d);
+    try {
+      const creating = GpuProgram.create(gpu.device, plan.specs, plan.memory, gpu.dot4I8Packed ? 'native' : 'emulated');
+      await expect(creating).rejects.toBeInstanceOf(GpuValidationError);
+      await expect(creating).rejects.toThrow(/WebGPU refused creating the program's buffers or bind groups: /);
+    } finally {
+      gpu.device.createBindGroup = createBindGroup;
+    }
+    expect([...live].filter((b) => !before.has(b))).toEqual([]);
   });
 
   it('run() on a destroyed session is refused with InputError', async () => {
