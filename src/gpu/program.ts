@@ -80,14 +80,17 @@ export class GpuProgram {
     // Then every buffer and bind group in one block with no await inside a validation error scope:
     // programs created or run meanwhile on the device cannot interleave their scopes with it, and
     // nothing is allocated for a program whose pipelines failed.
-    device.pushErrorScope('validation');
     const owned: GPUBuffer[] = [];
-    const { tensors, dispatches } = GpuProgram.build(device, specs, layout, pipelines, owned);
-    const refusal = await device.popErrorScope();
-    if (refusal) {
-      for (const b of owned) b.destroy();
-      throw new GpuValidationError(`WebGPU refused creating the program's buffers or bind groups: ${refusal.message}`);
+    device.pushErrorScope('validation');
+    let built: ReturnType<typeof GpuProgram.build> | undefined;
+    try {
+      built = GpuProgram.build(device, specs, layout, pipelines, owned);
+    } finally {
+      const refusal = await device.popErrorScope();
+      if (refusal || !built) for (const b of owned) b.destroy();
+      if (refusal) throw new GpuValidationError(`WebGPU refused creating the program's buffers or bind groups: ${refusal.message}`);
     }
+    const { tensors, dispatches } = built;
     return new GpuProgram(device, tensors, dispatches, owned, new Set(dispatches.map((d) => d.pipeline)).size);
   }
 
