@@ -44,7 +44,12 @@ function feedsFor(inputs: readonly { name: string; dtype: DType; shape: readonly
   return feeds;
 }
 
-const inputElements = (g: Graph): number => Math.max(1, ...g.inputs.map((i) => sizeOf(i.shape.map((d) => (typeof d === 'number' ? d : 1)))));
+/**
+ * The largest input a case is run on: 4× the original model's largest input (symbolic dims as 1).
+ * A mutated model asking for more loads and plans but is not run: it would only be slow.
+ */
+export const maxRunElements = (io: { inputs: readonly { shape: readonly (number | string)[] }[] }): number =>
+  4 * Math.max(1, ...io.inputs.map((i) => sizeOf(i.shape.map((d) => (typeof d === 'number' ? d : 1)))));
 
 function runGraph(graph: Graph, maxElements: number): Ran {
   const fused = optimize(graph);
@@ -84,7 +89,7 @@ function rewire(tree: Record<string, unknown>, r: Random): Mutated<Record<string
 
 export function onnxTarget(name: string, original: Uint8Array): Target<Uint8Array> {
   const tree = onnxTree(original);
-  const maxElements = 4 * inputElements(importOnnxQdq(original).graph);
+  const maxElements = maxRunElements(importOnnxQdq(original).graph);
   return {
     name,
     original,
@@ -139,7 +144,7 @@ export async function bundledQ8(): Promise<Uint8Array> {
 export function q8Target(name: string, original: Uint8Array): Target<Uint8Array> {
   const { header, data } = splitQ8(original);
   const model = readQ8(original);
-  const maxElements = 4 * Math.max(...model.inputs.map((i) => sizeOf(i.shape.map((d) => (typeof d === 'number' ? d : 1)))));
+  const maxElements = maxRunElements(model);
   return {
     name,
     original,
@@ -187,7 +192,7 @@ function tfRewire(json: unknown, r: Random): Mutated<unknown> {
 }
 
 export function tfjsTarget(name: string, original: TfjsFiles): Target<TfjsFiles> {
-  const maxElements = 4 * inputElements(importTfjs(original.json, [original.shard]));
+  const maxElements = maxRunElements(importTfjs(original.json, [original.shard]));
   return {
     name,
     original,

@@ -76,6 +76,7 @@ describe.skipIf(skip)('reliability on Dawn', () => {
   let live: Set<GPUBuffer>;
   let bundled: QuantizedModel;
   let tiny: QuantizedModel;
+  const int8Path = () => (gpu.dot4I8Packed ? 'native' : 'emulated');
   beforeAll(async () => {
     gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
     live = liveBuffers(gpu.device);
@@ -174,7 +175,7 @@ describe.skipIf(skip)('reliability on Dawn', () => {
   });
 
   it('a pipeline the device rejects names its kernel and step, and its program allocates nothing', async () => {
-    const cache = new PipelineCache(gpu.device, gpu.dot4I8Packed ? 'native' : 'emulated');
+    const cache = new PipelineCache(gpu.device, int8Path());
     const spec = {
       label: 'oversized step',
       shader: 'clamp_int8' as const,
@@ -187,14 +188,14 @@ describe.skipIf(skip)('reliability on Dawn', () => {
     await expect(cache.pipeline(spec)).rejects.toThrow(/kernel clamp_int8 \(step "oversized step"\)/);
     // A program with that kernel allocates nothing: its buffers are made only once every pipeline is.
     const before = new Set(live);
-    await expect(GpuProgram.create(gpu.device, [spec], new Map([['out', 16]]), gpu.dot4I8Packed ? 'native' : 'emulated')).rejects.toThrow(/kernel clamp_int8/);
+    await expect(GpuProgram.create(gpu.device, [spec], new Map([['out', 16]]), int8Path())).rejects.toThrow(/kernel clamp_int8/);
     expect([...live].filter((b) => !before.has(b))).toEqual([]);
   });
 
   it('a run whose commands WebGPU refuses rejects with GpuValidationError instead of returning stale bytes', async () => {
     const plan = planProgram(tiny, 1, { convVariant: () => 'dp4a' });
     const before = new Set(live);
-    const program = await GpuProgram.create(gpu.device, plan.specs, plan.memory, gpu.dot4I8Packed ? 'native' : 'emulated');
+    const program = await GpuProgram.create(gpu.device, plan.specs, plan.memory, int8Path());
     const output = tiny.outputs[0]!.name;
     expect((await program.run([output])).get(output)!.byteLength).toBeGreaterThan(0);
     // One weights buffer destroyed behind the program's back: WebGPU refuses the whole submit, and
@@ -216,7 +217,7 @@ describe.skipIf(skip)('reliability on Dawn', () => {
     let calls = 0;
     gpu.device.createBindGroup = (d: GPUBindGroupDescriptor) => createBindGroup(++calls === 2 ? { ...d, entries: [...d.entries].slice(0, -1) } : d);
     try {
-      const creating = GpuProgram.create(gpu.device, plan.specs, plan.memory, gpu.dot4I8Packed ? 'native' : 'emulated');
+      const creating = GpuProgram.create(gpu.device, plan.specs, plan.memory, int8Path());
       await expect(creating).rejects.toBeInstanceOf(GpuValidationError);
       await expect(creating).rejects.toThrow(/WebGPU refused creating the program's buffers or bind groups: /);
     } finally {
