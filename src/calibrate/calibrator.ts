@@ -2,15 +2,14 @@
 // records its values; memory stays bounded by the observers, whatever the number of samples.
 
 import type { Graph } from '../ir/graph.ts';
+import { OP_TRAITS } from '../ir/op-traits.ts';
 import { isFloat, type Tensor } from '../ir/tensor.ts';
 import { runFloat } from '../ref/float/run.ts';
 import { createObserver, CalibrationError, type Observer, type ObserverMethod, type ObserverOptions, type Range } from './observers/index.ts';
 
-/** Ops through which a model output still shows a tensor's values as they are (or in order). */
-const PASS_THROUGH = new Set(['Reshape', 'Identity', 'Squeeze', 'Unsqueeze', 'Flatten', 'Transpose', 'Concat', 'Softmax', 'Sigmoid']);
-
 /**
- * The tensors a model output shows: the outputs, and back from them through PASS_THROUGH ops.
+ * The tensors a model output shows: the outputs, and back from them through the ops whose output
+ * still shows their inputs' values as they are or in order (their showsInputs trait, src/ir/op-traits.ts).
  * Their rare extreme values are the answer (a detector's few face anchors, a classifier's winning
  * logit), so no method may clip them: they are calibrated min/max (docs/quantization.md (Q2a)).
  */
@@ -22,8 +21,10 @@ export function outputFacingTensors(graph: Graph): Set<string> {
     if (found.has(t)) continue;
     found.add(t);
     const node = producer.get(t);
-    if (!node || !PASS_THROUGH.has(node.op)) continue;
-    const data = node.op === 'Concat' ? node.inputs : [node.inputs[0]!];
+    if (!node) continue;
+    const shows = OP_TRAITS[node.op].showsInputs;
+    if (shows === 'none') continue;
+    const data = shows === 'all' ? node.inputs : [node.inputs[0]!];
     stack.push(...data.filter((i) => i !== '' && !graph.initializers.has(i)));
   }
   return found;

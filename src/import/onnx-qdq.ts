@@ -18,6 +18,7 @@
 
 import { ModelFormatError, UnsupportedModelError } from '../errors.ts';
 import type { Graph } from '../ir/graph.ts';
+import { isOpType, OP_TRAITS } from '../ir/op-traits.ts';
 import { tensor } from '../ir/tensor.ts';
 import type { GivenBias, GivenLinear, GivenQuantization } from '../quant/qdq-import.ts';
 import type { QParams } from '../quant/qparams.ts';
@@ -202,8 +203,16 @@ class Stripper {
   }
 }
 
-/** Ops whose float output holds exactly the dequantized values of their quantized input. */
-const PASSES_QPARAMS = new Set(['Relu', 'Clip', 'MaxPool', 'GlobalMaxPool', 'Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
+/**
+ * Whether an ONNX node's float output holds exactly the dequantized values of its quantized input:
+ * the valuesFromInput trait of the IR op it becomes (src/ir/op-traits.ts). The ONNX node is seen
+ * here before import, but every ONNX op type the importer takes becomes the IR op of the same
+ * name (src/import/onnx-ops.ts: one converter per ONNX op, each making its namesake; only Constant
+ * folds away), with the same semantics, so the IR's row answers for it and no second table keyed
+ * by ONNX name can drift from it. A name that is no IR op (Constant, an op the import refuses)
+ * passes nothing.
+ */
+const passesQParams = (n: NodeProto): boolean => standard(n) && isOpType(n.opType) && OP_TRAITS[n.opType].valuesFromInput;
 
 /** Rewrites the graph in place without Q/DQ and returns the quantization it gave. */
 function stripQdq(g: GraphProto): GivenQuantization {
@@ -259,7 +268,7 @@ function stripQdq(g: GraphProto): GivenQuantization {
 
   // Ops that keep their input's values hand its (s, z) to an output the model leaves unquantized.
   for (const n of nodes) {
-    if (!standard(n) || !PASSES_QPARAMS.has(n.opType)) continue;
+    if (!passesQParams(n)) continue;
     const q = activations.get(n.input[0] ?? '');
     const y = n.output[0];
     if (q && y && !activations.has(y)) activations.set(y, q);

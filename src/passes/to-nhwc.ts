@@ -5,6 +5,7 @@
 // NCHW reader remains (eliminateDeadCode drops the rest).
 
 import type { Graph, Node } from '../ir/graph.ts';
+import { nodeWith, OP_TRAITS, unhandledTrait, type NodeWith } from '../ir/op-traits.ts';
 import { inferShapes } from '../ir/shapes.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { transpose } from '../ref/float/shape-ops.ts';
@@ -12,10 +13,6 @@ import { eliminateDeadCode } from './eliminate-dead-code.ts';
 
 const TO_NHWC = [0, 2, 3, 1];
 const TO_NCHW = [0, 3, 1, 2];
-
-const SPATIAL = new Set(['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool']);
-const UNARY = new Set(['Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Identity', 'Dropout']);
-const BINARY = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
 interface State {
   graph: Graph;
@@ -39,18 +36,29 @@ export function assignNhwcLayout(graph: Graph): Graph {
   return eliminateDeadCode({ ...graph, nodes: s.nodes, initializers: s.constants });
 }
 
+/** The node's NHWC form by its op's nhwc trait (src/ir/op-traits.ts), or undefined where it stays NCHW. */
+function nhwcForm(s: State, node: Node): Node | undefined {
+  const role = OP_TRAITS[node.op].nhwc;
+  switch (role) {
+    case 'spatial':
+      return spatial(s, nodeWith(node, 'nhwc', role));
+    case 'elementwise':
+      return unary(s, nodeWith(node, 'nhwc', role));
+    case 'broadcast':
+      return binary(s, nodeWith(node, 'nhwc', role));
+    case 'concat':
+      return concat(s, nodeWith(node, 'nhwc', role));
+    case 'flatten-pooled':
+      return flatten(s, nodeWith(node, 'nhwc', role));
+    case 'nchw':
+      return undefined;
+    default:
+      return unhandledTrait(role, 'nhwc');
+  }
+}
+
 function convertNode(s: State, node: Node): void {
-  const converted = SPATIAL.has(node.op)
-    ? spatial(s, node)
-    : UNARY.has(node.op)
-      ? unary(s, node)
-      : BINARY.has(node.op)
-        ? binary(s, node)
-        : node.op === 'Concat'
-          ? concat(s, node)
-          : node.op === 'Flatten'
-            ? flatten(s, node)
-            : undefined;
+  const converted = nhwcForm(s, node);
   if (!converted) {
     s.nodes.push(node);
     return;
@@ -81,9 +89,9 @@ function nhwcOf(s: State, name: string): string {
 const withLayout = (node: Node, inputs: string[], attrs: object): Node =>
   ({ ...node, inputs, outputs: [`${node.outputs[0]}:nhwc`], attrs: { ...node.attrs, ...attrs } }) as Node;
 
-function spatial(s: State, node: Node): Node | undefined {
+function spatial(s: State, node: NodeWith<'nhwc', 'spatial'>): Node | undefined {
   // Graphs imported NHWC (TF.js) are already in the int8 path's layout.
-  if (s.rank(node.inputs[0]!) !== 4 || ('layout' in node.attrs && node.attrs.layout === 'NHWC')) return undefined;
+  if (s.rank(node.inputs[0]!) !== 4 || node.attrs.layout === 'NHWC') return undefined;
   const inputs = [nhwcOf(s, node.inputs[0]!), ...node.inputs.slice(1)];
   if (node.op === 'Conv') {
     const w = s.constants.get(node.inputs[1]!);
@@ -95,12 +103,12 @@ function spatial(s: State, node: Node): Node | undefined {
   return withLayout(node, inputs, { layout: 'NHWC' });
 }
 
-function unary(s: State, node: Node): Node | undefined {
+function unary(s: State, node: NodeWith<'nhwc', 'elementwise'>): Node | undefined {
   const x = s.twin.get(node.inputs[0]!);
   return x ? withLayout(node, [x, ...node.inputs.slice(1)], {}) : undefined;
 }
 
-function binary(s: State, node: Node): Node | undefined {
+function binary(s: State, node: NodeWith<'nhwc', 'broadcast'>): Node | undefined {
   const inputs = node.inputs.map((name) => s.twin.get(name) ?? constantInNhwc(s, name));
   if (inputs.some((i) => i === undefined) || !node.inputs.some((i) => s.twin.has(i))) return undefined;
   return withLayout(node, inputs as string[], {});
@@ -117,8 +125,7 @@ function constantInNhwc(s: State, name: string): string | undefined {
   return nhwc;
 }
 
-function concat(s: State, node: Node): Node | undefined {
-  if (node.op !== 'Concat') return undefined;
+function concat(s: State, node: NodeWith<'nhwc', 'concat'>): Node | undefined {
   const inputs = node.inputs.map((name) => s.twin.get(name));
   if (inputs.some((i) => i === undefined)) return undefined;
   const axis = node.attrs.axis < 0 ? node.attrs.axis + 4 : node.attrs.axis;
@@ -126,9 +133,9 @@ function concat(s: State, node: Node): Node | undefined {
 }
 
 /** Flatten(axis 1) of [N, C, 1, 1] and of [N, 1, 1, C] give the same [N, C]: read the NHWC twin. */
-function flatten(s: State, node: Node): Node | undefined {
+function flatten(s: State, node: NodeWith<'nhwc', 'flatten-pooled'>): Node | undefined {
   const x = s.twin.get(node.inputs[0]!);
-  if (!x || node.op !== 'Flatten' || node.attrs.axis !== 1) return undefined;
+  if (!x || node.attrs.axis !== 1) return undefined;
   const producer = s.nodes.find((n) => n.outputs.includes(x));
   if (producer?.op !== 'GlobalAveragePool' && producer?.op !== 'GlobalMaxPool') return undefined;
   return { ...node, inputs: [x] };

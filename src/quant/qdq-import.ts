@@ -16,6 +16,7 @@
 
 import { UnsupportedModelError } from '../errors.ts';
 import type { Graph, Node } from '../ir/graph.ts';
+import { OP_TRAITS, unhandledTrait } from '../ir/op-traits.ts';
 import type { QuantizedModel } from './program.ts';
 import { quantizeBias, type QParams, type QuantizedWeights } from './qparams.ts';
 
@@ -53,27 +54,33 @@ export function givenQParams(given: GivenQuantization, name: string): QParams | 
 
 const sameQ = (a: QParams | undefined, b: QParams | undefined) => !!a && !!b && a.scale === b.scale && a.zeroPoint === b.zeroPoint;
 
-/** Ops whose int8 form keeps the input's (s, z) on the output (Q17, Q18). */
-const KEEPS_QPARAMS = new Set([
-  'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Relu', 'Clip',
-  'Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout',
-]);
-
-/** Whether the model quantizes this node: only then may quantizeGraph() give it an int8 step. */
+/**
+ * Whether the model quantizes this node: only then may quantizeGraph() give it an int8 step.
+ * By the op's int8 form (src/ir/op-traits.ts); the forms that keep (s, z) (Q17, Q18) need equal
+ * given (s, z) on both sides, and only for the ops whose givenSameQParams trait says so.
+ */
 export function givenCovers(given: GivenQuantization, graph: Graph, node: Node): boolean {
   const q = (t: string) => givenQParams(given, t);
   const x = node.inputs[0] ?? '';
   const y = node.outputs[0] ?? '';
-  switch (node.op) {
-    case 'Conv':
-    case 'Gemm':
-    case 'MatMul':
+  const traits = OP_TRAITS[node.op];
+  const form = traits.int8;
+  switch (form) {
+    case 'conv':
+    case 'gemm':
       return given.linear.has(node.name) && !!q(x) && !!q(y);
-    case 'Add':
-    case 'Concat':
+    case 'add':
+    case 'concat':
       return node.inputs.every((i) => i === '' || graph.initializers.has(i) || !!q(i)) && !!q(y);
+    case 'pool':
+    case 'global-pool':
+    case 'clamp':
+    case 'layout':
+      return traits.givenSameQParams && sameQ(q(x), q(y));
+    case 'float-only':
+      return false;
     default:
-      return KEEPS_QPARAMS.has(node.op) && sameQ(q(x), q(y));
+      return unhandledTrait(form, 'int8');
   }
 }
 

@@ -3,6 +3,7 @@
 // dequantize/quantize steps. The int8 version of float tensor `x` is named `x:q`.
 
 import type { Graph, Node, NodeOf } from '../ir/graph.ts';
+import { nodeWith, OP_TRAITS, unhandledTrait, type NodeWith } from '../ir/op-traits.ts';
 import { inferShapes } from '../ir/shapes.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
 import { CalibrationError } from '../errors.ts';
@@ -23,8 +24,6 @@ export interface QuantizeOptions {
    */
   given?: GivenQuantization;
 }
-
-const LAYOUT_OPS = new Set(['Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Pad']);
 
 export class QuantizerState {
   readonly steps: Step[] = [];
@@ -144,44 +143,51 @@ function quantizeNodeChecked(s: QuantizerState, node: Node, inputRank: number | 
   }
 }
 
-/** Adds the int8 step(s) for a node and returns true, or returns false when it has no int8 form. */
+/**
+ * Adds the int8 step(s) for a node and returns true, or returns false when this use of it has no
+ * int8 form. Which step an op gets is its `int8` trait (src/ir/op-traits.ts): 'float-only' is
+ * declared there per op, never a fall-through.
+ */
 function quantizeNode(s: QuantizerState, node: Node, inputRank: number | undefined): boolean {
   const x = node.inputs[0]!;
   const y = node.outputs[0]!;
-  switch (node.op) {
-    case 'Conv':
-      return pushIf(s, convStep(s, node));
-    case 'Gemm':
-    case 'MatMul':
-      return pushIf(s, inputRank === 2 ? gemmStep(s, node) : undefined);
-    case 'Add':
-      return addStep(s, node);
-    case 'Concat':
-      return concatStep(s, node);
-    case 'MaxPool':
-    case 'AveragePool': {
-      if (node.attrs.layout !== 'NHWC') return false;
+  const form = OP_TRAITS[node.op].int8;
+  switch (form) {
+    case 'conv':
+      return pushIf(s, convStep(s, nodeWith(node, 'int8', form)));
+    case 'gemm':
+      return pushIf(s, inputRank === 2 ? gemmStep(s, nodeWith(node, 'int8', form)) : undefined);
+    case 'add':
+      return addStep(s, nodeWith(node, 'int8', form));
+    case 'concat':
+      return concatStep(s, nodeWith(node, 'int8', form));
+    case 'pool': {
+      const pool = nodeWith(node, 'int8', form);
+      if (pool.attrs.layout !== 'NHWC') return false;
       const input = s.asInt8(x);
       const qp = s.int8Info(x);
-      const { kernel, strides, pads, autoPad, dilations, ceilMode } = node.attrs;
-      const countIncludePad = node.op === 'AveragePool' && node.attrs.countIncludePad;
-      const op = node.op === 'MaxPool' ? 'maxpool' : 'avgpool';
+      const { kernel, strides, pads, autoPad, dilations, ceilMode } = pool.attrs;
+      const countIncludePad = pool.op === 'AveragePool' && pool.attrs.countIncludePad;
+      const op = pool.op === 'MaxPool' ? 'maxpool' : 'avgpool';
       s.steps.push({ op, name: node.name, input, output: s.markInt8(y, qp), kernel, strides, pads, autoPad, dilations, ceilMode, countIncludePad, zeroPoint: qp.zeroPoint });
       return true;
     }
-    case 'GlobalAveragePool':
-    case 'GlobalMaxPool': {
-      if (node.attrs.layout !== 'NHWC') return false;
+    case 'global-pool': {
+      const pool = nodeWith(node, 'int8', form);
+      if (pool.attrs.layout !== 'NHWC') return false;
       const input = s.asInt8(x);
-      const op = node.op === 'GlobalAveragePool' ? 'globalavgpool' : 'globalmaxpool';
+      const op = pool.op === 'GlobalAveragePool' ? 'globalavgpool' : 'globalmaxpool';
       s.steps.push({ op, name: node.name, input, output: s.markInt8(y, s.int8Info(x)) });
       return true;
     }
-    case 'Relu':
-    case 'Clip':
-      return clampStep(s, node);
+    case 'clamp':
+      return clampStep(s, nodeWith(node, 'int8', form));
+    case 'layout':
+      return layoutStep(s, nodeWith(node, 'int8', form));
+    case 'float-only':
+      return false;
     default:
-      return LAYOUT_OPS.has(node.op) ? layoutStep(s, node) : false;
+      return unhandledTrait(form, 'int8');
   }
 }
 
@@ -229,7 +235,7 @@ function concatStep(s: QuantizerState, node: NodeOf<'Concat'>): boolean {
   return true;
 }
 
-function clampStep(s: QuantizerState, node: Node): boolean {
+function clampStep(s: QuantizerState, node: NodeWith<'int8', 'clamp'>): boolean {
   const x = node.inputs[0]!;
   if (!s.isInt8(x)) return false;
   const bound = (i: number, fallback: number): number | undefined => {
@@ -256,7 +262,7 @@ function clampStep(s: QuantizerState, node: Node): boolean {
   return true;
 }
 
-function layoutStep(s: QuantizerState, node: Node): boolean {
+function layoutStep(s: QuantizerState, node: NodeWith<'int8', 'layout'>): boolean {
   const x = node.inputs[0]!;
   const rest = node.inputs.slice(1).filter((i) => i !== '');
   // A layout op on a graph input (e.g. the NCHW → NHWC transpose) moves int8 data: quantizing

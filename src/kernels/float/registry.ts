@@ -1,7 +1,9 @@
-// Node → fp32 kernels: the one table the float plan consults (src/plan/float-plan.ts). A node
-// becomes one or more dispatches, or (an op that keeps the element order) an alias of its input.
+// Node → fp32 kernels, for the float plan (src/plan/float-plan.ts) and the float steps of an int8
+// plan. Which kernel an op gets is its gpu trait (src/ir/op-traits.ts). A node becomes one or more
+// dispatches, or (an op that keeps the element order) an alias of its input.
 
 import type { Node } from '../../ir/graph.ts';
+import { nodeWith, OP_TRAITS, unhandledTrait } from '../../ir/op-traits.ts';
 import type { Tensor } from '../../ir/tensor.ts';
 import type { FloatStep } from '../../quant/program.ts';
 import type { PlannedKernel } from '../conv.ts';
@@ -12,17 +14,6 @@ import { convF32Kernel, gemmF32Kernel, matmulF32Kernel } from './conv.ts';
 import { binaryF32Kernel, unaryF32Kernel } from './elementwise.ts';
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { globalPoolF32Kernel, poolF32Kernel } from './pool.ts';
-
-/** Ops whose output is their input's elements in the same order: aliases, never dispatches. */
-export const FLOAT_ALIAS_OPS: ReadonlySet<string> = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
-
-/** Every op the GPU float path runs. */
-export const FLOAT_GPU_OPS: ReadonlySet<string> = new Set([
-  ...FLOAT_ALIAS_OPS,
-  'Conv', 'Gemm', 'MatMul', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool',
-  'Add', 'Sub', 'Mul', 'Div', 'Relu', 'Clip', 'Sigmoid', 'HardSwish', 'HardSigmoid', 'LeakyRelu',
-  'Concat', 'Transpose', 'Softmax', 'Pad',
-]);
 
 const one = ({ spec, outputShape }: PlannedKernel): PlannedStep => ({ specs: [spec], outputShape });
 
@@ -43,55 +34,50 @@ export function planFloatNode(
     if (!s) throw new RangeError(`input ${i} is required`);
     return [...s];
   };
-  // Only the binary ops and Concat bind constants as data; every other op reads activations.
-  if (!['Add', 'Sub', 'Mul', 'Div', 'Concat'].includes(node.op) && constants.has(node.inputs[0] ?? '')) {
+  // Which kernel is the op's gpu trait (src/ir/op-traits.ts). Only the binary ops and Concat bind
+  // constants as data; every other op reads activations.
+  const kernel = OP_TRAITS[node.op].gpu;
+  if (kernel !== 'binary' && kernel !== 'concat' && constants.has(node.inputs[0] ?? '')) {
     throw new RangeError(`its data input "${node.inputs[0]}" is a constant (fold constants first)`);
   }
-  if (FLOAT_ALIAS_OPS.has(node.op)) {
-    if (!inferred) throw new RangeError('its output shape is not static');
-    return { alias: node.inputs[0]!, outputShape: [...inferred] };
-  }
-  switch (node.op) {
-    case 'Conv':
-      return one(convF32Kernel(node, shape(0), constants));
-    case 'Gemm':
-      return one(gemmF32Kernel(node, shape(0), constants));
-    case 'MatMul':
-      return one(matmulF32Kernel(node, shape(0), constants));
-    case 'MaxPool':
-    case 'AveragePool':
-      return one(poolF32Kernel(node, shape(0)));
-    case 'GlobalAveragePool':
-    case 'GlobalMaxPool':
-      return one(globalPoolF32Kernel(node, shape(0)));
-    case 'Add':
-    case 'Sub':
-    case 'Mul':
-    case 'Div':
-      return one(binaryF32Kernel(node, shape(0), shape(1), constants));
-    case 'Relu':
-    case 'Clip':
-    case 'Sigmoid':
-    case 'HardSwish':
-    case 'HardSigmoid':
-    case 'LeakyRelu':
-      return one(unaryF32Kernel(node, shape(0), constants));
-    case 'Concat':
-      return concatF32Kernels(node, node.inputs.map((_, i) => shape(i)), constants);
-    case 'Transpose': {
-      const x = shape(0);
-      const { perm, outputShape } = transposeShape(node, x);
-      return isFloatTransposeAlias(x, perm) ? { alias: node.inputs[0]!, outputShape } : one(transposeF32Kernel(node, x));
-    }
-    case 'Pad': {
+  switch (kernel) {
+    case 'alias':
+      // The output is the input's elements in the same order: an alias, never a dispatch.
       if (!inferred) throw new RangeError('its output shape is not static');
-      return one(padF32Kernel(node, shape(0), inferred, constants));
+      return { alias: node.inputs[0]!, outputShape: [...inferred] };
+    case 'conv':
+      return one(convF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants));
+    case 'gemm':
+      return one(gemmF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants));
+    case 'matmul':
+      return one(matmulF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants));
+    case 'pool':
+      return one(poolF32Kernel(nodeWith(node, 'gpu', kernel), shape(0)));
+    case 'global-pool':
+      return one(globalPoolF32Kernel(nodeWith(node, 'gpu', kernel), shape(0)));
+    case 'binary':
+      return one(binaryF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), shape(1), constants));
+    case 'unary':
+      return one(unaryF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants));
+    case 'concat':
+      return concatF32Kernels(nodeWith(node, 'gpu', kernel), node.inputs.map((_, i) => shape(i)), constants);
+    case 'transpose': {
+      const t = nodeWith(node, 'gpu', kernel);
+      const x = shape(0);
+      const { perm, outputShape } = transposeShape(t, x);
+      return isFloatTransposeAlias(x, perm) ? { alias: node.inputs[0]!, outputShape } : one(transposeF32Kernel(t, x));
     }
-    case 'Softmax': {
+    case 'pad': {
+      if (!inferred) throw new RangeError('its output shape is not static');
+      return one(padF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), inferred, constants));
+    }
+    case 'softmax': {
       const step: FloatStep = { op: 'float', name: node.name, node };
       return one(softmaxKernel(step, shape(0)));
     }
-    default:
+    case 'none':
       throw new RangeError('no GPU float kernel for this op');
+    default:
+      return unhandledTrait(kernel, 'gpu');
   }
 }

@@ -1,0 +1,110 @@
+// The op-traits table (src/ir/op-traits.ts) against what the stages did before it: every string set
+// it replaced is derived here from the table and compared with the literal that stood in the code
+// (so the move changed no behaviour), plus the invariants that tie the columns together.
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { onnxConverters, type ConvertContext } from '../../src/import/onnx-ops.ts';
+import { OnnxAttrs } from '../../src/import/onnx-attrs.ts';
+import type { NodeProto } from '../../src/import/onnx-proto.ts';
+import type { Node, OpType } from '../../src/ir/graph.ts';
+import { isOpType, nodeWith, OP_TRAITS, OP_TYPES, opsWhere, type OpsWith } from '../../src/ir/op-traits.ts';
+import { floatKernels } from '../../src/ref/float/ops.ts';
+
+const sorted = (ops: readonly string[]) => [...ops].sort();
+
+// The literals as they stood before the table (git 7ee64cc).
+const BEFORE = {
+  // quant/quantize-graph.ts: the ops quantizeNode's default sent to layoutStep.
+  LAYOUT_OPS: ['Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout', 'Pad'],
+  // quant/quantize-graph.ts: quantizeNode's own cases (everything else returned false: float).
+  QUANTIZE_NODE_CASES: ['Conv', 'Gemm', 'MatMul', 'Add', 'Concat', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Relu', 'Clip'],
+  // calibrate/calibrator.ts
+  PASS_THROUGH: ['Reshape', 'Identity', 'Squeeze', 'Unsqueeze', 'Flatten', 'Transpose', 'Concat', 'Softmax', 'Sigmoid'],
+  // import/onnx-qdq.ts (ONNX op types; each is the IR op of the same name)
+  PASSES_QPARAMS: ['Relu', 'Clip', 'MaxPool', 'GlobalMaxPool', 'Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'],
+  // quant/qdq-import.ts
+  KEEPS_QPARAMS: ['MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Relu', 'Clip', 'Transpose', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'],
+  // passes/to-nhwc.ts (plus its `node.op === 'Concat'` and `node.op === 'Flatten'` branches)
+  SPATIAL: ['Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool'],
+  UNARY: ['Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Identity', 'Dropout'],
+  BINARY: ['Add', 'Sub', 'Mul', 'Div'],
+  // kernels/float/registry.ts (FLOAT_GPU_OPS was exported and read nowhere: deleted)
+  FLOAT_ALIAS_OPS: ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout'],
+  FLOAT_GPU_OPS: [
+    'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout',
+    'Conv', 'Gemm', 'MatMul', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool',
+    'Add', 'Sub', 'Mul', 'Div', 'Relu', 'Clip', 'Sigmoid', 'HardSwish', 'HardSigmoid', 'LeakyRelu',
+    'Concat', 'Transpose', 'Softmax', 'Pad',
+  ],
+  // kernels/float/registry.ts: the ops that may bind a constant as their data input.
+  CONSTANT_DATA: ['Add', 'Sub', 'Mul', 'Div', 'Concat'],
+};
+
+describe('OP_TRAITS', () => {
+  it('has one row per IR op: the ops the float reference implements', () => {
+    expect(sorted(OP_TYPES)).toEqual(sorted(Object.keys(floatKernels)));
+    expectTypeOf<keyof typeof OP_TRAITS>().toEqualTypeOf<OpType>();
+  });
+
+  it('gives the sets the stages used before, unchanged', () => {
+    const derived = {
+      LAYOUT_OPS: opsWhere((t) => t.int8 === 'layout'),
+      QUANTIZE_NODE_CASES: opsWhere((t) => t.int8 !== 'float-only' && t.int8 !== 'layout'),
+      PASS_THROUGH: opsWhere((t) => t.showsInputs !== 'none'),
+      PASSES_QPARAMS: opsWhere((t) => t.valuesFromInput),
+      KEEPS_QPARAMS: opsWhere((t) => t.givenSameQParams),
+      SPATIAL: opsWhere((t) => t.nhwc === 'spatial'),
+      UNARY: opsWhere((t) => t.nhwc === 'elementwise'),
+      BINARY: opsWhere((t) => t.nhwc === 'broadcast'),
+      FLOAT_ALIAS_OPS: opsWhere((t) => t.gpu === 'alias'),
+      FLOAT_GPU_OPS: opsWhere((t) => t.gpu !== 'none'),
+      CONSTANT_DATA: opsWhere((t) => t.gpu === 'binary' || t.gpu === 'concat'),
+    };
+    for (const [name, ops] of Object.entries(derived)) {
+      expect(sorted(ops), name).toEqual(sorted(BEFORE[name as keyof typeof BEFORE]));
+    }
+    expect(opsWhere((t) => t.nhwc === 'concat')).toEqual(['Concat']);
+    expect(opsWhere((t) => t.nhwc === 'flatten-pooled')).toEqual(['Flatten']);
+    expect(opsWhere((t) => t.showsInputs === 'all')).toEqual(['Concat']); // the calibrator's Concat case
+  });
+
+  it('sends to float exactly the ops quantizeNode sent there before, each by declaration', () => {
+    const quantized = new Set([...BEFORE.QUANTIZE_NODE_CASES, ...BEFORE.LAYOUT_OPS]);
+    expect(sorted(opsWhere((t) => t.int8 === 'float-only'))).toEqual(sorted(OP_TYPES.filter((op) => !quantized.has(op))));
+  });
+
+  it('ties the columns together', () => {
+    const keepsQParams = new Set(['pool', 'global-pool', 'clamp', 'layout']);
+    for (const op of OP_TYPES) {
+      const t = OP_TRAITS[op];
+      // A QDQ model's equal (s, z) on both sides means something only to an int8 step that keeps them.
+      if (t.givenSameQParams) expect(keepsQParams, `${op}: givenSameQParams with int8 ${t.int8}`).toContain(t.int8);
+      // An op whose float output is its input's values has an int8 form with the input's (s, z).
+      if (t.valuesFromInput) expect(keepsQParams, `${op}: valuesFromInput with int8 ${t.int8}`).toContain(t.int8);
+      // Aliases on the GPU are moves of the elements in order: the int8 path moves them as layout steps.
+      if (t.gpu === 'alias') expect(t.int8, `${op}: a GPU alias`).toBe('layout');
+      if (t.gpu === 'none') expect(t.int8, `${op}: no GPU float kernel`).toBe('float-only');
+    }
+  });
+
+  it('types the ops of a trait value', () => {
+    expectTypeOf<OpsWith<'gpu', 'alias'>>().toEqualTypeOf<'Reshape' | 'Flatten' | 'Squeeze' | 'Unsqueeze' | 'Identity' | 'Dropout'>();
+    expectTypeOf<OpsWith<'int8', 'gemm'>>().toEqualTypeOf<'Gemm' | 'MatMul'>();
+    const node: Node = { op: 'Relu', name: 'r', inputs: ['x'], outputs: ['y'], attrs: {} };
+    expect(nodeWith(node, 'int8', 'clamp')).toBe(node);
+    expect(() => nodeWith(node, 'int8', 'layout')).toThrow('Relu node "r": its int8 trait is clamp, not layout');
+  });
+});
+
+describe('ONNX op types and the IR ops they become (why onnx-qdq.ts reads the IR table)', () => {
+  it('every ONNX op the importer takes but Constant becomes the IR op of its own name', () => {
+    for (const [opType, convert] of Object.entries(onnxConverters)) {
+      if (opType === 'Constant') continue;
+      expect(isOpType(opType), `ONNX ${opType} is an IR op`).toBe(true);
+      const proto = { opType, name: 'n', domain: '', input: ['x', 'w', ''], output: ['y'], attribute: [{ name: 'kernel_shape', ints: [1, 1] }] } as unknown as NodeProto;
+      const context: ConvertContext = { proto, name: 'n', opset: 13, attrs: new OnnxAttrs(proto), constantInput: () => undefined, constant: (suffix) => `n/${suffix}` };
+      const converted = convert(context);
+      expect(Array.isArray(converted) ? converted.map((n) => n.op) : converted, `ONNX ${opType}`).toEqual([opType]);
+    }
+    expect(['Constant', 'QuantizeLinear', 'toString'].filter(isOpType)).toEqual([]);
+  });
+});
