@@ -8,9 +8,7 @@
 
 import type { GpuContext } from '../../src/gpu/device.ts';
 import type { PeakRate } from './protocol.ts';
-import dot4Wgsl from './peak-dot4.wgsl?raw';
-import f32Wgsl from './peak-f32.wgsl?raw';
-import i32Wgsl from './peak-i32.wgsl?raw';
+import { WGSL } from './wgsl.generated.ts';
 
 const WORKGROUP_COUNTS = [16, 256, 4096];
 const THREADS = 256;
@@ -120,10 +118,10 @@ export interface Peaks {
 
 export async function measurePeaks(gpu: GpuContext): Promise<Peaks> {
   const { device } = gpu;
-  const f32 = await measure(device, await kernel(device, f32Wgsl, { WIDTH: 1 }, CHAINS_PER_TRIP * 2, floatParams));
-  const f32vec4 = await measure(device, await kernel(device, f32Wgsl, { WIDTH: 4 }, CHAINS_PER_TRIP * 8, floatParams));
-  const i32vec4 = await measure(device, await kernel(device, i32Wgsl, {}, CHAINS_PER_TRIP * 8, madParams));
+  const f32 = await measure(device, await kernel(device, WGSL['peak-f32.wgsl'], { WIDTH: 1 }, CHAINS_PER_TRIP * 2, floatParams));
+  const f32vec4 = await measure(device, await kernel(device, WGSL['peak-f32.wgsl'], { WIDTH: 4 }, CHAINS_PER_TRIP * 8, floatParams));
+  const i32vec4 = await measure(device, await kernel(device, WGSL['peak-i32.wgsl'], {}, CHAINS_PER_TRIP * 8, madParams));
   if (!gpu.dot4I8Packed) return { dot4: { error: 'no packed_4x8_integer_dot_product WGSL language feature on this adapter' }, f32, f32vec4, i32vec4 };
-  const dot4 = await measure(device, await kernel(device, dot4Wgsl, {}, CHAINS_PER_TRIP * 8, intParams));
+  const dot4 = await measure(device, await kernel(device, WGSL['peak-dot4.wgsl'], {}, CHAINS_PER_TRIP * 8, intParams));
   return { dot4, f32, f32vec4, i32vec4 };
 }

@@ -1,35 +1,9 @@
-// The WGSL sources, one file per kernel family, imported as text (Vite's ?raw; the CLI's node
-// loader in bin/raw-loader.mjs does the same). A kernel's source is its libraries followed by
-// its own file: the int8 helpers (native dot4I8Packed, or the emulated fallback) and the shared
-// output stage are written once.
+// The WGSL sources, one file per kernel family in shaders/, as strings generated from them
+// (scripts/gen-wgsl.mjs), so no bundler or runtime needs a .wgsl loader. A kernel's source is
+// its libraries followed by its own file: the int8 helpers (native dot4I8Packed, or the
+// emulated fallback) and the shared output stage are written once.
 
-import int8Emulated from '../../shaders/lib/int8_emulated.wgsl?raw';
-import int8Native from '../../shaders/lib/int8_native.wgsl?raw';
-import outputStage from '../../shaders/lib/output_stage.wgsl?raw';
-import convEpilogue from '../../shaders/lib/conv_epilogue.wgsl?raw';
-import convBlocked from '../../shaders/lib/conv_blocked.wgsl?raw';
-import quantizeLib from '../../shaders/lib/quantize.wgsl?raw';
-import conv2dInt8 from '../../shaders/conv2d_int8.wgsl?raw';
-import conv2dInt8Blocked from '../../shaders/conv2d_int8_blocked.wgsl?raw';
-import conv2dInt8BlockedF32 from '../../shaders/conv2d_int8_blocked_f32.wgsl?raw';
-import conv2dInt8Dw from '../../shaders/conv2d_int8_dw.wgsl?raw';
-import addInt8 from '../../shaders/add_int8.wgsl?raw';
-import clampInt8 from '../../shaders/clamp_int8.wgsl?raw';
-import concatInt8 from '../../shaders/concat_int8.wgsl?raw';
-import dequantizeInt8 from '../../shaders/dequantize_int8.wgsl?raw';
-import layoutInt8 from '../../shaders/layout_int8.wgsl?raw';
-import padInt8 from '../../shaders/pad_int8.wgsl?raw';
-import poolInt8 from '../../shaders/pool_int8.wgsl?raw';
-import quantizeF32 from '../../shaders/quantize_f32.wgsl?raw';
-import quantizeIm2col from '../../shaders/quantize_im2col.wgsl?raw';
-import softmaxF32 from '../../shaders/softmax_f32.wgsl?raw';
-import conv2dF32 from '../../shaders/conv2d_f32.wgsl?raw';
-import poolF32 from '../../shaders/pool_f32.wgsl?raw';
-import binaryF32 from '../../shaders/binary_f32.wgsl?raw';
-import unaryF32 from '../../shaders/unary_f32.wgsl?raw';
-import concatF32 from '../../shaders/concat_f32.wgsl?raw';
-import transposeF32 from '../../shaders/transpose_f32.wgsl?raw';
-import padF32 from '../../shaders/pad_f32.wgsl?raw';
+import { WGSL } from './wgsl.generated.ts';
 
 export type Int8Path = 'native' | 'emulated';
 
@@ -41,36 +15,42 @@ type Library = 'int8' | 'output_stage' | 'conv_epilogue' | 'conv_blocked' | 'qua
 const arithmetic = (f32: boolean) => `const F32_MATH = ${f32};\nalias Sum = vec4<${f32 ? 'f32' : 'i32'}>;\n`;
 
 const FAMILIES = {
-  conv2d_int8: { source: conv2dInt8, libraries: ['int8', 'output_stage'] },
-  conv2d_int8_blocked: { source: conv2dInt8Blocked, libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
-  conv2d_int8_blocked_f32: { source: conv2dInt8BlockedF32, libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
-  conv2d_int8_dw: { source: conv2dInt8Dw, libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(false) },
-  conv2d_int8_dw_f32: { source: conv2dInt8Dw, libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(true) },
-  add_int8: { source: addInt8, libraries: ['int8', 'output_stage'] },
-  clamp_int8: { source: clampInt8, libraries: ['int8'] },
-  concat_int8: { source: concatInt8, libraries: ['int8', 'output_stage'] },
-  dequantize_int8: { source: dequantizeInt8, libraries: ['int8'] },
-  layout_int8: { source: layoutInt8, libraries: ['int8'] },
-  pad_int8: { source: padInt8, libraries: ['int8'] },
-  pool_int8: { source: poolInt8, libraries: ['int8'] },
-  quantize_f32: { source: quantizeF32, libraries: ['int8', 'quantize'] },
-  quantize_im2col: { source: quantizeIm2col, libraries: ['int8', 'quantize'] },
-  softmax_f32: { source: softmaxF32, libraries: [] },
+  conv2d_int8: { source: WGSL['conv2d_int8.wgsl'], libraries: ['int8', 'output_stage'] },
+  conv2d_int8_blocked: { source: WGSL['conv2d_int8_blocked.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
+  conv2d_int8_blocked_f32: { source: WGSL['conv2d_int8_blocked_f32.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
+  conv2d_int8_dw: { source: WGSL['conv2d_int8_dw.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(false) },
+  conv2d_int8_dw_f32: { source: WGSL['conv2d_int8_dw.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(true) },
+  add_int8: { source: WGSL['add_int8.wgsl'], libraries: ['int8', 'output_stage'] },
+  clamp_int8: { source: WGSL['clamp_int8.wgsl'], libraries: ['int8'] },
+  concat_int8: { source: WGSL['concat_int8.wgsl'], libraries: ['int8', 'output_stage'] },
+  dequantize_int8: { source: WGSL['dequantize_int8.wgsl'], libraries: ['int8'] },
+  layout_int8: { source: WGSL['layout_int8.wgsl'], libraries: ['int8'] },
+  pad_int8: { source: WGSL['pad_int8.wgsl'], libraries: ['int8'] },
+  pool_int8: { source: WGSL['pool_int8.wgsl'], libraries: ['int8'] },
+  quantize_f32: { source: WGSL['quantize_f32.wgsl'], libraries: ['int8', 'quantize'] },
+  quantize_im2col: { source: WGSL['quantize_im2col.wgsl'], libraries: ['int8', 'quantize'] },
+  softmax_f32: { source: WGSL['softmax_f32.wgsl'], libraries: [] },
   // The fp32 baseline (src/kernels/float/, src/plan/float-plan.ts): plain f32 NHWC tensors.
-  conv2d_f32: { source: conv2dF32, libraries: [] },
-  pool_f32: { source: poolF32, libraries: [] },
-  binary_f32: { source: binaryF32, libraries: [] },
-  unary_f32: { source: unaryF32, libraries: [] },
-  concat_f32: { source: concatF32, libraries: [] },
-  transpose_f32: { source: transposeF32, libraries: [] },
-  pad_f32: { source: padF32, libraries: [] },
+  conv2d_f32: { source: WGSL['conv2d_f32.wgsl'], libraries: [] },
+  pool_f32: { source: WGSL['pool_f32.wgsl'], libraries: [] },
+  binary_f32: { source: WGSL['binary_f32.wgsl'], libraries: [] },
+  unary_f32: { source: WGSL['unary_f32.wgsl'], libraries: [] },
+  concat_f32: { source: WGSL['concat_f32.wgsl'], libraries: [] },
+  transpose_f32: { source: WGSL['transpose_f32.wgsl'], libraries: [] },
+  pad_f32: { source: WGSL['pad_f32.wgsl'], libraries: [] },
 } as const satisfies Record<string, { source: string; libraries: readonly Library[]; prelude?: string }>;
 
 export type ShaderId = keyof typeof FAMILIES;
 
 export function shaderSource(id: ShaderId, int8: Int8Path): string {
   const family = FAMILIES[id];
-  const text = { int8: int8 === 'native' ? int8Native : int8Emulated, output_stage: outputStage, conv_epilogue: convEpilogue, conv_blocked: convBlocked, quantize: quantizeLib };
+  const text = {
+    int8: WGSL[int8 === 'native' ? 'lib/int8_native.wgsl' : 'lib/int8_emulated.wgsl'],
+    output_stage: WGSL['lib/output_stage.wgsl'],
+    conv_epilogue: WGSL['lib/conv_epilogue.wgsl'],
+    conv_blocked: WGSL['lib/conv_blocked.wgsl'],
+    quantize: WGSL['lib/quantize.wgsl'],
+  };
   const libraries = family.libraries.map((l: Library) => text[l]);
   const prelude = 'prelude' in family ? [family.prelude] : [];
   return [...prelude, ...libraries, family.source].join('\n');

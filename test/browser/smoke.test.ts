@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import wgsl from '../gpu/int8-smoke.wgsl?raw';
+import { WGSL } from '../gpu/wgsl.generated.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { int8SmokeReference, makeInt8SmokeInput } from '../helpers/int8-ref.ts';
 import { firstMismatch } from '../helpers/int8-smoke-gpu.ts';
@@ -44,7 +44,7 @@ describe('WebGPU in headless Chromium', () => {
 
   it.skipIf(skip)(`runs dot4I8Packed / pack4xI8Clamp bit-exact on the page's adapter${why}`, { timeout: 120_000 }, async () => {
     const input = makeInt8SmokeInput(512, 256);
-    const result: BrowserSmokeResult = await page.evaluate(([code, inp]) => window.int8Smoke!(code, inp), [wgsl, input] as const);
+    const result: BrowserSmokeResult = await page.evaluate(([code, inp]) => window.int8Smoke!(code, inp), [WGSL['int8-smoke.wgsl'], input] as const);
     console.log(
       'browser adapter:', JSON.stringify(result.adapterInfo),
       '\nfeatures:', result.features.join(','),
