@@ -58,7 +58,7 @@ export function quantizeQdq(imported: QdqImport): QuantizedModel {
 }
 
 export interface CreateSessionOptions {
-  /** From requestGpuDevice(navigator.gpu) in a page, or requestGpuDevice(nodeGpu()) in node. */
+  /** From requestGpuDevice(navigator.gpu) in a page, or nodeGpuDevice() (webgpu-int8/node) in node. */
   gpu: GpuContext;
   batch?: number;
   int8Path?: Int8Path;

@@ -36,6 +36,14 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
+/** An optional package a feature needs is not installed; the message says what to install. */
+export class MissingDependencyError extends InputError {
+  override name = 'MissingDependencyError';
+  constructor(readonly packageName: string, feature: string) {
+    super(`${feature} needs the optional package ${packageName}: npm install ${packageName}`);
+  }
+}
+
 /** Calibration cannot give a range: no samples, or a method or option that does not exist. */
 export class CalibrationError extends Error {
   override name = 'CalibrationError';

@@ -1,7 +1,9 @@
 // The public API of webgpu-int8, the same in node and in the browser.
 // Node-only helpers (Dawn's GPU object) are in 'webgpu-int8/node'.
+// The published .d.ts keep this reference, so GPUDevice & co. resolve in a consumer's project.
+/// <reference types="@webgpu/types" preserve="true" />
 
-export { ModelFormatError, UnsupportedModelError, UnsupportedOpError, InputError, CalibrationError, DeviceLostError, GpuValidationError, LimitError } from './errors.ts';
+export { ModelFormatError, UnsupportedModelError, UnsupportedOpError, InputError, CalibrationError, DeviceLostError, GpuValidationError, LimitError, MissingDependencyError } from './errors.ts';
 export type { UnsupportedOpSite } from './errors.ts';
 
 export type { Graph, Node, NodeOf, OpType, AttrsByOp, ValueInfo, Dim, Clamp, Layout } from './ir/graph.ts';

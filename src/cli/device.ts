@@ -1,8 +1,8 @@
 // Choosing where int8 runs: the GPU when an adapter exists (or when asked), else the CPU reference.
 
 import { InputError } from '../errors.ts';
-import { requestGpuDevice, type GpuContext } from '../gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../gpu/node.ts';
+import type { GpuContext } from '../gpu/device.ts';
+import { nodeGpuDevice } from '../gpu/node.ts';
 import type { Session } from '../gpu/session.ts';
 
 export type DeviceChoice = { kind: 'gpu'; gpu: GpuContext } | { kind: 'cpu'; why: string };
@@ -11,7 +11,7 @@ export async function openDevice(flag: unknown): Promise<DeviceChoice> {
   if (flag !== undefined && flag !== 'gpu' && flag !== 'cpu') throw new InputError(`--device must be gpu or cpu, got "${String(flag)}"`);
   if (flag === 'cpu') return { kind: 'cpu', why: '--device cpu' };
   try {
-    return { kind: 'gpu', gpu: await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() }) };
+    return { kind: 'gpu', gpu: await nodeGpuDevice() };
   } catch (e) {
     if (flag === 'gpu') throw e;
     return { kind: 'cpu', why: `no GPU adapter (${(e as Error).message.split('. Hint')[0]})` };

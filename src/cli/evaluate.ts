@@ -40,6 +40,8 @@ export async function runEval(modelPath: string, userFlags: EvalFlags): Promise<
   const loaded = loadModel(modelPath);
   const catalog = loaded.kind === 'q8' ? catalogOf(loaded.model.name) : loaded.catalog;
   const flags = withModelDefaults(userFlags, catalog);
+  // First, so a GPU that cannot be had is said before minutes of calibration.
+  let device = await openDevice(flags.device);
   let model: QuantizedModel;
   let floatGraph: Graph | undefined;
   if (loaded.kind !== 'q8') {
@@ -61,7 +63,6 @@ export async function runEval(modelPath: string, userFlags: EvalFlags): Promise<
   const runnable = model.outputs.some((o) => o.name === logits) ? model : withOutputs(model, [...model.outputs.map((o) => o.name), logits]);
   const task = catalog?.kind === 'face-detector' ? new DetectionAgreement((outputs) => detectFaces(catalog, outputs).map((f) => f.box)) : undefined;
   const images = loadImages(flags.data, inputShapeOf(model.inputs), flags, flags.labels, flags.count);
-  let device = await openDevice(flags.device);
   let session: Session | undefined;
   if (device.kind === 'gpu') {
     try {

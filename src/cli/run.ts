@@ -39,6 +39,8 @@ export async function runOne(modelPath: string, userFlags: RunFlags): Promise<vo
   const loaded = loadModel(modelPath);
   const catalog = loaded.kind === 'q8' ? catalogOf(loaded.model.name) : loaded.catalog;
   const flags = withModelDefaults(userFlags, catalog);
+  // First, so a GPU that cannot be had is said before the calibration.
+  const device = await openDevice(flags.device);
   let model: QuantizedModel;
   if (loaded.kind === 'q8') model = loaded.model;
   else if (loaded.given) model = quantizeGiven(loaded, flags.calib); // a QDQ model: its own scales
@@ -51,7 +53,6 @@ export async function runOne(modelPath: string, userFlags: RunFlags): Promise<vo
   const images = loadImages(flags.input, inputShapeOf(model.inputs), flags);
   if (flags.index >= images.count) throw new InputError(`--index ${flags.index} is past the last image (${images.count} in ${flags.input})`);
   const feeds = { [model.inputs[0]!.name]: images.input(flags.index) };
-  const device = await openDevice(flags.device);
   let outputs: Record<string, Tensor>;
   const started = performance.now();
   if (device.kind === 'gpu') {

@@ -1,7 +1,10 @@
 // Node only: a WebGPU `GPU` object from npm `webgpu` (Dawn). Browsers use navigator.gpu instead.
+// `webgpu` is an optional peer dependency, imported only when a GPU is asked for, so the CLI's
+// CPU paths (and an app that brings its own GPU object) run without it installed.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { create, globals } from 'webgpu';
+import { requestGpuDevice, type GpuContext, type GpuDeviceOptions } from './device.ts';
+import { importOptional } from '../optional-import.ts';
 
 /** Vulkan driver manifest of SwiftShader, shipped by Debian's chromium-common. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -15,8 +18,10 @@ let theGpu: GPU | undefined;
  * WEBGPU_INT8_VK_ICD (if set) becomes VK_ICD_FILENAMES; otherwise, when neither
  * VK_ICD_FILENAMES nor VK_DRIVER_FILES is set, SwiftShader's manifest is used if present.
  */
-export function nodeGpu(): GPU {
+export async function nodeGpu(): Promise<GPU> {
   if (theGpu) return theGpu;
+  const { create, globals } = await importOptional(() => import('webgpu'), 'webgpu', 'WebGPU in node (Dawn)');
+  if (theGpu) return theGpu; // another caller won the race while the module loaded
   const override = process.env.WEBGPU_INT8_VK_ICD;
   if (override) {
     process.env.VK_ICD_FILENAMES = override;
@@ -30,6 +35,11 @@ export function nodeGpu(): GPU {
   }
   theGpu = create([]);
   return theGpu;
+}
+
+/** A device on Dawn's adapter, with the Vulkan setup in the error when there is none. */
+export async function nodeGpuDevice(options: GpuDeviceOptions = {}): Promise<GpuContext> {
+  return requestGpuDevice(await nodeGpu(), { hint: nodeGpuSetup(), ...options });
 }
 
 /** How the Vulkan side is set up, for error messages when no adapter shows up. */

@@ -14,7 +14,7 @@ it.skipIf(skip)('quantize → createSession → run → profile → save and loa
   const calibration = Array.from({ length: 100 }, (_, i) => ({ input: images.input(i) }));
   const model = await quantize(graph, { calibration, method: 'entropy' });
 
-  const gpu = await requestGpuDevice(nodeGpu()); // in a page: requestGpuDevice(navigator.gpu)
+  const gpu = await requestGpuDevice(await nodeGpu()); // in a page: requestGpuDevice(navigator.gpu)
   const session = await createSession(model, { gpu });
   const { logits } = await session.run({ input: images.input(0) });
   const profile = await session.profile({ input: images.input(0) });

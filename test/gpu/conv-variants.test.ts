@@ -5,8 +5,8 @@
 // counts, batch 1–2, tiny spatial sizes; with and without a residual Add fused into the epilogue;
 // 3×3 depthwise convs at strides 1 and 2; plus convs at the edge of the f32 variant's exactness.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { canFuseResidual, convKernel, type FusedResidual } from '../../src/kernels/conv.ts';
 import { CONV_VARIANTS, f32Exact, variantFor, type ConvVariant } from '../../src/kernels/conv-variants.ts';
@@ -115,7 +115,7 @@ function cases(variant: ConvVariant): GpuCase[] {
 describe.skipIf(skipGpu)('int8 conv variants on Dawn match the int8 CPU reference bit for bit', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

@@ -6,8 +6,8 @@
 // Tolerance: per case, max |GPU − CPU| ≤ 1e-4 · max |CPU| (float32 arithmetic in another order
 // than the reference's, and the GPU's exp, not bit for bit).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { convAttrs, poolAttrs } from '../../src/ir/builder.ts';
 import type { AutoPad, Clamp, Node } from '../../src/ir/graph.ts';
 import { inferNode, type ShapeMap } from '../../src/ir/shapes.ts';
@@ -328,7 +328,7 @@ const FAMILIES: [string, (seed: number) => GpuCase | undefined][] = [
 describe.skipIf(skipGpu)(`fp32 kernels on Dawn match the float CPU reference within ${TOLERANCE} of the largest |reference|`, () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

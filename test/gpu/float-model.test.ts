@@ -12,8 +12,8 @@ import { calibrate } from '../../src/calibrate/calibrator.ts';
 import { BUNDLED } from '../../src/cli/bundled.ts';
 import { readIdx } from '../../src/cli/files.ts';
 import { argmax, imageSetFromIdx } from '../../src/data/dataset.ts';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { importOnnx } from '../../src/import/onnx.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
@@ -46,7 +46,7 @@ async function kernelTimes(session: Session): Promise<string> {
 describe.skipIf(skip)('the bundled model fp32 on Dawn', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

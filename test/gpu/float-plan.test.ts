@@ -5,8 +5,8 @@
 // Tolerance: max |GPU − CPU| ≤ 1e-4 · max |CPU| for every output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ResourceType, WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { convAttrs, GraphBuilder, poolAttrs } from '../../src/ir/builder.ts';
 import type { Graph } from '../../src/ir/graph.ts';
@@ -130,7 +130,7 @@ describe('planFloatProgram (no GPU)', () => {
 describe.skipIf(skip)('planFloatProgram on Dawn', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

@@ -5,8 +5,8 @@
 // Mutated shapes, zero points, multipliers and clamps reach the kernels with values no calibrated
 // model has.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { sizeOf, type Tensor } from '../../src/ir/tensor.ts';
 import type { ConvVariant } from '../../src/kernels/conv-variants.ts';
@@ -42,7 +42,7 @@ function cpuRun(bytes: Uint8Array, maxElements: number, seed: number): { model: 
 describe.skipIf(skipGpu)('mutated .q8 files on Dawn give the CPU reference bytes or a typed error', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

@@ -6,8 +6,8 @@
 // would be over 4× its input keeps its own dispatch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrate } from '../../src/calibrate/calibrator.ts';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { convAttrs, GraphBuilder } from '../../src/ir/builder.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
@@ -56,7 +56,7 @@ const bits = (t: Tensor) => Array.from(new Uint32Array(t.data.buffer, t.data.byt
 describe.skipIf(skipGpu)("the input quantized into the first conv's im2col", () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

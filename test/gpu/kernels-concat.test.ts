@@ -3,8 +3,8 @@
 // requantized or copied, odd channel counts, batch 1–2, garbage in the inputs' padding lanes; on
 // the native and the emulated int8 paths, as one GpuProgram per path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { sizeOf, tensor } from '../../src/ir/tensor.ts';
 import { concatKernels } from '../../src/kernels/concat.ts';
 import { unpackRows, wordsFor } from '../../src/kernels/pack.ts';
@@ -59,7 +59,7 @@ function concatCase(seed: number): GpuCase {
 describe.skipIf(skipGpu)('concat_int8 on Dawn matches the int8 CPU reference bit for bit', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

@@ -3,8 +3,8 @@
 // within a stated tolerance; on the native and the emulated int8 paths. Each family's cases run
 // as one GpuProgram per path (see kernels-harness.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import type { Node } from '../../src/ir/graph.ts';
 import { sizeOf, tensor } from '../../src/ir/tensor.ts';
 import { addKernel, clampKernel, dequantizeKernel, quantizeKernel, softmaxKernel } from '../../src/kernels/elementwise.ts';
@@ -220,7 +220,7 @@ const FAMILIES: [string, (seed: number) => GpuCase][] = [
 describe.skipIf(skipGpu)('elementwise kernels on Dawn match the CPU references', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

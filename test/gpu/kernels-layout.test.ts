@@ -5,8 +5,8 @@
 // padding lanes; on the native and the emulated int8 paths, as one GpuProgram per path. Also
 // isLayoutAlias: an alias is only claimed when the packed bytes really are the same.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import type { Node } from '../../src/ir/graph.ts';
 import { sizeOf, tensor, type Tensor } from '../../src/ir/tensor.ts';
 import { isLayoutAlias, layoutKernel } from '../../src/kernels/layout.ts';
@@ -139,7 +139,7 @@ describe('isLayoutAlias', () => {
 describe.skipIf(skipGpu)('layout_int8 on Dawn matches the layout ops on int8 data bit for bit', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

@@ -2,8 +2,8 @@
 // they are) bit for bit: rank 1–4, pads and crops on any axis (the channel axis included), odd
 // channel counts, on the native and the emulated int8 paths, as one GpuProgram per path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import type { Node } from '../../src/ir/graph.ts';
 import { tensor } from '../../src/ir/tensor.ts';
 import { unpackRows, wordsFor } from '../../src/kernels/pack.ts';
@@ -45,7 +45,7 @@ function padCase(seed: number): GpuCase | undefined {
 describe.skipIf(skipGpu)('pad_int8 on Dawn matches the reference Pad bit for bit', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

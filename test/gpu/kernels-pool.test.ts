@@ -3,8 +3,8 @@
 // count_include_pad), GlobalMaxPool and GlobalAveragePool; odd channel counts, batch 1–2; on the
 // native and the emulated int8 paths, each family as one GpuProgram per path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { sizeOf, tensor, type Tensor } from '../../src/ir/tensor.ts';
 import { unpackRows, wordsFor } from '../../src/kernels/pack.ts';
 import { int8Bytes, rowsOf } from '../../src/kernels/packed-shape.ts';
@@ -83,7 +83,7 @@ function globalPoolCase(seed: number): GpuCase {
 describe.skipIf(skipGpu)('pool_int8 on Dawn matches the int8 CPU reference bit for bit', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

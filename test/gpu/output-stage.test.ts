@@ -2,11 +2,11 @@
 // edge cases random convolutions almost never reach: exact ties of either sign, ±2^31, every shift;
 // the scalar functions and the four-lane ones the conv kernels use.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
-import outputStage from '../../shaders/lib/output_stage.wgsl?raw';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
+import { WGSL as LIBRARY } from '../../src/kernels/wgsl.generated.ts';
 import { quantizeMultiplier, requantize, srdhm } from '../../src/quant/fixed-point.ts';
-import entry from './output-stage.wgsl?raw';
+import { WGSL } from './wgsl.generated.ts';
 import { uniform } from '../helpers/random.ts';
 
 const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
@@ -34,7 +34,7 @@ function cases(): Int32Array<ArrayBuffer> {
 describe.skipIf(skip)('the WGSL output stage on Dawn', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 
@@ -46,7 +46,7 @@ describe.skipIf(skip)('the WGSL output stage on Dawn', () => {
     device.queue.writeBuffer(caseBuffer, 0, input);
     const results = device.createBuffer({ size: count * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
     const readback = device.createBuffer({ size: count * 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: `${outputStage}\n${entry}` }), entryPoint: 'main' } });
+    const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code: `${LIBRARY['lib/output_stage.wgsl']}\n${WGSL['output-stage.wgsl']}` }), entryPoint: 'main' } });
     const encoder = device.createCommandEncoder();
     const pass = encoder.beginComputePass();
     pass.setPipeline(pipeline);

@@ -11,8 +11,8 @@ import { BUNDLED } from '../../src/cli/bundled.ts';
 import { readIdx } from '../../src/cli/files.ts';
 import { imageSetFromIdx } from '../../src/data/dataset.ts';
 import { exportQdq } from '../../src/export/qdq.ts';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { importOnnxQdq } from '../../src/import/onnx-qdq.ts';
 import { importOnnx } from '../../src/import/onnx.ts';
@@ -28,7 +28,7 @@ const bits = (t: Tensor) => Array.from(new Uint32Array(t.data.buffer, t.data.byt
 describe.skipIf(skip)('QDQ-imported programs on Dawn', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 

@@ -10,8 +10,8 @@ import { BUNDLED } from '../../src/cli/bundled.ts';
 import { readIdx } from '../../src/cli/files.ts';
 import { imageSetFromIdx } from '../../src/data/dataset.ts';
 import { DeviceLostError, GpuValidationError, InputError, LimitError } from '../../src/errors.ts';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpu, nodeGpuDevice } from '../../src/gpu/node.ts';
 import { PipelineCache } from '../../src/gpu/pipelines.ts';
 import { GpuProgram } from '../../src/gpu/program.ts';
 import { Session } from '../../src/gpu/session.ts';
@@ -78,7 +78,7 @@ describe.skipIf(skip)('reliability on Dawn', () => {
   let tiny: QuantizedModel;
   const int8Path = () => (gpu.dot4I8Packed ? 'native' : 'emulated');
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
     live = liveBuffers(gpu.device);
     const calibration = Array.from({ length: 16 }, (_, i) => ({ input: images.input(i) }));
     bundled = await quantize(importOnnx(readFileSync(BUNDLED.model)), { calibration, method: 'minmax' });
@@ -147,7 +147,7 @@ describe.skipIf(skip)('reliability on Dawn', () => {
   });
 
   it('a device lost mid-run rejects the run with DeviceLostError and frees every buffer the session held', { timeout: 120_000 }, async () => {
-    const own = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    const own = await nodeGpuDevice();
     const held = liveBuffers(own.device);
     const session = await Session.create(bundled, { gpu: own });
     expect(held.size).toBeGreaterThan(0);
@@ -163,7 +163,7 @@ describe.skipIf(skip)('reliability on Dawn', () => {
 
   it('a tensor larger than the device allows is refused with LimitError naming the limit, before any allocation', async () => {
     // A device with WebGPU's default limits (128 MiB per storage binding), as a browser may give.
-    const adapter = (await nodeGpu().requestAdapter())!;
+    const adapter = (await (await nodeGpu()).requestAdapter())!;
     const device = await adapter.requestDevice();
     const held = liveBuffers(device);
     const small: GpuContext = { ...gpu, device };

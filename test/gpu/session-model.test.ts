@@ -7,8 +7,8 @@ import { calibrate } from '../../src/calibrate/calibrator.ts';
 import { BUNDLED } from '../../src/cli/bundled.ts';
 import { readIdx } from '../../src/cli/files.ts';
 import { imageSetFromIdx } from '../../src/data/dataset.ts';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { DeviceLostError } from '../../src/errors.ts';
 import { importOnnx } from '../../src/import/onnx.ts';
@@ -30,7 +30,7 @@ const bits = (t: Tensor) => Array.from(new Uint32Array(t.data.buffer, t.data.byt
 describe.skipIf(skip)('the bundled model int8 on Dawn', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 
@@ -92,14 +92,14 @@ describe.skipIf(skip)('the bundled model int8 on Dawn', () => {
   });
 
   it('a device lost mid-run rejects the pending run with DeviceLostError, and a new device works', { timeout: 120_000 }, async () => {
-    const own = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    const own = await nodeGpuDevice();
     const session = await Session.create(model, { gpu: own });
     const feeds = { input: test.input(7) };
     const pending = session.run(feeds);
     own.device.destroy();
     await expect(pending).rejects.toBeInstanceOf(DeviceLostError);
     await expect(session.run(feeds)).rejects.toThrow(/the GPU device was lost/);
-    const fresh = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    const fresh = await nodeGpuDevice();
     const again = await Session.create(model, { gpu: fresh });
     expect(bits((await again.run(feeds)).logits!)).toEqual(bits(runInt8(model, feeds).logits!));
     again.destroy();

@@ -10,8 +10,8 @@ import { BUNDLED } from '../../src/cli/bundled.ts';
 import { readIdx } from '../../src/cli/files.ts';
 import { imageSetFromIdx } from '../../src/data/dataset.ts';
 import { clearAutotuneCache } from '../../src/gpu/autotune.ts';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { importOnnx } from '../../src/import/onnx.ts';
 import { tensor, type Tensor } from '../../src/ir/tensor.ts';
@@ -68,7 +68,7 @@ const FORCED: Record<Exclude<ConvVariantOption, 'auto'>, string[]> = {
 describe.skipIf(skipGpu)('int8 sessions with forced and autotuned conv variants', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
     clearAutotuneCache();
   });
   afterAll(() => gpu?.device.destroy());

@@ -1,11 +1,11 @@
 // Node smoke test: Dawn (npm `webgpu`) on whatever Vulkan driver nodeGpu() finds (SwiftShader here).
 // Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type GpuContext, requestGpuDevice } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpu, nodeGpuDevice } from '../../src/gpu/node.ts';
 import { int8SmokeReference, makeInt8SmokeInput } from '../helpers/int8-ref.ts';
 import { firstMismatch, runInt8Smoke } from '../helpers/int8-smoke-gpu.ts';
-import wgsl from './int8-smoke.wgsl?raw';
+import { WGSL } from './wgsl.generated.ts';
 
 const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
 const why = skip ? ' (skipped: WEBGPU_INT8_SKIP_GPU=1)' : '';
@@ -15,7 +15,7 @@ describe('WebGPU in node (Dawn)', () => {
 
   beforeAll(async () => {
     if (skip) return;
-    ctx = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    ctx = await nodeGpuDevice();
     console.log('node adapter:', JSON.stringify(ctx.adapterInfo), 'features:', [...ctx.features].join(','));
   });
   afterAll(() => ctx?.device.destroy());
@@ -27,7 +27,7 @@ describe('WebGPU in node (Dawn)', () => {
   it.skipIf(skip)(`dot4I8Packed and pack4xI8Clamp match the JS reference bit for bit${why}`, async () => {
     const input = makeInt8SmokeInput(512, 256);
     const t0 = performance.now();
-    const got = await runInt8Smoke(ctx.device, wgsl, input);
+    const got = await runInt8Smoke(ctx.device, WGSL['int8-smoke.wgsl'], input);
     console.log(`node int8 smoke kernel (pipeline + dispatch + readback): ${(performance.now() - t0).toFixed(0)} ms`);
     const want = int8SmokeReference(input);
     expect(firstMismatch(got.dots, want.dots)).toBeUndefined();

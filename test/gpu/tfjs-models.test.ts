@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFloatSession } from '../../src/api.ts';
 import { logitsOf } from '../../src/eval/evaluate.ts';
-import { requestGpuDevice, type GpuContext } from '../../src/gpu/device.ts';
-import { nodeGpu, nodeGpuSetup } from '../../src/gpu/node.ts';
+import type { GpuContext } from '../../src/gpu/device.ts';
+import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { MODELS, type ModelId } from '../../src/models/catalog.ts';
@@ -48,7 +48,7 @@ function exactProgram(model: QuantizedModel): QuantizedModel {
 describe.skipIf(skip)('pretrained TF.js models on Dawn', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
-    gpu = await requestGpuDevice(nodeGpu(), { hint: nodeGpuSetup() });
+    gpu = await nodeGpuDevice();
   });
   afterAll(() => gpu?.device.destroy());
 
