@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// The command line runs the TypeScript sources directly through tsx (no build step to forget);
-// register-raw.mjs gives WGSL files as text, as Vite's ?raw does in the browser and in tests.
-import './register-raw.mjs';
-import { tsImport } from 'tsx/esm/api';
+// The `webgpu-int8` command: the compiled CLI in dist/ (npm run build makes it; the published
+// package ships it built).
+import { existsSync } from 'node:fs';
 
-await tsImport('../src/cli/main.ts', import.meta.url);
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('webgpu-int8: dist/ is not built: run `npm run build` in the repository first');
+  process.exit(1);
+}
+await import(main.href);

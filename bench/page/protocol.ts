@@ -1,9 +1,8 @@
 // What the node driver (bench/driver/) asks the bench page for, and what the page answers.
 // Everything crosses page.evaluate() as JSON: outputs as plain number arrays.
 
-/** Our int8 GPU session, our fp32 GPU session, and the peers on the same page's adapter. */
-export const ENGINES = ['int8', 'fp32', 'tfjs-webgpu', 'ort-webgpu', 'ort-wasm'] as const;
-export type EngineId = (typeof ENGINES)[number];
+export { ENGINES, type EngineId } from '../../src/cli/bench-contract.ts';
+import type { EngineId } from '../../src/cli/bench-contract.ts';
 
 /** URLs of one model's files as the bench server serves them (bench/driver/server.ts). */
 export interface ModelAssets {

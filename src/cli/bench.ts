@@ -1,12 +1,15 @@
 // `webgpu-int8 bench`: the headless benchmark (bench/driver/run.ts) from the command line. The
-// driver (Vite, Playwright: dev dependencies) is imported only when the command runs, so the
-// other commands neither need nor load it.
+// bench is a TypeScript tool of the repository checkout (it serves bench/ and the library's
+// sources with Vite and drives Chromium through playwright-core, all dev dependencies), so the
+// driver is loaded through tsx only when the command runs; the installed package has no bench/
+// and says so in one line.
 import type { CAC } from 'cac';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_MODELS, type BenchModelId } from '../../bench/driver/ids.ts';
-import { ENGINES, type EngineId } from '../../bench/page/protocol.ts';
 import { InputError } from '../errors.ts';
+import { importOptional } from '../optional-import.ts';
+import { BENCH_MODELS, ENGINES, type BenchDriver, type BenchModelId, type EngineId } from './bench-contract.ts';
 import { CONV_VARIANTS } from '../kernels/conv-variants.ts';
 import { countFrom } from './options.ts';
 
@@ -30,6 +33,17 @@ function warmupFrom(value: unknown): number {
   return n;
 }
 
+const DRIVER = new URL('../../bench/driver/cli-entry.ts', import.meta.url);
+
+async function loadDriver(): Promise<BenchDriver> {
+  if (!existsSync(fileURLToPath(DRIVER))) {
+    throw new InputError('bench runs from a checkout of the webgpu-int8 repository (npm ci there, then npm run bench); the installed package has no bench/');
+  }
+  await importOptional(() => import('playwright-core'), 'playwright-core', 'bench (headless Chromium)');
+  const { tsImport } = await importOptional(() => import('tsx/esm/api'), 'tsx', 'bench (its TypeScript driver)');
+  return ((await tsImport(DRIVER.href, import.meta.url)) as { driver: BenchDriver }).driver;
+}
+
 export function registerBench(cli: CAC): void {
   cli
     .command('bench', 'Benchmark in headless Chromium: our int8 and fp32 GPU sessions, TF.js WebGPU and onnxruntime-web (WebGPU, WASM) on the same adapter; latency, first run, GPU time, GOPS, memory, correctness against the float reference, the adapter\'s peak rates. Writes JSON, markdown and SVG to the output folder')
@@ -43,8 +57,7 @@ export function registerBench(cli: CAC): void {
     .option('--budget <seconds>', 'Stop the timed runs of a model × engine after this many seconds (at least 3 runs are kept; latencyMs.runs says how many ran)')
     .option('-o, --out <dir>', 'Output folder (default: bench/results in the package)')
     .action(async (o: Record<string, unknown>) => {
-      const { runBench } = await import('../../bench/driver/run.ts');
-      const { DEFAULT_BROWSER } = await import('../../bench/driver/browser.ts');
+      const { runBench, DEFAULT_BROWSER } = await loadDriver();
       await runBench({
         browserPath: o.browserPath ? String(o.browserPath) : DEFAULT_BROWSER,
         flags: o.flags ? String(o.flags).split(',').map((s) => s.trim()).filter(Boolean) : [],

@@ -1,0 +1,32 @@
+// What `webgpu-int8 bench` (src/cli/bench.ts) and the bench driver (bench/driver/, a TypeScript
+// tool of the repository checkout, loaded through tsx when the command runs) agree on: the model
+// and engine ids the CLI lists in its help, and the driver's options. Kept in src/ so the
+// compiled CLI needs nothing from bench/ until the command runs.
+export const BENCH_MODELS = ['fashion_mnist_cnn', 'mobilenet_v2_mid', 'blazeface-front'] as const;
+export type BenchModelId = (typeof BENCH_MODELS)[number];
+
+/** Our int8 GPU session, our fp32 GPU session, and the peers on the same page's adapter. */
+export const ENGINES = ['int8', 'fp32', 'tfjs-webgpu', 'ort-webgpu', 'ort-wasm'] as const;
+export type EngineId = (typeof ENGINES)[number];
+
+export interface BenchOptions {
+  browserPath: string;
+  /** Extra Chromium flags. */
+  flags: string[];
+  runs: number;
+  warmup: number;
+  models: BenchModelId[];
+  engines: EngineId[];
+  variant?: string;
+  /** Seconds of timed runs per model × engine after which the remaining runs are dropped (≥ 3 kept). */
+  budgetSeconds?: number;
+  /** Where the reports go; null writes none (the report is still returned). */
+  outDir: string | null;
+  log?: (line: string) => void;
+}
+
+/** bench/driver/cli-entry.ts's export. */
+export interface BenchDriver {
+  runBench(options: BenchOptions): Promise<unknown>;
+  DEFAULT_BROWSER: string;
+}
