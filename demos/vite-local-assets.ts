@@ -3,23 +3,27 @@
 //
 //   /local/bundled/<file>        models/                (the bundled Fashion-MNIST CNN + its .json)
 //   /local/fashion-mnist/<file>  data/fashion-mnist/    (IDX test and calibration images)
-//   /local/models/<id>/<file>    .cache/models/<id>/    (TF.js models, `npm run fetch-models`)
-//   /local/images/<set>/<file>   .cache/images/<set>/   (photos, `npm run fetch-models`)
-//   /local/images/index.json     every image set found under .cache/images (folder → file names),
-//                                plus .cache/images/manifest.json when present
+//   /local/models/<id>/<file>    <cache>/models/<id>/    (TF.js models, `webgpu-int8 fetch-models`)
+//   /local/images/<set>/<file>   <cache>/images/<set>/   (photos, `webgpu-int8 fetch-models`)
+//   /local/images/index.json     every image set found under <cache>/images (folder → file names),
+//                                plus <cache>/images/manifest.json when present
 //
-// The listing is computed per request, so the page follows whatever sets fetch-models writes.
+// <cache> is src/models/cache.ts's cacheDir() (the repository's scripts set WEBGPU_INT8_CACHE to
+// its .cache/), looked up per request like the listing, so the page follows whatever sets
+// fetch-models writes.
 // Works for `vite` (dev) and `vite preview`. Paths are resolved under their folder only.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Connect, Plugin } from 'vite';
+import { imagesRoot, modelsDir } from '../src/models/cache.ts';
 
-const ROUTES: readonly (readonly [prefix: string, folder: string])[] = [
+/** URL prefix → folder: relative to the repository, or a function giving an absolute path. */
+const ROUTES: readonly (readonly [prefix: string, folder: string | (() => string)])[] = [
   ['/local/bundled/', 'models'],
   ['/local/fashion-mnist/', 'data/fashion-mnist'],
-  ['/local/models/', '.cache/models'],
-  ['/local/images/', '.cache/images'],
+  ['/local/models/', modelsDir],
+  ['/local/images/', imagesRoot],
 ];
 
 const TYPES: Record<string, string> = {
@@ -32,7 +36,7 @@ const TYPES: Record<string, string> = {
 
 const IMAGE = /\.(png|jpe?g)$/i;
 
-/** Folder name → sorted image file names, for every folder under .cache/images holding images. */
+/** Folder name → sorted image file names, for every folder under <cache>/images holding images. */
 function imageIndex(imagesDir: string): { sets: Record<string, string[]>; manifest: unknown } {
   const sets: Record<string, string[]> = {};
   if (fs.existsSync(imagesDir)) {
@@ -63,16 +67,16 @@ export function localAssets(repoRoot: string): Plugin {
       res.end(body);
     };
     if (url === '/local/images/index.json') {
-      send(200, JSON.stringify(imageIndex(path.join(repoRoot, '.cache/images'))), TYPES['.json']);
+      send(200, JSON.stringify(imageIndex(imagesRoot())), TYPES['.json']);
       return;
     }
     const route = ROUTES.find(([prefix]) => url.startsWith(prefix));
     if (!route) return send(404, `no such asset: ${url}`);
-    const base = path.join(repoRoot, route[1]);
+    const base = typeof route[1] === 'function' ? route[1]() : path.join(repoRoot, route[1]);
     const file = path.resolve(base, url.slice(route[0].length));
     if (!file.startsWith(base + path.sep)) return send(403, 'outside the asset folder');
     fs.readFile(file, (err, data) => {
-      if (err) return send(404, `not found: ${url} (${route[1]}/${url.slice(route[0].length)})`);
+      if (err) return send(404, `not found: ${url} (${file})`);
       send(200, data, TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream');
     });
   };

@@ -1,9 +1,12 @@
 // The benchmark's models, made ready in node once: the float graph, our int8 program (calibrated
 // here, as `webgpu-int8 quantize` does), a float ONNX file for onnxruntime-web, one real input,
-// the CPU float reference's outputs on it, and the MACs per layer. Files go to .cache/bench/<id>/,
-// where the bench server serves them; the int8 program is reused while its recipe is unchanged.
+// the CPU float reference's outputs on it, and the MACs per layer. Files go to the repository's
+// .cache/bench/<id>/ (not the model cache of src/models/cache.ts: these are the bench's own
+// outputs), where the bench server serves them; the int8 program is reused while its recipe is
+// unchanged.
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BUNDLED } from '../../src/cli/bundled.ts';
 import { loadFloatModel, loadTfjsModel, type FloatModel } from '../../src/cli/model.ts';
 import { loadImages } from '../../src/cli/options.ts';
@@ -11,7 +14,7 @@ import { calibrateAndQuantize } from '../../src/cli/quantize.ts';
 import type { ImageSet } from '../../src/data/dataset.ts';
 import { loadImageSet } from '../../src/data/files.ts';
 import { MODELS, type CatalogModel } from '../../src/models/catalog.ts';
-import { CACHE_DIR, calibrationImages, evaluationImages, modelDir } from '../../src/models/paths.ts';
+import { calibrationImages, evaluationImages, modelDir } from '../../src/models/paths.ts';
 import { readQ8, writeQ8 } from '../../src/quant/q8-file.ts';
 import type { QuantizedModel } from '../../src/quant/program.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
@@ -22,7 +25,7 @@ import type { BenchModelId } from './ids.ts';
 
 export { BENCH_MODELS, type BenchModelId } from './ids.ts';
 
-export const BENCH_CACHE = path.join(CACHE_DIR, 'bench');
+export const BENCH_CACHE = fileURLToPath(new URL('../../.cache/bench', import.meta.url));
 
 export interface PreparedModel {
   id: BenchModelId;

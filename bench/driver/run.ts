@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { progressBar } from '../../src/cli/progress.ts';
+import { modelsDir } from '../../src/models/cache.ts';
 import type { EngineId, EngineRequest, EngineResult, ModelAssets, PeakResult } from '../page/protocol.ts';
 import { analyze } from './analyze.ts';
 import { launchBrowser } from './browser.ts';
@@ -37,7 +38,7 @@ function assetsOf(m: PreparedModel): ModelAssets {
   const url = (file: string) => {
     const rel = (base: string, prefix: string) => `${prefix}${path.relative(base, file).split(path.sep).join('/')}`;
     if (file.startsWith(BENCH_CACHE)) return rel(BENCH_CACHE, '/bench-assets/bench/');
-    if (file.startsWith(path.join(REPO_ROOT, '.cache/models'))) return rel(path.join(REPO_ROOT, '.cache/models'), '/bench-assets/models/');
+    if (file.startsWith(modelsDir() + path.sep)) return rel(modelsDir(), '/bench-assets/models/');
     return rel(path.join(REPO_ROOT, 'models'), '/bench-assets/bundled/');
   };
   const tfjs = m.files.tfjsDir ? url(path.join(m.files.tfjsDir, 'model.json')) : undefined;

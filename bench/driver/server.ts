@@ -1,7 +1,8 @@
 // The bench page's server: Vite (the page and the library's TypeScript, `.wgsl?raw` imports)
 // plus raw files under /bench-assets/:
 //   /bench-assets/bench/<id>/<file>   .cache/bench/<id>/   (the .q8, ONNX and input the driver wrote)
-//   /bench-assets/models/<id>/<file>  .cache/models/<id>/  (TF.js models, `npm run fetch-models`)
+//   /bench-assets/models/<id>/<file>  <cache>/models/<id>/ (TF.js models, `webgpu-int8 fetch-models`;
+//                                     the cache of src/models/cache.ts, looked up per request)
 //   /bench-assets/bundled/<file>      models/              (the bundled ONNX model)
 //   /bench-assets/npm/<package>/...   node_modules/<package>/  (the peers' prebuilt bundles and wasm)
 // Cross-origin isolation headers are set so onnxruntime-web may use wasm threads, as a page
@@ -11,13 +12,15 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer, type Connect, type Plugin } from 'vite';
+import { modelsDir } from '../../src/models/cache.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 const NPM = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-converter', 'onnxruntime-web'];
-const ROUTES: [prefix: string, folder: string][] = [
+/** URL prefix → folder: relative to the repository, or a function giving an absolute path. */
+const ROUTES: [prefix: string, folder: string | (() => string)][] = [
   ['/bench-assets/bench/', '.cache/bench'],
-  ['/bench-assets/models/', '.cache/models'],
+  ['/bench-assets/models/', modelsDir],
   ['/bench-assets/bundled/', 'models'],
   ...NPM.map((p): [string, string] => [`/bench-assets/npm/${p}/`, `node_modules/${p}`]),
 ];
@@ -35,7 +38,7 @@ function assets(): Plugin {
     const url = decodeURIComponent((req.url ?? '').split('?')[0]!);
     const route = ROUTES.find(([prefix]) => url.startsWith(prefix));
     if (!route) return next();
-    const base = path.join(REPO_ROOT, route[1]);
+    const base = typeof route[1] === 'function' ? route[1]() : path.join(REPO_ROOT, route[1]);
     const file = path.resolve(base, url.slice(route[0].length));
     const send = (status: number, body: string | Buffer, type = 'text/plain; charset=utf-8') => {
       res.writeHead(status, { 'Content-Type': type, 'Cache-Control': 'no-cache', ...ISOLATION });

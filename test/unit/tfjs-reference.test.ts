@@ -1,7 +1,7 @@
 // The TF.js float reference (test/helpers/tfjs-reference.ts): hand-built graphs give the numbers
 // computed by hand, and every fetched model runs on a real photo with the catalog's
 // preprocessing and gives outputs that make sense. The fetched-model tests need
-// `npm run fetch-models`; without it they fail and say so.
+// `webgpu-int8 fetch-models` (`npm run fetch-models` here); without it they fail and say so.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertChannels, decodeImage, resizeBilinear, type Pixels } from '../../src/data/image.ts';
 import { MODELS, MODEL_IDS, type CatalogModel, type ModelId } from '../../src/models/catalog.ts';
-import { IMAGES_DIR, modelDir } from '../../src/models/paths.ts';
+import { fetchHint, imagesRoot, modelDir } from '../../src/models/paths.ts';
 import { loadTfjsArtifacts, loadTfjsModel, readTfjsDir, runTfjs, type GraphModel, type TensorData } from '../helpers/tfjs-reference.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -126,10 +126,10 @@ describe('hand-built graphs', () => {
 // ---------------------------------------------------------------------------------------------
 // The fetched models
 
-/** A photo from .cache/images/photos/ or calib/ (the split), or a failure telling how to get it. */
+/** A photo from <cache>/images/photos/ or calib/ (the split), or a failure telling how to get it. */
 function photo(name: string): Pixels {
-  const file = ['photos', 'calib'].map((set) => path.join(IMAGES_DIR, set, name)).find((f) => fs.existsSync(f)) ?? path.join(IMAGES_DIR, 'photos', name);
-  if (!fs.existsSync(file)) throw new Error(`${file} missing: run \`npm run fetch-models\` first`);
+  const file = ['photos', 'calib'].map((set) => path.join(imagesRoot(), set, name)).find((f) => fs.existsSync(f)) ?? path.join(imagesRoot(), 'photos', name);
+  if (!fs.existsSync(file)) throw new Error(`${file} missing: ${fetchHint()}`);
   return decodeImage(new Uint8Array(fs.readFileSync(file)), file);
 }
 
