@@ -36,7 +36,6 @@ try {
   node('node_modules/typescript/bin/tsc', ['-p', 'tsconfig.build.json', '--outDir', next]);
   rewriteDeclarations(next);
   for (const file of COPIED) fs.cpSync(path.join(ROOT, 'src', file), path.join(next, file));
-  fs.chmodSync(path.join(next, 'cli/main.js'), 0o755);
   // The demo's static build (npm run build:demo) lives in dist/demo: keep it.
   const demo = path.join(DIST, 'demo');
   if (fs.existsSync(demo)) fs.renameSync(demo, path.join(next, 'demo'));

@@ -15,21 +15,9 @@ import { writeReports } from './output.ts';
 import { SCHEMA, type BenchReport, type EngineReport, type ModelReport } from './schema.ts';
 import { REPO_ROOT, startBenchServer } from './server.ts';
 
-export interface BenchOptions {
-  browserPath: string;
-  /** Extra Chromium flags. */
-  flags: string[];
-  runs: number;
-  warmup: number;
-  models: BenchModelId[];
-  engines: EngineId[];
-  variant?: string;
-  /** Seconds of timed runs per model × engine after which the remaining runs are dropped (≥ 3 kept). */
-  budgetSeconds?: number;
-  /** Where the reports go; null writes none (the report is still returned). */
-  outDir: string | null;
-  log?: (line: string) => void;
-}
+import type { BenchOptions } from '../../src/cli/bench-contract.ts';
+
+export type { BenchOptions };
 
 const PAGE_READY_MS = 120_000;
 

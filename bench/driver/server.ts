@@ -1,4 +1,4 @@
-// The bench page's server: Vite (the page and the library's TypeScript, `.wgsl?raw` imports)
+// The bench page's server: Vite (the page and the library's TypeScript)
 // plus raw files under /bench-assets/:
 //   /bench-assets/bench/<id>/<file>   .cache/bench/<id>/   (the .q8, ONNX and input the driver wrote)
 //   /bench-assets/models/<id>/<file>  <cache>/models/<id>/ (TF.js models, `webgpu-int8 fetch-models`;

@@ -9,10 +9,11 @@ import { inspect } from './inspect.ts';
 import { inputShapeOf, loadModel } from './model.ts';
 import { countFrom, loadImages, methodFrom, withModelDefaults, withPreprocessOptions } from './options.ts';
 import { calibrateAndQuantize, describeProgram, quantizeGiven, saveQ8 } from './quantize.ts';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../errors.ts';
 import { exportQdq } from '../export/qdq.ts';
 import { registerBench } from './bench.ts';
+import { registerFetchModels } from './fetch-models.ts';
 
 const cli = cac('webgpu-int8');
 
@@ -145,11 +146,17 @@ function quantizeFlags(o: Record<string, unknown>, model?: string) {
   };
 }
 
+registerFetchModels(cli);
 registerBench(cli);
 
 cli.option('--verbose', 'Print stack traces on errors');
 cli.help();
-cli.version('0.1.0');
+cli.version(packageVersion());
+
+/** The installed package's version (src/cli and dist/cli are both two folders below its root). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 async function main(): Promise<void> {
   try {

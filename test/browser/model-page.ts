@@ -1,5 +1,5 @@
 // Loaded into the headless Chromium page by test/browser/model.test.ts (served by Vite, see
-// test/helpers/vite-server.ts, so the library's `.wgsl?raw` imports resolve). Runs a .q8 model
+// test/helpers/vite-server.ts, so the library's npm imports resolve). Runs a .q8 model
 // on the page's WebGPU adapter and hands the outputs back as float32 bit patterns.
 import { type GpuAdapterSummary, requestGpuDevice } from '../../src/gpu/device.ts';
 import { Session, type SessionInfo } from '../../src/gpu/session.ts';

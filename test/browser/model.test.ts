@@ -1,5 +1,5 @@
 // The bundled Fashion-MNIST CNN, quantized in node (entropy, 100 calibration images), run int8 on
-// the GPU inside a headless Chromium page (served by Vite: the library's shaders are `?raw`
+// the GPU inside a headless Chromium page (served by Vite, which resolves the library's npm
 // imports) and compared bit for bit with the CPU int8 reference on the first 100 test images.
 // Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
 import { readFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
-// A programmatic Vite dev server for browser tests whose page modules import npm packages or
-// `.wgsl?raw` (which test/helpers/static-server.ts cannot resolve). Serves `root` (any .html under
+// A programmatic Vite dev server for browser tests whose page modules import npm packages (which
+// test/helpers/static-server.ts cannot resolve). Serves `root` (any .html under
 // it, and its modules transformed on request) on 127.0.0.1 at a free port. configFile: false keeps
 // vite.config.ts (root: 'demos', the vitest settings) out of it.
 import type { AddressInfo } from 'node:net';
