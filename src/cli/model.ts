@@ -63,7 +63,7 @@ export const catalogOf = (name: string): CatalogModel | undefined => (isModelId(
 
 const isDirectory = (path: string): boolean => existsSync(path) && statSync(path).isDirectory();
 
-/** MODEL: a file, a TF.js model folder, or the id of a pretrained model (`npm run fetch-models`). */
+/** MODEL: a file, a TF.js model folder, or the id of a pretrained model (`webgpu-int8 fetch-models`). */
 export function loadModel(path: string): LoadedModel {
   if (isModelId(path) && !existsSync(path)) return loadTfjsModel(modelDir(path));
   if (path.endsWith('.q8')) return { kind: 'q8', model: readQ8(readBytes(path, 'model')) };

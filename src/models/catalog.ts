@@ -1,6 +1,6 @@
 // The pretrained TF.js models the project uses, as data: where each comes from, its licence,
 // its input (NHWC, batch 1), how photos are turned into that input, and what its outputs mean.
-// `npm run fetch-models` (scripts/fetch-models.mjs) puts each one in .cache/models/<id>/ as
+// `webgpu-int8 fetch-models` (src/models/fetch.ts) puts each one in <cache>/models/<id>/ as
 // model.json + weight shards + LICENSE; src/models/paths.ts finds it. No node APIs here.
 //
 // Every fact below was checked against the model.json itself (Placeholder node, signature,

