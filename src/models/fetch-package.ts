@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import { packDir } from './cache.ts';
 import type { ModelSource } from './fetch.ts';
 import { FetchError, run, sha512Integrity } from './fetch-util.ts';
@@ -73,14 +74,15 @@ function extract(tarball: string, members: readonly string[]): string {
 }
 
 /**
- * Evaluates a browserify UMD bundle (or a CommonJS file) and returns its module.exports.
- * `define` and `require` are undefined, so the bundle takes its CommonJS branch.
+ * Evaluates a browserify UMD bundle (or a CommonJS file) and returns its module.exports, in a
+ * fresh node:vm context (its own globals, nothing of ours in reach). `define` and `require` are
+ * undefined, so the bundle takes its CommonJS branch.
  */
 export function evalCommonJs(source: string, where: string): unknown {
   const module: { exports: unknown } = { exports: {} };
   try {
     // The package's own bundle, pinned by sha512.
-    new Function('module', 'exports', 'define', 'require', source)(module, module.exports, undefined, undefined);
+    vm.runInNewContext(source, { module, exports: module.exports, define: undefined, require: undefined }, { filename: where });
   } catch (e) {
     throw new FetchError(`${where}: evaluating it failed: ${(e as Error).message}`);
   }
