@@ -4,7 +4,7 @@
 // stays responsive even while one MobileNetV2 image takes seconds.
 
 import { evaluate, optimize, quantize, saveQ8, type Graph } from '../src/index.ts';
-import { calibrationFeeds, demoModel, evaluationSet, loadGraph } from './models.ts';
+import { calibrationFeeds, demoModel, evaluationSet, loadGraph, setAssetBase } from './models.ts';
 import type { Phase, QuantizeRequest, WorkerMessage } from './protocol.ts';
 
 const graphs = new Map<string, Promise<Graph>>();
@@ -13,6 +13,7 @@ const post = (message: WorkerMessage, transfer: Transferable[] = []) => (self as
 
 async function run(request: QuantizeRequest): Promise<void> {
   const { job } = request;
+  setAssetBase(request.assetBase);
   const progress = (phase: Phase, done: number, total: number) => post({ type: 'progress', job, phase, done, total });
   const model = demoModel(request.model);
   if (!model) throw new Error(`unknown model ${request.model}`);

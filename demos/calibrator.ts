@@ -1,6 +1,7 @@
 // The page's side of the calibration worker: one job at a time, cancellable (the worker is
 // terminated: a calibration sample cannot be interrupted halfway).
 
+import { assetUrl } from './models.ts';
 import type { Phase, QuantizeRequest, QuantizeResult, WorkerMessage } from './protocol.ts';
 
 export class CancelledError extends Error {
@@ -41,13 +42,15 @@ export class CalibrationWorker {
     return worker;
   }
 
-  run(request: Omit<QuantizeRequest, 'type' | 'job'>, progress: ProgressFn): Promise<QuantizeResult> {
+  run(request: Omit<QuantizeRequest, 'type' | 'job' | 'assetBase'>, progress: ProgressFn): Promise<QuantizeResult> {
     this.cancel();
     this.worker ??= this.spawn();
     const job = ++this.job;
+    // The worker's relative URLs would resolve against its script: it gets the page's local/.
+    const assetBase = new URL(assetUrl(''), document.baseURI).href;
     return new Promise((resolve, reject) => {
       this.pending = { job, resolve, reject, progress };
-      this.worker!.postMessage({ type: 'quantize', job, ...request } satisfies QuantizeRequest);
+      this.worker!.postMessage({ type: 'quantize', job, assetBase, ...request } satisfies QuantizeRequest);
     });
   }
 

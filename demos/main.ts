@@ -26,6 +26,7 @@ import {
   AssetError,
   DEMO_MODELS,
   FASHION_GALLERY,
+  assetUrl,
   calibrationAvailable,
   demoModel,
   fashionSet,
@@ -878,7 +879,7 @@ async function main(): Promise<void> {
   if (wanted && demoModel(wanted)) first = wanted as DemoModelId;
   else {
     // BlazeFace on a photo shows more than 28×28 clothes, when the models were fetched.
-    const probe = await fetch('/local/models/blazeface-front/model.json', { method: 'HEAD' }).catch(() => undefined);
+    const probe = await fetch(assetUrl('models/blazeface-front/model.json'), { method: 'HEAD' }).catch(() => undefined);
     if (probe?.ok) first = 'blazeface-front';
   }
   await selectModel(first, initial);

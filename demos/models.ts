@@ -1,6 +1,7 @@
 // The demo's models and where their files, gallery and calibration images come from. Shared by
-// the page and the calibration worker (no DOM here). Every file is served by
-// demos/vite-local-assets.ts under /local/ (offline: the bundled model, and `npm run fetch-models`).
+// the page and the calibration worker (no DOM here). Every file is under local/ beside the page:
+// served by demos/vite-local-assets.ts in dev, copied there by it into the static build
+// (offline: the bundled model, and `npm run fetch-models`).
 
 import {
   MODELS,
@@ -43,7 +44,7 @@ export interface DemoModel {
   defaultMethod: ObserverMethod;
   /** Images the per-layer SQNR is measured on (CPU float + int8 reference per image). */
   evalImages: number;
-  /** Image sets under /local/images/ for the gallery and for calibration, first available wins. */
+  /** Image sets under local/images/ for the gallery and for calibration, first available wins. */
   gallerySets: readonly string[];
   calibSets: readonly string[];
   /** The gallery image shown first. */
@@ -115,6 +116,21 @@ export class AssetError extends Error {
 
 const FETCH_HINT = 'run `npm run fetch-models` in the repository, then reload this page';
 
+/**
+ * Where the assets are: local/ relative to the page, never the server's root, so that the built
+ * site works from any folder of a static host. In the calibration worker a relative URL would
+ * resolve against the worker's own script (assets/… in the build), so the page sends it the
+ * absolute URL of its local/ (demos/calibrator.ts) and the worker sets it here.
+ */
+let assetBase = 'local/';
+
+export function setAssetBase(base: string): void {
+  assetBase = base.endsWith('/') ? base : `${base}/`;
+}
+
+/** The URL of an asset, `path` relative to local/ (e.g. `bundled/fashion_mnist_cnn.onnx`). */
+export const assetUrl = (path: string): string => assetBase + path;
+
 async function fetchBytes(url: string, what: string, hint?: string): Promise<Uint8Array> {
   let res: Response;
   try {
@@ -129,9 +145,9 @@ async function fetchBytes(url: string, what: string, hint?: string): Promise<Uin
 /** The float graph, as imported (the passes run in quantize() / createFloatSession()). */
 export async function loadGraph(model: DemoModel): Promise<Graph> {
   if (model.id === 'fashion-mnist') {
-    return importOnnx(await fetchBytes('/local/bundled/fashion_mnist_cnn.onnx', 'The bundled Fashion-MNIST model'));
+    return importOnnx(await fetchBytes(assetUrl('bundled/fashion_mnist_cnn.onnx'), 'The bundled Fashion-MNIST model'));
   }
-  const base = `/local/models/${model.id}/`;
+  const base = assetUrl(`models/${model.id}/`);
   const what = `The ${model.name} model`;
   const text = new TextDecoder().decode(await fetchBytes(`${base}model.json`, what, FETCH_HINT));
   let json: unknown;
@@ -148,7 +164,7 @@ export async function loadGraph(model: DemoModel): Promise<Graph> {
 export async function loadLabels(model: DemoModel): Promise<string[] | undefined> {
   if (model.catalog?.kind === 'classifier') return [...model.catalog.labels];
   if (model.id === 'fashion-mnist') {
-    const info = JSON.parse(new TextDecoder().decode(await fetchBytes('/local/bundled/fashion_mnist_cnn.json', 'Fashion-MNIST class names'))) as { classes: string[] };
+    const info = JSON.parse(new TextDecoder().decode(await fetchBytes(assetUrl('bundled/fashion_mnist_cnn.json'), 'Fashion-MNIST class names'))) as { classes: string[] };
     return info.classes;
   }
   return undefined;
@@ -170,7 +186,7 @@ let imageIndexPromise: Promise<ImageIndex> | undefined;
 
 export function loadImageIndex(): Promise<ImageIndex> {
   imageIndexPromise ??= (async () => {
-    const raw = JSON.parse(new TextDecoder().decode(await fetchBytes('/local/images/index.json', 'The list of photos'))) as {
+    const raw = JSON.parse(new TextDecoder().decode(await fetchBytes(assetUrl('images/index.json'), 'The list of photos'))) as {
       sets: Record<string, string[]>;
       manifest: { images?: ImageRecord[]; crops?: { name: string; from: string; why: string }[] } | null;
     };
@@ -200,7 +216,7 @@ export function spread<T>(items: readonly T[], n: number): T[] {
   return Array.from({ length: count }, (_, i) => items[Math.floor((i * items.length) / count)]!);
 }
 
-export const imageUrl = (set: string, file: string) => `/local/images/${set}/${file}`;
+export const imageUrl = (set: string, file: string) => assetUrl(`images/${set}/${file}`);
 
 export function fetchImageBytes(set: string, file: string): Promise<Uint8Array> {
   return fetchBytes(imageUrl(set, file), `The photo ${file}`, FETCH_HINT);
@@ -221,8 +237,8 @@ export function fashionSet(file: 'test' | 'train'): Promise<ImageSet> {
   let set = idxCache.get(name);
   if (!set) {
     set = (async () => {
-      const images = parseIdx(await fetchBytes(`/local/fashion-mnist/${name}`, `Fashion-MNIST ${file} images`), name);
-      const labels = file === 'test' ? parseIdx(await fetchBytes('/local/fashion-mnist/t10k-labels-idx1-ubyte.gz', 'Fashion-MNIST test labels')) : undefined;
+      const images = parseIdx(await fetchBytes(assetUrl(`fashion-mnist/${name}`), `Fashion-MNIST ${file} images`), name);
+      const labels = file === 'test' ? parseIdx(await fetchBytes(assetUrl('fashion-mnist/t10k-labels-idx1-ubyte.gz'), 'Fashion-MNIST test labels')) : undefined;
       return imageSetFromIdx(images, labels);
     })();
     idxCache.set(name, set);

@@ -9,6 +9,8 @@ export interface QuantizeRequest {
   model: DemoModelId;
   method: ObserverMethod;
   count: number;
+  /** The page's local/ folder as an absolute URL: where the worker fetches the model and images. */
+  assetBase: string;
 }
 
 export type Phase = 'loading' | 'preparing' | 'calibrating' | 'quantizing' | 'evaluating';
