@@ -12,6 +12,9 @@ export default defineConfig({
   // imports are not seen by the dependency scan of index.html).
   optimizeDeps: { include: ['jpeg-js', 'fast-png', 'fflate', 'protobufjs'] },
   worker: { format: 'es' },
+  // Relative asset paths: the built page (`npm run build:demo`) works from any folder of a static
+  // host, as does its local/ (the plugin copies the models and photos into the build).
+  base: './',
   build: { outDir: '../dist/demo', emptyOutDir: true, target: 'es2022' },
   test: {
     root: '.',

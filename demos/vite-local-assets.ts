@@ -12,10 +12,15 @@
 // its .cache/), looked up per request like the listing, so the page follows whatever sets
 // fetch-models writes.
 // Works for `vite` (dev) and `vite preview`. Paths are resolved under their folder only.
+//
+// `vite build` copies the same folders into <outDir>/local/ (what is there: a cache with some
+// models or none copies those or none) and writes local/images/index.json as the middleware
+// computes it, so that the built site, whose page fetches local/… relative to itself, works from
+// any folder of a static host.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Connect, Plugin } from 'vite';
+import type { Connect, Plugin, ResolvedConfig } from 'vite';
 import { imagesRoot, modelsDir } from '../src/models/cache.ts';
 
 /** URL prefix → folder: relative to the repository, or a function giving an absolute path. */
@@ -56,7 +61,46 @@ function imageIndex(imagesDir: string): { sets: Record<string, string[]>; manife
   return { sets, manifest };
 }
 
+/** The folder a ROUTES entry serves, as of now. */
+function routeFolder(repoRoot: string, folder: string | (() => string)): string {
+  return typeof folder === 'function' ? folder() : path.join(repoRoot, folder);
+}
+
+/** Files under a folder, and their bytes. */
+function tally(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    files++;
+    bytes += fs.statSync(path.join(entry.parentPath, entry.name)).size;
+  }
+  return { files, bytes };
+}
+
+/** The build's copy of every route into <outDir>/local/ and the image listing; one line per route. */
+function copyAssets(repoRoot: string, outDir: string): string[] {
+  const lines: string[] = [];
+  for (const [prefix, folder] of ROUTES) {
+    const from = routeFolder(repoRoot, folder);
+    const to = path.join(outDir, prefix);
+    if (!fs.existsSync(from)) {
+      lines.push(`${prefix.slice(1)}  nothing (${from} is not there: \`npm run fetch-models\` fills it)`);
+      continue;
+    }
+    fs.cpSync(from, to, { recursive: true, dereference: true });
+    const { files, bytes } = tally(to);
+    lines.push(`${prefix.slice(1)}  ${files} files, ${(bytes / 1e6).toFixed(1)} MB from ${from}`);
+  }
+  const images = ROUTES.find(([prefix]) => prefix === '/local/images/')!;
+  const index = path.join(outDir, 'local/images/index.json');
+  fs.mkdirSync(path.dirname(index), { recursive: true });
+  fs.writeFileSync(index, JSON.stringify(imageIndex(routeFolder(repoRoot, images[1]))));
+  return lines;
+}
+
 export function localAssets(repoRoot: string): Plugin {
+  let config: ResolvedConfig | undefined;
   const handler: Connect.NextHandleFunction = (req, res, next) => {
     const url = decodeURIComponent((req.url ?? '').split('?')[0]!);
     if (!url.startsWith('/local/')) return next();
@@ -87,6 +131,14 @@ export function localAssets(repoRoot: string): Plugin {
     },
     configurePreviewServer(server) {
       server.middlewares.use(handler);
+    },
+    configResolved(resolved) {
+      config = resolved;
+    },
+    writeBundle(options) {
+      const outDir = options.dir ?? path.resolve(config!.root, config!.build.outDir);
+      const lines = copyAssets(repoRoot, outDir);
+      config?.logger.info(`local/ (models and photos) copied into ${outDir}:\n  ${lines.join('\n  ')}`);
     },
   };
 }
