@@ -18,6 +18,9 @@ export default defineConfig({
   build: { outDir: '../dist/demo', emptyOutDir: true, target: 'es2022' },
   test: {
     root: '.',
+    // The repository's tests read the pretrained models and photos from its own .cache/ (what
+    // `npm run fetch-models` fills), not the per-user cache an installed package uses.
+    env: { WEBGPU_INT8_CACHE: fileURLToPath(new URL('.cache', import.meta.url)) },
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
