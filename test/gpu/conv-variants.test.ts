@@ -122,7 +122,7 @@ describe.skipIf(skipGpu)('int8 conv variants on Dawn match the int8 CPU referenc
   for (const variant of CONV_VARIANTS) {
     for (const path of PATHS) {
       it(`${variant}, ${path} path: ${CASES} random convs and f32-edge convs`, { timeout: 600_000 }, async () => {
-        if (path === 'native') expect(gpu.dot4I8Packed).toBe(true);
+        if (path === 'native') expect(gpu.dot4I8Packed, `the native path needs WGSL's dot4I8Packed, which ${JSON.stringify(gpu.adapterInfo)} lacks`).toBe(true);
         const batch = cases(variant);
         expect(batch.length).toBeGreaterThanOrEqual(CASES * 0.9);
         const { failures, ms } = await runBatch(gpu.device, path, batch);

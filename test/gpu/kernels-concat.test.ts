@@ -65,7 +65,7 @@ describe.skipIf(skipGpu)('concat_int8 on Dawn matches the int8 CPU reference bit
 
   for (const path of PATHS) {
     it(`${CASES} random concats (any axis, unaligned channel offsets, requantized and copied inputs), ${path} path`, { timeout: 120_000 }, async () => {
-      if (path === 'native') expect(gpu.dot4I8Packed).toBe(true);
+      if (path === 'native') expect(gpu.dot4I8Packed, `the native path needs WGSL's dot4I8Packed, which ${JSON.stringify(gpu.adapterInfo)} lacks`).toBe(true);
       const cases = Array.from({ length: CASES }, (_, i) => concatCase(i + 1));
       const { failures, pipelines, dispatches, ms } = await runBatch(gpu.device, path, cases);
       expect(failures.slice(0, 5)).toEqual([]);

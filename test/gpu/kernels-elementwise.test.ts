@@ -227,7 +227,7 @@ describe.skipIf(skipGpu)('elementwise kernels on Dawn match the CPU references',
   for (const [family, make] of FAMILIES) {
     for (const path of PATHS) {
       it(`${CASES} random ${family}, ${path} path`, { timeout: 120_000 }, async () => {
-        if (path === 'native') expect(gpu.dot4I8Packed).toBe(true);
+        if (path === 'native') expect(gpu.dot4I8Packed, `the native path needs WGSL's dot4I8Packed, which ${JSON.stringify(gpu.adapterInfo)} lacks`).toBe(true);
         const cases = Array.from({ length: CASES }, (_, i) => make(i + 1));
         const { failures, pipelines, ms } = await runBatch(gpu.device, path, cases);
         expect(failures.slice(0, 5)).toEqual([]);

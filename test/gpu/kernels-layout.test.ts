@@ -122,17 +122,21 @@ function layoutCase(seed: number): GpuCase {
 }
 
 describe('isLayoutAlias', () => {
+  /** isLayoutAlias(...args) is `alias`; a failure names the arguments. */
+  const expectAlias = (alias: boolean, ...args: Parameters<typeof isLayoutAlias>) =>
+    expect(isLayoutAlias(...args), `isLayoutAlias(${args.map((a) => JSON.stringify(a)).join(', ')})`).toBe(alias);
+
   it('says when the packed bytes of a layout op are unchanged', () => {
-    expect(isLayoutAlias([2, 1, 1, 10], [2, 10])).toBe(true); // Flatten / Squeeze of a pooled head
-    expect(isLayoutAlias([2, 10], [2, 1, 1, 10])).toBe(true);
-    expect(isLayoutAlias([6, 5], [2, 3, 5])).toBe(true);
-    expect(isLayoutAlias([], [1])).toBe(true);
-    expect(isLayoutAlias([2, 3, 3, 4], [2, 36])).toBe(false); // the packed dimension changes
-    expect(isLayoutAlias([2, 10], [2, 5])).toBe(false);
-    expect(isLayoutAlias([1, 1, 28, 28], [1, 28, 28, 1], [0, 2, 3, 1])).toBe(false);
-    expect(isLayoutAlias([2, 1, 5, 1, 3], [2, 1, 5, 1, 3], [0, 3, 2, 1, 4])).toBe(true);
-    expect(isLayoutAlias([2, 1, 5, 1, 3], [1, 2, 1, 5, 3], [1, 0, 3, 2, 4])).toBe(true);
-    expect(isLayoutAlias([2, 3, 5, 3], [2, 5, 3, 3], [0, 2, 1, 3])).toBe(false);
+    expectAlias(true, [2, 1, 1, 10], [2, 10]); // Flatten / Squeeze of a pooled head
+    expectAlias(true, [2, 10], [2, 1, 1, 10]);
+    expectAlias(true, [6, 5], [2, 3, 5]);
+    expectAlias(true, [], [1]);
+    expectAlias(false, [2, 3, 3, 4], [2, 36]); // the packed dimension changes
+    expectAlias(false, [2, 10], [2, 5]);
+    expectAlias(false, [1, 1, 28, 28], [1, 28, 28, 1], [0, 2, 3, 1]);
+    expectAlias(true, [2, 1, 5, 1, 3], [2, 1, 5, 1, 3], [0, 3, 2, 1, 4]);
+    expectAlias(true, [2, 1, 5, 1, 3], [1, 2, 1, 5, 3], [1, 0, 3, 2, 4]);
+    expectAlias(false, [2, 3, 5, 3], [2, 5, 3, 3], [0, 2, 1, 3]);
   });
 });
 
@@ -145,7 +149,7 @@ describe.skipIf(skipGpu)('layout_int8 on Dawn matches the layout ops on int8 dat
 
   for (const path of PATHS) {
     it(`${CASES} random transposes and reshapes that move data (NCHW ↔ NHWC, rank 1–5, packed dim changes), plus aliases, ${path} path`, { timeout: 120_000 }, async () => {
-      if (path === 'native') expect(gpu.dot4I8Packed).toBe(true);
+      if (path === 'native') expect(gpu.dot4I8Packed, `the native path needs WGSL's dot4I8Packed, which ${JSON.stringify(gpu.adapterInfo)} lacks`).toBe(true);
       // CASES that really move lanes or words, and the aliases met on the way (which run as word copies).
       const cases: GpuCase[] = [];
       let aliases = 0;

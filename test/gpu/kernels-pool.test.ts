@@ -89,7 +89,7 @@ describe.skipIf(skipGpu)('pool_int8 on Dawn matches the int8 CPU reference bit f
 
   for (const path of PATHS) {
     it(`${CASES} random max/average pools (autoPad, pads, strides, dilations, ceil mode, count_include_pad, odd channels, batch 1–2), ${path} path`, { timeout: 120_000 }, async () => {
-      if (path === 'native') expect(gpu.dot4I8Packed).toBe(true);
+      if (path === 'native') expect(gpu.dot4I8Packed, `the native path needs WGSL's dot4I8Packed, which ${JSON.stringify(gpu.adapterInfo)} lacks`).toBe(true);
       const cases: GpuCase[] = [];
       for (let seed = 1; cases.length < CASES; seed++) {
         const c = poolCase(seed);

@@ -89,7 +89,11 @@ describe('webgpu-int8 quantize and eval', () => {
     }
     const layers = report.per_layer as { name: string; sqnr_db: number; cosine: number }[];
     expect(layers.length).toBeGreaterThanOrEqual(9);
-    for (const l of layers) expect(typeof l.name === 'string' && l.cosine > 0.5 && l.sqnr_db > 0, l.name).toBe(true);
+    for (const l of layers) {
+      expect(typeof l.name, JSON.stringify(l)).toBe('string');
+      expect(l.cosine, `${l.name} cosine`).toBeGreaterThan(0.5);
+      expect(l.sqnr_db, `${l.name} sqnr_db`).toBeGreaterThan(0);
+    }
   });
 
   it('bad input is one line and a non-zero exit', () => {

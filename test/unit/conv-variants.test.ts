@@ -33,8 +33,8 @@ function dense(sums: number[], group = 1): ConvStep {
 
 describe('f32 arithmetic only where its sums are exact', () => {
   it('takes an output channel whose |w| sum to 2^24/128 - 1 and refuses one at 2^24/128', () => {
-    expect(f32Exact(dense([LIMIT - 1, 5]))).toBe(true);
-    expect(f32Exact(dense([5, LIMIT]))).toBe(false);
+    expect(f32Exact(dense([LIMIT - 1, 5])), `channel |w| sums [${LIMIT - 1}, 5], limit ${LIMIT}: f32 is exact`).toBe(true);
+    expect(f32Exact(dense([5, LIMIT])), `channel |w| sums [5, ${LIMIT}], limit ${LIMIT}: f32 is not exact`).toBe(false);
   });
 
   it('a dense conv past the bound runs dp4a when f32 is asked for, and f32 is not among its candidates', () => {

@@ -170,7 +170,7 @@ describe('loadImageSet: .npy', () => {
     );
     const resized = loadImageSet(path, options(['N', 1, 28, 28], { size: '28x28' }));
     expect(resized.input(0).shape).toEqual([1, 1, 28, 28]);
-    expect(values(resized.input(0)).every((v) => v === Math.fround(0.2))).toBe(true);
+    expect(values(resized.input(0)).filter((v) => v !== Math.fround(0.2)), 'resized values other than fround(0.2)').toEqual([]);
     const five = npyFile('five.npy', { dtype: 'uint8', shape: [1, 5, 4, 4], data: new Uint8Array(80) });
     expect(() => loadImageSet(five, options([1, 3, 4, 4]))).toThrow(
       `${five}: data shape [1,5,4,4] cannot fill the model input [1,3,4,4]: neither dim 1 nor dim 3 is a channel count that fills 3 channels`,

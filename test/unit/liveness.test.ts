@@ -6,7 +6,7 @@ function expectNoOverlap(uses: TensorUse[], slotOf: Map<string, number>): void {
   const roots = uses.filter((u) => !u.aliasOf);
   for (const a of roots) for (const b of roots) {
     if (a === b || slotOf.get(a.name) !== slotOf.get(b.name)) continue;
-    expect(a.last < b.first || b.last < a.first, `${a.name} and ${b.name} share slot ${slotOf.get(a.name)} while both alive`).toBe(true);
+    expect(a.last < b.first || b.last < a.first, `${a.name} (steps ${a.first}–${a.last}) and ${b.name} (steps ${b.first}–${b.last}) share slot ${slotOf.get(a.name)} while both alive`).toBe(true);
   }
 }
 

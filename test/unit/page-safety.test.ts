@@ -44,7 +44,7 @@ describe('page safety', () => {
       const viaSchema = reflected.toObject(reflected.decode(bytes), { longs: String, bytes: String });
       expect(viaStatic, file).toEqual(viaSchema);
       const message = reflected.decode(bytes);
-      expect(Buffer.from(onnx.ModelProto.encode(message).finish()).equals(reflected.encode(message).finish()), file).toBe(true);
+      expect(Buffer.from(onnx.ModelProto.encode(message).finish()), file).toEqual(Buffer.from(reflected.encode(message).finish()));
     }
   });
 });

@@ -190,8 +190,8 @@ describe('exportQdq', () => {
     // Only 'sq' reads the unquantized Sigmoid output; the program quantizes the input before anything reads it.
     expect(plan.activations.get('s')!.floatReaders).toEqual(new Set(['sq']));
     expect(plan.activations.get('x')!.floatReaders).toEqual(new Set());
-    expect(plan.activations.get('s')!.floatOutput).toBe(true);
-    expect(plan.activations.get('out')!.floatOutput).toBe(false);
+    expect(plan.activations.get('s')).toMatchObject({ floatOutput: true });
+    expect(plan.activations.get('out')).toMatchObject({ floatOutput: false });
     expect(toNumber(proto.opsetImport[0]!.version)).toBe(13);
   });
 
