@@ -63,8 +63,8 @@ describe('cacheDir', () => {
 });
 
 describe('fetch-models refusals', () => {
-  /** Runs `fn` with the cache in a new empty folder; returns what it threw and whether the folder stayed empty. */
-  function inEmptyCache(fn: () => unknown): { error: unknown; untouched: boolean } {
+  /** Runs `fn` with the cache in a new empty folder; returns what it threw and what it wrote there (nothing: []). */
+  function inEmptyCache(fn: () => unknown): { error: unknown; written: string[] } {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'model-cache-'));
     try {
       vi.stubEnv(CACHE_ENV, empty);
@@ -74,17 +74,17 @@ describe('fetch-models refusals', () => {
       } catch (e) {
         error = e;
       }
-      return { error, untouched: fs.readdirSync(empty).length === 0 };
+      return { error, written: fs.readdirSync(empty) };
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
     }
   }
 
   it('an unknown id is an InputError listing the valid ids, and nothing is fetched', () => {
-    const { error, untouched } = inEmptyCache(() => fetchModels({ ids: ['emotion', 'nope'], log: () => {} }));
+    const { error, written } = inEmptyCache(() => fetchModels({ ids: ['emotion', 'nope'], log: () => {} }));
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toBe(`unknown model id "nope"; valid ids: ${MODEL_IDS.join(', ')}`);
-    expect(untouched).toBe(true);
+    expect(written).toEqual([]);
     expect(() => selectModels(['a', 'b'])).toThrow(/^unknown model ids "a", "b"; valid ids: mobilenet_v2_mid, /);
     expect(selectModels(['emotion', 'blazeface-front', 'emotion']).map((m) => m.id)).toEqual(['blazeface-front', 'emotion']);
     expect(selectModels([]).map((m) => m.id)).toEqual(MODEL_IDS);
@@ -98,10 +98,10 @@ describe('fetch-models refusals', () => {
       [() => runFetchModels(['emotion'], { imagesOnly: true }, () => {}), /--images-only fetches no models/],
       [() => runFetchModels(['bogus'], {}, () => {}), /unknown model id "bogus"; valid ids/],
     ] as const) {
-      const { error, untouched } = inEmptyCache(fn);
+      const { error, written } = inEmptyCache(fn);
       expect(error, String(message)).toBeInstanceOf(InputError);
       expect((error as Error).message).toMatch(message);
-      expect(untouched, String(message)).toBe(true);
+      expect(written, String(message)).toEqual([]);
     }
   });
 
