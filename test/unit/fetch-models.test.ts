@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runFetchModels } from '../../src/cli/fetch-models.ts';
+import type { TfWeightGroup } from '../../src/import/tfjs-model.ts';
 import { convertChannels, decodeImage } from '../../src/data/image.ts';
 import { CACHE_ENV, cacheDir, modelsDir, packDir } from '../../src/models/cache.ts';
 import { MODELS, MODEL_IDS } from '../../src/models/catalog.ts';
@@ -125,7 +126,7 @@ describe('fetch-models tables', () => {
   });
 
   it('manifestByteLength counts quantized weights at their stored size', () => {
-    const manifest = [
+    const manifest: TfWeightGroup[] = [
       {
         paths: ['a'],
         weights: [
