@@ -1,76 +1,15 @@
-// ONNX node → IR node, one converter per supported op type (opsets 11–21).
-// Attributes are resolved to the IR's typed records here; the older attribute forms of inputs
-// (Squeeze/Unsqueeze axes before opset 13) become constant inputs so the IR has one form.
+// ONNX node → IR node, one converter per supported op type (opsets 11–21). The op families'
+// converters are in ./onnx-*.ts (see ir/graph.ts AttrsByOp); the ones here are the original core set.
 
-import type { AttrsByOp, AutoPad, Node, OpType, PoolAttrs } from '../ir/graph.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
-import type { OnnxAttrs } from './onnx-attrs.ts';
-import type { NodeProto } from './onnx-proto.ts';
+import { axesAsInput, node, noAttrs, simple, singleOutput, UnsupportedUse, type Converter, type ConvertContext } from './onnx-convert.ts';
+import { elementwiseConverters } from './onnx-elementwise.ts';
+import { indexingConverters } from './onnx-indexing.ts';
+import { recurrentConverters } from './onnx-recurrent.ts';
+import { reduceConverters } from './onnx-reduce.ts';
+import { spatialConverters } from './onnx-spatial.ts';
 
-export interface ConvertContext {
-  proto: NodeProto;
-  name: string;
-  opset: number;
-  attrs: OnnxAttrs;
-  /** The value of input i when it is a constant (initializer or Constant node) known at import. */
-  constantInput(i: number): Tensor | undefined;
-  /** Registers a constant tensor and returns the name to use as an input. */
-  constant(suffix: string, value: Tensor): string;
-}
-
-/** Thrown by a converter when the op is known but this use of it is not. */
-export class UnsupportedUse extends Error {}
-
-/** What a converter yields: IR nodes, or constants for nodes (like Constant) that fold away. */
-export type Converted = Node[] | { constants: Record<string, Tensor> };
-
-type Converter = (c: ConvertContext) => Converted;
-
-function node<Op extends OpType>(c: ConvertContext, op: Op, attrs: AttrsByOp[Op], inputs = c.proto.input, outputs = c.proto.output): Node[] {
-  return [{ op, name: c.name, inputs: [...inputs], outputs: [...outputs], attrs } as Node];
-}
-
-const noAttrs = {} as Record<string, never>;
-const simple = (op: OpType): Converter => (c) => node(c, op, noAttrs as never);
-
-function autoPad(c: ConvertContext): AutoPad {
-  const v = c.attrs.string('auto_pad', 'NOTSET');
-  if (v === 'NOTSET' || v === 'SAME_UPPER' || v === 'SAME_LOWER' || v === 'VALID') return v;
-  throw new UnsupportedUse(`auto_pad "${v}"`);
-}
-
-/** Only 2-D windows (4-D NCHW tensors) are supported. */
-function spatial2d(kernelRank: number | undefined): void {
-  if (kernelRank !== undefined && kernelRank !== 2) throw new UnsupportedUse(`${kernelRank}-D window (only 2-D is supported)`);
-}
-
-function windowAttrs(c: ConvertContext) {
-  return {
-    strides: c.attrs.intsOfLength('strides', 2, 1) as [number, number],
-    pads: c.attrs.intsOfLength('pads', 4, 0) as [number, number, number, number],
-    autoPad: autoPad(c),
-    dilations: c.attrs.intsOfLength('dilations', 2, 1) as [number, number],
-    layout: 'NCHW' as const,
-  };
-}
-
-function poolAttrs(c: ConvertContext): PoolAttrs {
-  const kernel = c.attrs.ints('kernel_shape');
-  if (!kernel) throw new UnsupportedUse('missing kernel_shape');
-  spatial2d(kernel.length);
-  return { ...windowAttrs(c), kernel: kernel as [number, number], ceilMode: c.attrs.int('ceil_mode', 0) === 1 };
-}
-
-function singleOutput(c: ConvertContext, what: string): void {
-  if (c.proto.output.slice(1).some((o) => o !== '')) throw new UnsupportedUse(`the optional ${what} output`);
-}
-
-/** The opset < 13 attribute `axes` becomes input 1, the opset 13 form. */
-function axesAsInput(c: ConvertContext): string[] {
-  const axes = c.attrs.ints('axes');
-  if (c.opset >= 13 || !axes) return c.proto.input;
-  return [c.proto.input[0]!, c.constant('axes', tensor('int64', [axes.length], axes))];
-}
+export { UnsupportedUse, type ConvertContext } from './onnx-convert.ts';
 
 function constantValue(c: ConvertContext): Tensor {
   const a = c.attrs;
@@ -86,10 +25,6 @@ function constantValue(c: ConvertContext): Tensor {
 }
 
 export const onnxConverters: Record<string, Converter> = {
-  Conv: (c) => {
-    spatial2d(c.attrs.ints('kernel_shape')?.length);
-    return node(c, 'Conv', { ...windowAttrs(c), group: c.attrs.int('group', 1), clamp: null });
-  },
   BatchNormalization: (c) => {
     if (c.attrs.int('training_mode', 0) !== 0) throw new UnsupportedUse('training_mode=1');
     singleOutput(c, 'running mean/var');
@@ -105,14 +40,6 @@ export const onnxConverters: Record<string, Converter> = {
   Sub: simple('Sub'),
   Mul: simple('Mul'),
   Div: simple('Div'),
-  MaxPool: (c) => {
-    singleOutput(c, 'Indices');
-    if (c.attrs.int('storage_order', 0) !== 0) throw new UnsupportedUse('storage_order=1');
-    return node(c, 'MaxPool', poolAttrs(c));
-  },
-  AveragePool: (c) => node(c, 'AveragePool', { ...poolAttrs(c), countIncludePad: c.attrs.int('count_include_pad', 0) === 1 }),
-  GlobalAveragePool: (c) => node(c, 'GlobalAveragePool', { layout: 'NCHW' }),
-  GlobalMaxPool: (c) => node(c, 'GlobalMaxPool', { layout: 'NCHW' }),
   Gemm: (c) =>
     node(c, 'Gemm', {
       transA: c.attrs.int('transA', 0) === 1,
@@ -150,4 +77,9 @@ export const onnxConverters: Record<string, Converter> = {
   Unsqueeze: (c) => node(c, 'Unsqueeze', noAttrs, axesAsInput(c)),
   Shape: (c) => node(c, 'Shape', { start: c.attrs.int('start', 0), end: c.attrs.has('end') ? c.attrs.int('end', 0) : null }),
   Gather: (c) => node(c, 'Gather', { axis: c.attrs.int('axis', 0) }),
+  ...spatialConverters,
+  ...elementwiseConverters,
+  ...reduceConverters,
+  ...indexingConverters,
+  ...recurrentConverters,
 };

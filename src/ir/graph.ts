@@ -2,6 +2,11 @@
 // Ops follow ONNX semantics (NCHW unless a node says `layout: 'NHWC'`); attributes are resolved
 // at import into the typed records below, so no later stage parses ONNX attributes again.
 
+import type { ElementwiseAttrs } from './ops/elementwise.ts';
+import type { IndexingAttrs } from './ops/indexing.ts';
+import type { RecurrentAttrs } from './ops/recurrent.ts';
+import type { ReduceAttrs } from './ops/reduce.ts';
+import type { SpatialAttrs } from './ops/spatial.ts';
 import type { DType, Tensor } from './tensor.ts';
 
 /** A symbolic dimension (e.g. "batch") is kept as its name. */
@@ -22,30 +27,14 @@ export interface Clamp {
   max: number;
 }
 
-/** The kernel size is not an attribute: it is read from the weights' shape. */
-export interface ConvAttrs {
-  strides: [number, number];
-  /** [top, left, bottom, right]; ignored unless autoPad is NOTSET. */
-  pads: [number, number, number, number];
-  autoPad: AutoPad;
-  dilations: [number, number];
-  group: number;
-  layout: Layout;
-  clamp: Clamp | null;
-}
+export type { ConvAttrs, PoolAttrs } from './ops/spatial.ts';
 
-export interface PoolAttrs {
-  kernel: [number, number];
-  strides: [number, number];
-  pads: [number, number, number, number];
-  autoPad: AutoPad;
-  dilations: [number, number];
-  ceilMode: boolean;
-  layout: Layout;
-}
-
-export interface AttrsByOp {
-  Conv: ConvAttrs;
+/**
+ * Every IR op's attributes. The op families (ir/ops/*.ts) each give theirs: an op is added in its
+ * family's files (attributes, traits, shape rule here in ir/ops; converter in import/onnx-*.ts;
+ * float kernel in ref/float/*-ops.ts), and the compiler finds every table that lacks it.
+ */
+export interface AttrsByOp extends ElementwiseAttrs, ReduceAttrs, IndexingAttrs, SpatialAttrs, RecurrentAttrs {
   BatchNormalization: { epsilon: number };
   Relu: Record<string, never>;
   LeakyRelu: { alpha: number };
@@ -58,10 +47,6 @@ export interface AttrsByOp {
   Sub: Record<string, never>;
   Mul: Record<string, never>;
   Div: Record<string, never>;
-  MaxPool: PoolAttrs;
-  AveragePool: PoolAttrs & { countIncludePad: boolean };
-  GlobalAveragePool: { layout: Layout };
-  GlobalMaxPool: { layout: Layout };
   Gemm: { transA: boolean; transB: boolean; alpha: number; beta: number; clamp: Clamp | null };
   MatMul: Record<string, never>;
   Flatten: { axis: number };
@@ -79,15 +64,6 @@ export interface AttrsByOp {
   Unsqueeze: Record<string, never>;
   Shape: { start: number; end: number | null };
   Gather: { axis: number };
-  /** TF's DepthToSpace is DCR: output channel c of block (i, j) reads input channel (i·b + j)·C_out + c. */
-  DepthToSpace: { blocksize: number; mode: 'DCR' | 'CRD'; layout: Layout };
-  /**
-   * 2-D resize of the spatial axes; input 1 holds the output [height, width] (not ONNX's
-   * roi/scales/sizes form). `coordinates` maps an output pixel to the input as ONNX's
-   * coordinate_transformation_mode does (TF: align_corners → 'align_corners',
-   * half_pixel_centers → 'half_pixel', neither → 'asymmetric').
-   */
-  Resize: { mode: 'linear'; coordinates: 'half_pixel' | 'align_corners' | 'asymmetric'; layout: Layout };
 }
 
 export type OpType = keyof AttrsByOp;

@@ -3,12 +3,23 @@
 
 import { ModelFormatError, nodeError } from '../errors.ts';
 import type { Dim, Graph, Node } from './graph.ts';
-import { planAxis } from './spatial.ts';
+import { broadcastDims, isNum, normAxis, product, sumDims, UNKNOWN, type ShapeInputs, type ShapeRule } from './dims.ts';
+import { ELEMENTWISE_SHAPES } from './ops/elementwise.ts';
+import { INDEXING_SHAPES } from './ops/indexing.ts';
+import { RECURRENT_SHAPES } from './ops/recurrent.ts';
+import { REDUCE_SHAPES } from './ops/reduce.ts';
+import { SPATIAL_SHAPES } from './ops/spatial.ts';
 import { scalarValues, type Tensor } from './tensor.ts';
 
 export type ShapeMap = Map<string, Dim[]>;
 
-const UNKNOWN = '?';
+const FAMILY_SHAPES: Partial<Record<string, ShapeRule<never>>> = {
+  ...ELEMENTWISE_SHAPES,
+  ...REDUCE_SHAPES,
+  ...INDEXING_SHAPES,
+  ...SPATIAL_SHAPES,
+  ...RECURRENT_SHAPES,
+};
 
 export function inferShapes(graph: Graph): ShapeMap {
   const shapes: ShapeMap = new Map();
@@ -22,33 +33,6 @@ export function inferShapes(graph: Graph): ShapeMap {
     });
   }
   return shapes;
-}
-
-const isNum = (d: Dim | undefined): d is number => typeof d === 'number';
-/** A product of dims; a single symbolic dim times ones keeps its name (e.g. Flatten of [batch,C,1,1]). */
-function product(dims: Dim[]): Dim {
-  if (dims.every(isNum)) return dims.reduce((a, b) => a * b, 1);
-  const notOne = dims.filter((d) => d !== 1);
-  return notOne.length === 1 ? notOne[0]! : UNKNOWN;
-}
-const normAxis = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
-
-function broadcastDims(a: Dim[], b: Dim[]): Dim[] {
-  const rank = Math.max(a.length, b.length);
-  return Array.from({ length: rank }, (_, i) => {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
-    if (da === 1) return db;
-    if (db === 1 || da === db) return da;
-    return isNum(da) && !isNum(db) ? da : isNum(db) && !isNum(da) ? db : UNKNOWN;
-  });
-}
-
-function spatialOut(x: Dim[], layout: string, kernel: [number, number], attrs: Parameters<typeof planAxis>[0], channels: Dim): Dim[] {
-  const [n, h, w] = layout === 'NHWC' ? [x[0], x[1], x[2]] : [x[0], x[2], x[3]];
-  const oh = isNum(h) ? planAxis({ ...attrs, kernel }, 0, h).out : UNKNOWN;
-  const ow = isNum(w) ? planAxis({ ...attrs, kernel }, 1, w).out : UNKNOWN;
-  return layout === 'NHWC' ? [n ?? UNKNOWN, oh, ow, channels] : [n ?? UNKNOWN, channels, oh, ow];
 }
 
 /**
@@ -71,22 +55,12 @@ function outputShapes(node: Node, shapes: ShapeMap, constants: Map<string, Tenso
   };
   const x = s(0);
   if (!x) return [];
+  const rule = FAMILY_SHAPES[node.op] as ShapeRule<typeof node.op> | undefined;
+  if (rule) {
+    const inputs: ShapeInputs = { shape: s, values: c, count: node.inputs.length };
+    return rule(node as never, x, inputs);
+  }
   switch (node.op) {
-    case 'Conv': {
-      const w = s(1);
-      if (!w || !w.every(isNum)) return [];
-      const nhwc = node.attrs.layout === 'NHWC';
-      const kernel: [number, number] = nhwc ? [w[1]!, w[2]!] : [w[2]!, w[3]!];
-      return [spatialOut(x, node.attrs.layout, kernel, { ...node.attrs, kernel }, w[0]!)];
-    }
-    case 'MaxPool':
-    case 'AveragePool': {
-      const channels = (node.attrs.layout === 'NHWC' ? x[3] : x[1]) ?? UNKNOWN;
-      return [spatialOut(x, node.attrs.layout, node.attrs.kernel, node.attrs, channels)];
-    }
-    case 'GlobalAveragePool':
-    case 'GlobalMaxPool':
-      return [node.attrs.layout === 'NHWC' ? [x[0]!, 1, 1, x[3]!] : [x[0]!, x[1]!, 1, 1]];
     case 'Add':
     case 'Sub':
     case 'Mul':
@@ -175,24 +149,8 @@ function outputShapes(node: Node, shapes: ShapeMap, constants: Map<string, Tenso
       const axis = normAxis(node.attrs.axis, x.length);
       return [[...x.slice(0, axis), ...idx, ...x.slice(axis + 1)]];
     }
-    case 'DepthToSpace': {
-      const b = node.attrs.blocksize;
-      const [n, c, h, w] = node.attrs.layout === 'NHWC' ? [x[0], x[3], x[1], x[2]] : x;
-      const scaled = [h, w].map((d) => (isNum(d) ? d * b : UNKNOWN));
-      const oc = isNum(c) ? c / (b * b) : UNKNOWN;
-      return [node.attrs.layout === 'NHWC' ? [n!, scaled[0]!, scaled[1]!, oc] : [n!, oc, scaled[0]!, scaled[1]!]];
-    }
-    case 'Resize': {
-      const size = c(1);
-      const [oh, ow]: Dim[] = size && size.length === 2 ? size : [UNKNOWN, UNKNOWN];
-      return [node.attrs.layout === 'NHWC' ? [x[0]!, oh!, ow!, x[3]!] : [x[0]!, x[1]!, oh!, ow!]];
-    }
     default:
       // Elementwise unary ops, Clip, BatchNormalization, Softmax, Identity, Dropout.
       return [x];
   }
-}
-
-function sumDims(dims: Dim[]): Dim {
-  return dims.every(isNum) ? dims.reduce((a, b) => a + b, 0) : UNKNOWN;
 }

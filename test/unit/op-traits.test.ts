@@ -2,7 +2,7 @@
 // it replaced is derived here from the table and compared with the literal that stood in the code
 // (so the move changed no behaviour), plus the invariants that tie the columns together.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { onnxConverters, type ConvertContext } from '../../src/import/onnx-ops.ts';
+import { onnxConverters, UnsupportedUse, type ConvertContext } from '../../src/import/onnx-ops.ts';
 import { OnnxAttrs } from '../../src/import/onnx-attrs.ts';
 import type { NodeProto } from '../../src/import/onnx-proto.ts';
 import type { Node, OpType } from '../../src/ir/graph.ts';
@@ -10,6 +10,15 @@ import { isOpType, nodeWith, OP_TRAITS, OP_TYPES, opsWhere, type OpsWith } from 
 import { floatKernels } from '../../src/ref/float/ops.ts';
 
 const sorted = (ops: readonly string[]) => [...ops].sort();
+
+// The ops as they stood before the table (git 7ee64cc): the sets below are compared over these,
+// so ops added since (in their families, ir/ops/*.ts) do not change what the comparison means.
+const ORIGINAL_OPS = [
+  'Conv', 'BatchNormalization', 'Relu', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Clip', 'Add', 'Sub', 'Mul', 'Div',
+  'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'Gemm', 'MatMul', 'Flatten', 'Reshape', 'Transpose', 'Concat',
+  'Softmax', 'Identity', 'Dropout', 'Pad', 'Squeeze', 'Unsqueeze', 'Shape', 'Gather', 'DepthToSpace', 'Resize',
+] as const satisfies readonly OpType[];
+const original = (ops: readonly OpType[]) => ops.filter((op) => (ORIGINAL_OPS as readonly string[]).includes(op));
 
 // The literals as they stood before the table (git 7ee64cc).
 const BEFORE = {
@@ -60,7 +69,7 @@ describe('OP_TRAITS', () => {
       CONSTANT_DATA: opsWhere((t) => t.gpu === 'binary' || t.gpu === 'concat'),
     };
     for (const [name, ops] of Object.entries(derived)) {
-      expect(sorted(ops), name).toEqual(sorted(BEFORE[name as keyof typeof BEFORE]));
+      expect(sorted(original(ops)), name).toEqual(sorted(BEFORE[name as keyof typeof BEFORE]));
     }
     expect(opsWhere((t) => t.nhwc === 'concat')).toEqual(['Concat']);
     expect(opsWhere((t) => t.nhwc === 'flatten-pooled')).toEqual(['Flatten']);
@@ -69,7 +78,7 @@ describe('OP_TRAITS', () => {
 
   it('sends to float exactly the ops quantizeNode sent there before, each by declaration', () => {
     const quantized = new Set([...BEFORE.QUANTIZE_NODE_CASES, ...BEFORE.LAYOUT_OPS]);
-    expect(sorted(opsWhere((t) => t.int8 === 'float-only'))).toEqual(sorted(OP_TYPES.filter((op) => !quantized.has(op))));
+    expect(sorted(original(opsWhere((t) => t.int8 === 'float-only')))).toEqual(sorted(ORIGINAL_OPS.filter((op) => !quantized.has(op))));
   });
 
   it('ties the columns together', () => {
@@ -96,14 +105,24 @@ describe('OP_TRAITS', () => {
 });
 
 describe('ONNX op types and the IR ops they become (why onnx-qdq.ts reads the IR table)', () => {
-  it('every ONNX op the importer takes but Constant becomes the IR op of its own name', () => {
+  it('every ONNX op the importer takes that has an IR op of its name becomes that op', () => {
+    // The others (Constant, Upsample, ...) become other IR ops or constants: onnx-qdq.ts treats
+    // them as ops that make new values.
     for (const [opType, convert] of Object.entries(onnxConverters)) {
-      if (opType === 'Constant') continue;
-      expect(isOpType(opType), `ONNX ${opType} is an IR op`).toBe(true);
+      if (!isOpType(opType)) continue;
       const proto = { opType, name: 'n', domain: '', input: ['x', 'w', ''], output: ['y'], attribute: [{ name: 'kernel_shape', ints: [1, 1] }] } as unknown as NodeProto;
       const context: ConvertContext = { proto, name: 'n', opset: 13, attrs: new OnnxAttrs(proto), constantInput: () => undefined, constant: (suffix) => `n/${suffix}` };
-      const converted = convert(context);
-      expect(Array.isArray(converted) ? converted.map((n) => n.op) : converted, `ONNX ${opType}`).toEqual([opType]);
+      let converted;
+      try {
+        converted = convert(context);
+      } catch (e) {
+        // This generic node (inputs x, w, '') is not a use every converter takes; the ones that
+        // refuse it say why, as they would to a model.
+        if (e instanceof UnsupportedUse) continue;
+        throw e;
+      }
+      // Legacy forms may add helper nodes (an Unsqueeze before a 1-D Conv), never a different op.
+      expect(Array.isArray(converted) ? converted.map((n) => n.op) : converted, `ONNX ${opType}`).toContain(opType);
     }
     expect(['Constant', 'QuantizeLinear', 'toString'].filter(isOpType)).toEqual([]);
   });

@@ -1,29 +1,22 @@
 // The float reference's kernel table: one entry per IR op, each a pure function of its inputs.
+// The op families' kernels are in ./*-ops.ts; the ops here are the original core set.
 
-import type { AttrsByOp, OpType } from '../../ir/graph.ts';
+import type { OpType } from '../../ir/graph.ts';
 import { scalarValues, type Tensor } from '../../ir/tensor.ts';
-import { conv } from './conv.ts';
+import { elementwiseKernels } from './elementwise-ops.ts';
 import { binary, clip, hardSigmoid, hardSwish, leakyRelu, mapUnary, relu, sigmoid } from './elementwise.ts';
+import { indexingKernels } from './indexing-ops.ts';
+import { need, values, type Inputs, type Kernel } from './kernel.ts';
 import { gemm, matmul } from './matmul.ts';
 import { batchNorm, softmax } from './norm.ts';
-import { depthToSpace, resize } from './resample.ts';
-import { globalPool, pool } from './pool.ts';
+import { recurrentKernels } from './recurrent-ops.ts';
+import { reduceKernels } from './reduce-ops.ts';
 import { concat, flatten, gather, pad, reshape, shapeOf, squeeze, transpose, unsqueeze } from './shape-ops.ts';
+import { spatialKernels } from './spatial-ops.ts';
 
-/** Inputs in node order; `undefined` where an optional input was omitted. */
-type Inputs = (Tensor | undefined)[];
-type Kernel<Op extends OpType> = (inputs: Inputs, attrs: AttrsByOp[Op]) => Tensor[];
-
-const need = (inputs: Inputs, i: number): Tensor => {
-  const t = inputs[i];
-  if (!t) throw new RangeError(`input ${i} is required`);
-  return t;
-};
-const values = (t: Tensor | undefined): number[] | undefined => (t ? scalarValues(t) : undefined);
 const unary = (f: (v: number) => number) => (inputs: Inputs): Tensor[] => [mapUnary(need(inputs, 0), f)];
 
 export const floatKernels: { [Op in OpType]: Kernel<Op> } = {
-  Conv: (i, a) => [conv(need(i, 0), need(i, 1), i[2], a)],
   BatchNormalization: (i, a) => [batchNorm(need(i, 0), need(i, 1), need(i, 2), need(i, 3), need(i, 4), a.epsilon)],
   Relu: unary(relu),
   LeakyRelu: (i, a) => [mapUnary(need(i, 0), leakyRelu(a.alpha))],
@@ -35,10 +28,6 @@ export const floatKernels: { [Op in OpType]: Kernel<Op> } = {
   Sub: (i) => [binary('Sub', need(i, 0), need(i, 1))],
   Mul: (i) => [binary('Mul', need(i, 0), need(i, 1))],
   Div: (i) => [binary('Div', need(i, 0), need(i, 1))],
-  MaxPool: (i, a) => [pool(need(i, 0), a, 'max')],
-  AveragePool: (i, a) => [pool(need(i, 0), a, a.countIncludePad ? 'avgIncludePad' : 'avg')],
-  GlobalAveragePool: (i, a) => [globalPool(need(i, 0), a.layout, 'avg')],
-  GlobalMaxPool: (i, a) => [globalPool(need(i, 0), a.layout, 'max')],
   Gemm: (i, a) => [gemm(need(i, 0), need(i, 1), i[2], a)],
   MatMul: (i) => [matmul(need(i, 0), need(i, 1))],
   Flatten: (i, a) => [flatten(need(i, 0), a.axis)],
@@ -53,7 +42,9 @@ export const floatKernels: { [Op in OpType]: Kernel<Op> } = {
   Unsqueeze: (i) => [unsqueeze(need(i, 0), scalarValues(need(i, 1)))],
   Shape: (i, a) => [shapeOf(need(i, 0), a.start, a.end)],
   Gather: (i, a) => [gather(need(i, 0), need(i, 1), a.axis)],
-  DepthToSpace: (i, a) => [depthToSpace(need(i, 0), a)],
-  Resize: (i, a) => [resize(need(i, 0), scalarValues(need(i, 1)), a)],
+  ...spatialKernels,
+  ...elementwiseKernels,
+  ...reduceKernels,
+  ...indexingKernels,
+  ...recurrentKernels,
 };
-

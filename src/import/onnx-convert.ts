@@ -1,0 +1,45 @@
+// What an ONNX op converter is, and the helpers the converters share (onnx-ops.ts and the op
+// families' onnx-*.ts). A converter sees one NodeProto at the model's opset and yields IR nodes in
+// the IR's one form of each op: the older attribute forms of inputs become constant inputs.
+
+import type { AttrsByOp, Node, OpType } from '../ir/graph.ts';
+import { tensor, type Tensor } from '../ir/tensor.ts';
+import type { OnnxAttrs } from './onnx-attrs.ts';
+import type { NodeProto } from './onnx-proto.ts';
+
+export interface ConvertContext {
+  proto: NodeProto;
+  name: string;
+  opset: number;
+  attrs: OnnxAttrs;
+  /** The value of input i when it is a constant (initializer or Constant node) known at import. */
+  constantInput(i: number): Tensor | undefined;
+  /** Registers a constant tensor and returns the name to use as an input. */
+  constant(suffix: string, value: Tensor): string;
+}
+
+/** Thrown by a converter when the op is known but this use of it is not. */
+export class UnsupportedUse extends Error {}
+
+/** What a converter yields: IR nodes, or constants for nodes (like Constant) that fold away. */
+export type Converted = Node[] | { constants: Record<string, Tensor> };
+
+export type Converter = (c: ConvertContext) => Converted;
+
+export function node<Op extends OpType>(c: ConvertContext, op: Op, attrs: AttrsByOp[Op], inputs = c.proto.input, outputs = c.proto.output): Node[] {
+  return [{ op, name: c.name, inputs: [...inputs], outputs: [...outputs], attrs } as Node];
+}
+
+export const noAttrs = {} as Record<string, never>;
+export const simple = (op: OpType): Converter => (c) => node(c, op, noAttrs as never);
+
+export function singleOutput(c: ConvertContext, what: string): void {
+  if (c.proto.output.slice(1).some((o) => o !== '')) throw new UnsupportedUse(`the optional ${what} output`);
+}
+
+/** The opset < 13 attribute `axes` becomes input 1, the opset 13 form. */
+export function axesAsInput(c: ConvertContext): string[] {
+  const axes = c.attrs.ints('axes');
+  if (c.opset >= 13 || !axes) return c.proto.input;
+  return [c.proto.input[0]!, c.constant('axes', tensor('int64', [axes.length], axes))];
+}
