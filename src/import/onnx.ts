@@ -8,7 +8,7 @@ import { onnxConverters, UnsupportedUse, type ConvertContext } from './onnx-ops.
 import { decodeModel, toNumber, type GraphProto, type NodeProto, type ValueInfoProto } from './onnx-proto.ts';
 import { decodeTensorProto, onnxDType } from './onnx-tensor.ts';
 
-export const SUPPORTED_OPSETS = { min: 11, max: 21 } as const;
+export const SUPPORTED_OPSETS = { min: 1, max: 21 } as const;
 
 export function importOnnx(bytes: Uint8Array): Graph {
   const model = decodeModel(bytes);
