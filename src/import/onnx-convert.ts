@@ -43,3 +43,20 @@ export function axesAsInput(c: ConvertContext): string[] {
   if (c.opset >= 13 || !axes) return c.proto.input;
   return [c.proto.input[0]!, c.constant('axes', tensor('int64', [axes.length], axes))];
 }
+
+/**
+ * Inputs of a binary op in the numpy-broadcast form. Before opset 7, broadcasting was off unless
+ * `broadcast=1`, and then B's dims could be aligned to A at `axis` instead of at the end: that
+ * alignment needs A's rank, which a converter does not see, so it is refused by name.
+ */
+export function legacyBroadcastInputs(c: ConvertContext): string[] {
+  if (c.opset < 7 && c.attrs.int('broadcast', 0) === 1 && c.attrs.has('axis')) {
+    throw new UnsupportedUse(`opset ${c.opset} broadcast=1 with axis=${c.attrs.int('axis', 0)} (B aligned to A at an axis, not at the end)`);
+  }
+  return c.proto.input;
+}
+
+/** Before opset 11 (Clip) or 10 (Pad, Slice, ...), values now given as inputs were attributes. */
+export function floatScalarInput(c: ConvertContext, suffix: string, value: number): string {
+  return c.constant(suffix, tensor('float32', [], [value]));
+}

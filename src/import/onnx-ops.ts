@@ -2,7 +2,7 @@
 // converters are in ./onnx-*.ts (see ir/graph.ts AttrsByOp); the ones here are the original core set.
 
 import { tensor, type Tensor } from '../ir/tensor.ts';
-import { axesAsInput, node, noAttrs, simple, singleOutput, UnsupportedUse, type Converter, type ConvertContext } from './onnx-convert.ts';
+import { axesAsInput, floatScalarInput, legacyBroadcastInputs, node, noAttrs, simple, singleOutput, UnsupportedUse, type Converter, type ConvertContext } from './onnx-convert.ts';
 import { elementwiseConverters } from './onnx-elementwise.ts';
 import { indexingConverters } from './onnx-indexing.ts';
 import { recurrentConverters } from './onnx-recurrent.ts';
@@ -24,9 +24,13 @@ function constantValue(c: ConvertContext): Tensor {
   throw new UnsupportedUse('a value that is not a dense numeric tensor');
 }
 
+const binaryOp = (op: 'Add' | 'Sub' | 'Mul' | 'Div'): Converter => (c) => node(c, op, noAttrs, legacyBroadcastInputs(c));
+
 export const onnxConverters: Record<string, Converter> = {
   BatchNormalization: (c) => {
     if (c.attrs.int('training_mode', 0) !== 0) throw new UnsupportedUse('training_mode=1');
+    // Before opset 9, spatial=0 meant a mean and variance per element rather than per channel.
+    if (c.opset < 9 && c.attrs.int('spatial', 1) !== 1) throw new UnsupportedUse('spatial=0 (statistics per element)');
     singleOutput(c, 'running mean/var');
     return node(c, 'BatchNormalization', { epsilon: c.attrs.float('epsilon', 1e-5) });
   },
@@ -35,11 +39,17 @@ export const onnxConverters: Record<string, Converter> = {
   Sigmoid: simple('Sigmoid'),
   HardSigmoid: (c) => node(c, 'HardSigmoid', { alpha: c.attrs.float('alpha', 0.2), beta: c.attrs.float('beta', 0.5) }),
   HardSwish: simple('HardSwish'),
-  Clip: simple('Clip'),
-  Add: simple('Add'),
-  Sub: simple('Sub'),
-  Mul: simple('Mul'),
-  Div: simple('Div'),
+  Clip: (c) => {
+    if (c.opset >= 11) return node(c, 'Clip', noAttrs);
+    // Before opset 11 the bounds were attributes; infinite defaults keep the input 1 and 2 form.
+    const min = floatScalarInput(c, 'min', c.attrs.float('min', -Infinity));
+    const max = floatScalarInput(c, 'max', c.attrs.float('max', Infinity));
+    return node(c, 'Clip', noAttrs, [c.proto.input[0]!, min, max]);
+  },
+  Add: binaryOp('Add'),
+  Sub: binaryOp('Sub'),
+  Mul: binaryOp('Mul'),
+  Div: binaryOp('Div'),
   Gemm: (c) =>
     node(c, 'Gemm', {
       transA: c.attrs.int('transA', 0) === 1,
@@ -50,9 +60,16 @@ export const onnxConverters: Record<string, Converter> = {
     }),
   MatMul: simple('MatMul'),
   Flatten: (c) => node(c, 'Flatten', { axis: c.attrs.int('axis', 1) }),
-  Reshape: (c) => node(c, 'Reshape', { allowZero: c.attrs.int('allowzero', 0) === 1 }),
+  Reshape: (c) => {
+    const allowZero = c.attrs.int('allowzero', 0) === 1;
+    // Before opset 5 the target shape was an attribute.
+    const shape = c.opset < 5 ? c.attrs.ints('shape') : undefined;
+    if (!shape) return node(c, 'Reshape', { allowZero });
+    return node(c, 'Reshape', { allowZero }, [c.proto.input[0]!, c.constant('shape', tensor('int64', [shape.length], shape))]);
+  },
   Transpose: (c) => node(c, 'Transpose', { perm: c.attrs.ints('perm') ?? null }),
-  Concat: (c) => node(c, 'Concat', { axis: c.attrs.int('axis', 0) }),
+  // Before opset 4, axis was optional and defaulted to 1.
+  Concat: (c) => node(c, 'Concat', { axis: c.attrs.int('axis', c.opset < 4 ? 1 : 0) }),
   Softmax: (c) =>
     c.opset >= 13
       ? node(c, 'Softmax', { axis: c.attrs.int('axis', -1), coerce2d: false })
@@ -71,7 +88,12 @@ export const onnxConverters: Record<string, Converter> = {
   Pad: (c) => {
     const mode = c.attrs.string('mode', 'constant');
     if (mode !== 'constant' && mode !== 'reflect' && mode !== 'edge') throw new UnsupportedUse(`mode "${mode}"`);
-    return node(c, 'Pad', { mode });
+    if (c.opset >= 11) return node(c, 'Pad', { mode });
+    // Before opset 11, pads (opset 1: paddings) and the fill value were attributes.
+    const pads = c.attrs.ints('pads') ?? c.attrs.ints('paddings');
+    if (!pads) throw new UnsupportedUse('no pads attribute');
+    const padsInput = c.constant('pads', tensor('int64', [pads.length], pads));
+    return node(c, 'Pad', { mode }, [c.proto.input[0]!, padsInput, floatScalarInput(c, 'value', c.attrs.float('value', 0))]);
   },
   Squeeze: (c) => node(c, 'Squeeze', noAttrs, axesAsInput(c)),
   Unsqueeze: (c) => node(c, 'Unsqueeze', noAttrs, axesAsInput(c)),
