@@ -8,6 +8,7 @@ import type { Graph } from './ir/graph.ts';
 import type { Tensor } from './ir/tensor.ts';
 import type { ConvVariantOption } from './kernels/conv-variants.ts';
 import type { Int8Path } from './kernels/shaders.ts';
+import { fixInputs, type FixedInput } from './passes/fix-inputs.ts';
 import { optimize } from './passes/pipeline.ts';
 import { planFloatProgram } from './plan/float-plan.ts';
 import type { QuantizedModel } from './quant/program.ts';
@@ -22,6 +23,8 @@ export interface QuantizeOptions extends ObserverOptions {
   perTensorWeights?: boolean;
   symmetricActivations?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** Graph inputs fixed to a value (e.g. silero VAD's sr: 16000): constants from here on, so an If on one folds away. */
+  fixedInputs?: Readonly<Record<string, FixedInput>>;
 }
 
 /**
@@ -30,7 +33,7 @@ export interface QuantizeOptions extends ObserverOptions {
  * quantization.
  */
 export async function quantize(graph: Graph, options: QuantizeOptions): Promise<QuantizedModel> {
-  const nhwc = optimize(graph, { layout: 'NHWC' });
+  const nhwc = optimize(fixInputs(graph, options.fixedInputs ?? {}), { layout: 'NHWC' });
   const method = options.method ?? 'entropy';
   if (options.calibration.length === 0) throw new CalibrationError('quantize() needs at least one calibration sample');
   const calibrator = new Calibrator(nhwc, method, options);
@@ -71,7 +74,7 @@ export function createSession(model: QuantizedModel, options: CreateSessionOptio
 }
 
 /** The fp32 baseline of the same graph on the GPU, through the same scheduler and runtime. */
-export function createFloatSession(graph: Graph, options: Omit<CreateSessionOptions, 'int8Path'>): Promise<Session> {
-  const nhwc = optimize(graph, { layout: 'NHWC' });
+export function createFloatSession(graph: Graph, options: Omit<CreateSessionOptions, 'int8Path'> & { fixedInputs?: Readonly<Record<string, FixedInput>> }): Promise<Session> {
+  const nhwc = optimize(fixInputs(graph, options.fixedInputs ?? {}), { layout: 'NHWC' });
   return Session.fromPlan(nhwc, planFloatProgram(nhwc, options.batch ?? 1), options);
 }

@@ -12,6 +12,8 @@ export interface UnsupportedOpSite {
   domain?: string;
   /** Set when the op is known but this use of it is not (e.g. a 1-D Conv). */
   reason?: string;
+  /** Where the node sits when it is inside a subgraph, e.g. 'If_25/else_branch'. */
+  subgraph?: string;
 }
 
 /** Lists every unsupported op of a model at once, so one import run shows all the work needed. */
@@ -21,7 +23,7 @@ export class UnsupportedOpError extends Error {
     super(
       `unsupported op${sites.length > 1 ? 's' : ''}: ` +
         sites
-          .map((s) => `${s.domain ? s.domain + '.' : ''}${s.op} (node "${s.node}"${s.opset === undefined ? '' : `, opset ${s.opset}`})${s.reason ? ': ' + s.reason : ''}`)
+          .map((s) => `${s.domain ? s.domain + '.' : ''}${s.op} (node "${s.node}"${s.subgraph ? ` in ${s.subgraph}` : ''}${s.opset === undefined ? '' : `, opset ${s.opset}`})${s.reason ? ': ' + s.reason : ''}`)
           .join('; '),
     );
   }

@@ -5,6 +5,7 @@ import type { Graph } from '../ir/graph.ts';
 import { opHistogram, printGraph } from '../ir/print.ts';
 import { argmax, imageSetFromIdx, type ImageSet } from '../data/dataset.ts';
 import { importOnnxQdq } from '../import/onnx-qdq.ts';
+import { fixInputs, type FixedInput } from '../passes/fix-inputs.ts';
 import { optimize } from '../passes/pipeline.ts';
 import { runFloat } from '../ref/float/run.ts';
 import { readBytes, readIdx } from './files.ts';
@@ -15,12 +16,16 @@ export interface InspectOptions {
   labels: string;
   count: number;
   nhwc: boolean;
+  /** Graph inputs fixed before the passes (--fix-input). */
+  fixedInputs?: Record<string, FixedInput>;
 }
 
 export function inspect(modelPath: string, options: InspectOptions): void {
   const t0 = performance.now();
   // A QDQ model shows as its float graph (Q/DQ removed, weights dequantized).
-  const { graph, given } = importOnnxQdq(readBytes(modelPath, 'model'));
+  const imported = importOnnxQdq(readBytes(modelPath, 'model'));
+  const { given } = imported;
+  const graph = fixInputs(imported.graph, options.fixedInputs ?? {});
   const qdq = given ? ` (ONNX QDQ: Q/DQ removed; ${given.activations.size} quantized tensors, int8 weights of ${given.linear.size} nodes)` : '';
   console.log(`imported ${modelPath} in ${(performance.now() - t0).toFixed(0)} ms${qdq}\n`);
   console.log(`── before passes: ${opHistogram(graph)}\n${printGraph(graph)}\n`);

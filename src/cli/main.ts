@@ -7,7 +7,7 @@ import { runEval } from './evaluate.ts';
 import { runOne } from './run.ts';
 import { inspect } from './inspect.ts';
 import { inputShapeOf, loadModel } from './model.ts';
-import { countFrom, loadImages, methodFrom, withModelDefaults, withPreprocessOptions } from './options.ts';
+import { countFrom, loadImages, methodFrom, withModelDefaults, withPreprocessOptions, fixedInputsFrom } from './options.ts';
 import { calibrateAndQuantize, describeProgram, quantizeGiven, saveQ8 } from './quantize.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../errors.ts';
@@ -23,8 +23,9 @@ cli
   .option('--labels <file>', 'Labels (IDX, optionally .gz)', { default: BUNDLED.testLabels })
   .option('--count <n>', 'How many images to evaluate (0 skips evaluation)', { default: 1000 })
   .option('--nhwc', 'Also assign the NHWC layout of the int8 path')
-  .action((model: string | undefined, o: { data: string; labels: string; count: number; nhwc?: boolean }) =>
-    inspect(model ?? BUNDLED.model, { data: o.data, labels: o.labels, count: Number(o.count), nhwc: o.nhwc ?? false }),
+  .option('--fix-input <name=value>', 'Fix a graph input to a value before the passes (repeatable), e.g. sr=16000: an If on it folds away')
+  .action((model: string | undefined, o: { data: string; labels: string; count: number; nhwc?: boolean; fixInput?: unknown }) =>
+    inspect(model ?? BUNDLED.model, { data: o.data, labels: o.labels, count: Number(o.count), nhwc: o.nhwc ?? false, fixedInputs: fixedInputsFrom(o.fixInput) }),
   );
 
 withPreprocessOptions(

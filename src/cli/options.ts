@@ -49,3 +49,19 @@ export function withModelDefaults<F extends PreprocessFlags>(flags: F, model: Ca
   const p = model.preprocess;
   return { ...flags, scale: flags.scale ?? p.scale, mean: flags.mean ?? p.mean.join(','), std: flags.std ?? p.std.join(','), layout: flags.layout ?? p.layout };
 }
+
+/**
+ * `--fix-input NAME=VALUE` (repeatable): graph inputs fixed at session creation, e.g. silero
+ * VAD's `sr=16000`; VALUE is a number or a comma-separated list.
+ */
+export function fixedInputsFrom(flag: unknown): Record<string, number | number[]> {
+  const items = flag === undefined ? [] : Array.isArray(flag) ? flag : [flag];
+  return Object.fromEntries(
+    items.map((item) => {
+      const m = /^([^=]+)=(.+)$/.exec(String(item));
+      const values = m ? m[2]!.split(',').map(Number) : [];
+      if (!m || values.some((v) => !Number.isFinite(v))) throw new InputError(`--fix-input takes NAME=VALUE (a number or a comma-separated list), got "${String(item)}"`);
+      return [m[1]!, values.length === 1 ? values[0]! : values];
+    }),
+  );
+}

@@ -3,6 +3,7 @@
 // the IR's one form of each op: the older attribute forms of inputs become constant inputs.
 
 import type { AttrsByOp, Node, OpType } from '../ir/graph.ts';
+import type { Branch } from '../ir/ops/control.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
 import type { OnnxAttrs } from './onnx-attrs.ts';
 import type { NodeProto } from './onnx-proto.ts';
@@ -16,6 +17,8 @@ export interface ConvertContext {
   constantInput(i: number): Tensor | undefined;
   /** Registers a constant tensor and returns the name to use as an input. */
   constant(suffix: string, value: Tensor): string;
+  /** Graph attribute `name` (an If's branch) converted, in the scope of this node. */
+  branch(name: string): Branch;
 }
 
 /** Thrown by a converter when the op is known but this use of it is not. */

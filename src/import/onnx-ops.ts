@@ -3,6 +3,7 @@
 
 import { tensor, type Tensor } from '../ir/tensor.ts';
 import { axesAsInput, floatScalarInput, legacyBroadcastInputs, node, noAttrs, simple, singleOutput, UnsupportedUse, type Converter, type ConvertContext } from './onnx-convert.ts';
+import { controlConverters } from './onnx-control.ts';
 import { elementwiseConverters } from './onnx-elementwise.ts';
 import { indexingConverters } from './onnx-indexing.ts';
 import { recurrentConverters } from './onnx-recurrent.ts';
@@ -104,4 +105,5 @@ export const onnxConverters: Record<string, Converter> = {
   ...reduceConverters,
   ...indexingConverters,
   ...recurrentConverters,
+  ...controlConverters,
 };

@@ -28,7 +28,9 @@ export interface AttributeProto {
   i: Int64;
   s: Uint8Array;
   t: TensorProto | null;
-  g: unknown;
+  /** Set for graph attributes (If's branches, Loop's body). */
+  g: GraphProto | null;
+  graphs: GraphProto[];
   floats: number[];
   ints: Int64[];
   strings: Uint8Array[];

@@ -2,6 +2,7 @@
 
 import { ModelFormatError, UnsupportedModelError, UnsupportedOpError, type UnsupportedOpSite } from '../errors.ts';
 import type { Dim, Graph, Node, ValueInfo } from '../ir/graph.ts';
+import type { Branch } from '../ir/ops/control.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { OnnxAttrs } from './onnx-attrs.ts';
 import { onnxConverters, UnsupportedUse, type ConvertContext } from './onnx-ops.ts';
@@ -14,31 +15,15 @@ export function importOnnx(bytes: Uint8Array): Graph {
   const model = decodeModel(bytes);
   const g = model.graph;
   if (!g) throw new ModelFormatError('ONNX model has no graph (is this an .onnx file?)');
-  const opsets = new Map(model.opsetImport.map((o) => [o.domain === 'ai.onnx' ? '' : o.domain, toNumber(o.version)]));
+  const opsets = new Map<string, number>(model.opsetImport.map((o) => [o.domain === 'ai.onnx' ? '' : o.domain, toNumber(o.version)]));
   const opset = opsets.get('') ?? 0;
   const initializers = new Map<string, Tensor>();
   for (const t of g.initializer) initializers.set(t.name, decodeTensorProto(t, `initializer "${t.name}"`));
   if (g.sparseInitializer.length > 0) throw new UnsupportedModelError('sparse initializers are not supported');
 
   if (g.node.some((n) => !n.domain || n.domain === 'ai.onnx')) checkOpset(opset);
-  const nodes: Node[] = [];
   const unsupported: UnsupportedOpSite[] = [];
-  g.node.forEach((proto, index) => {
-    const name = proto.name || `${proto.opType}_${index}`;
-    const domain = proto.domain === 'ai.onnx' ? '' : proto.domain;
-    const site = { op: proto.opType, node: name, opset: opsets.get(domain) ?? 0, ...(domain ? { domain } : {}) };
-    const convert = domain ? undefined : onnxConverters[proto.opType];
-    if (!convert) return unsupported.push(site);
-    const context = contextFor(proto, name, opset, initializers);
-    try {
-      const converted = convert(context);
-      if (Array.isArray(converted)) nodes.push(...converted);
-      else for (const [k, v] of Object.entries(converted.constants)) initializers.set(k, v);
-    } catch (e) {
-      if (!(e instanceof UnsupportedUse)) throw e;
-      unsupported.push({ ...site, reason: e.message });
-    }
-  });
+  const nodes = convertNodes(g.node, { opsets, opset, scope: initializers, own: initializers, unsupported });
   if (unsupported.length > 0) throw new UnsupportedOpError(unsupported);
 
   const graph: Graph = {
@@ -60,17 +45,84 @@ function checkOpset(opset: number): void {
   }
 }
 
-function contextFor(proto: NodeProto, name: string, opset: number, initializers: Map<string, Tensor>): ConvertContext {
+/** What converting one graph (the model's, or a subgraph of it) shares with its nodes' converters. */
+interface GraphScope {
+  opsets: Map<string, number>;
+  opset: number;
+  /** The constants a node may read: this graph's and (for a subgraph) the enclosing graphs'. */
+  scope: ReadonlyMap<string, Tensor>;
+  /** Where this graph's own constants go. */
+  own: Map<string, Tensor>;
+  /** Every unsupported op met, subgraphs included. */
+  unsupported: UnsupportedOpSite[];
+  /** The subgraph's place, e.g. 'If_25/else_branch'; absent for the model's graph. */
+  subgraph?: string;
+}
+
+function convertNodes(protos: readonly NodeProto[], s: GraphScope): Node[] {
+  const nodes: Node[] = [];
+  protos.forEach((proto, index) => {
+    const name = proto.name || `${proto.opType}_${index}`;
+    const domain = proto.domain === 'ai.onnx' ? '' : proto.domain;
+    const site = { op: proto.opType, node: name, opset: s.opsets.get(domain) ?? 0, ...(domain ? { domain } : {}), ...(s.subgraph ? { subgraph: s.subgraph } : {}) };
+    const convert = domain ? undefined : onnxConverters[proto.opType];
+    if (!convert) {
+      s.unsupported.push({ ...site, ...notRunReason(proto) });
+      listSubgraphOps(proto, name, s);
+      return;
+    }
+    try {
+      const converted = convert(contextFor(proto, name, s));
+      if (Array.isArray(converted)) nodes.push(...converted);
+      else for (const [k, v] of Object.entries(converted.constants)) s.own.set(k, v);
+    } catch (e) {
+      if (!(e instanceof UnsupportedUse)) throw e;
+      s.unsupported.push({ ...site, reason: e.message });
+    }
+  });
+  return nodes;
+}
+
+/** An unsupported op's own subgraphs (a Loop's body) are listed too: they are work a model needs. */
+function listSubgraphOps(proto: NodeProto, name: string, s: GraphScope): void {
+  for (const a of proto.attribute) {
+    for (const sub of a.g ? [a.g] : a.graphs) convertBranch(sub, `${name}/${a.name}`, s);
+  }
+}
+
+/** Why an op the importer does not take is not run, where it is a known family of refusals. */
+function notRunReason(proto: NodeProto): { reason?: string } {
+  if (proto.opType === 'DynamicQuantizeLinear' || proto.opType === 'ConvInteger' || proto.opType === 'MatMulInteger') {
+    return { reason: "onnxruntime's dynamic-quantization format (activations quantized at run time); quantize the float model with this engine instead" };
+  }
+  return {};
+}
+
+function convertBranch(g: GraphProto, where: string, s: GraphScope): Branch {
+  const own = new Map<string, Tensor>();
+  for (const t of g.initializer) own.set(t.name, decodeTensorProto(t, `initializer "${t.name}" of ${where}`));
+  const scope = new Map([...s.scope, ...own]);
+  const nodes = convertNodes(g.node, { ...s, scope, own, subgraph: where });
+  // Constants a branch's converters registered (e.g. legacy attributes) belong to the branch too.
+  return { initializers: own, nodes, outputs: g.output.map((o) => o.name) };
+}
+
+function contextFor(proto: NodeProto, name: string, s: GraphScope): ConvertContext {
   return {
     proto,
     name,
-    opset,
+    opset: s.opset,
     attrs: new OnnxAttrs(proto),
-    constantInput: (i) => initializers.get(proto.input[i] ?? ''),
+    constantInput: (i) => s.scope.get(proto.input[i] ?? '') ?? s.own.get(proto.input[i] ?? ''),
     constant(suffix, value) {
       const key = `${name}/${suffix}`;
-      initializers.set(key, value);
+      s.own.set(key, value);
       return key;
+    },
+    branch(attribute) {
+      const g = proto.attribute.find((a) => a.name === attribute)?.g;
+      if (!g) throw new UnsupportedUse(`no graph attribute ${attribute}`);
+      return convertBranch(g, `${name}/${attribute}`, s);
     },
   };
 }

@@ -2,6 +2,7 @@
 // Ops follow ONNX semantics (NCHW unless a node says `layout: 'NHWC'`); attributes are resolved
 // at import into the typed records below, so no later stage parses ONNX attributes again.
 
+import type { ControlAttrs } from './ops/control.ts';
 import type { ElementwiseAttrs } from './ops/elementwise.ts';
 import type { IndexingAttrs } from './ops/indexing.ts';
 import type { RecurrentAttrs } from './ops/recurrent.ts';
@@ -34,7 +35,7 @@ export type { ConvAttrs, PoolAttrs } from './ops/spatial.ts';
  * family's files (attributes, traits, shape rule here in ir/ops; converter in import/onnx-*.ts;
  * float kernel in ref/float/*-ops.ts), and the compiler finds every table that lacks it.
  */
-export interface AttrsByOp extends ElementwiseAttrs, ReduceAttrs, IndexingAttrs, SpatialAttrs, RecurrentAttrs {
+export interface AttrsByOp extends ControlAttrs, ElementwiseAttrs, ReduceAttrs, IndexingAttrs, SpatialAttrs, RecurrentAttrs {
   BatchNormalization: { epsilon: number };
   Relu: Record<string, never>;
   LeakyRelu: { alpha: number };

@@ -5,6 +5,7 @@
 
 import type { Node, OpType } from './graph.ts';
 import { FLOAT_ONLY, LAYOUT, type OpTraits } from './op-kinds.ts';
+import { CONTROL_TRAITS } from './ops/control.ts';
 import { ELEMENTWISE_TRAITS } from './ops/elementwise.ts';
 import { INDEXING_TRAITS } from './ops/indexing.ts';
 import { REDUCE_TRAITS } from './ops/reduce.ts';
@@ -52,6 +53,7 @@ export const OP_TRAITS = {
   ...INDEXING_TRAITS,
   ...SPATIAL_TRAITS,
   ...RECURRENT_TRAITS,
+  ...CONTROL_TRAITS,
 } as const satisfies Record<OpType, OpTraits>;
 
 type Table = typeof OP_TRAITS;

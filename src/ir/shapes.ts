@@ -2,7 +2,8 @@
 // them (e.g. "batch"), and '?' where they depend on data the graph does not fix.
 
 import { ModelFormatError, nodeError } from '../errors.ts';
-import type { Dim, Graph, Node } from './graph.ts';
+import type { Dim, Graph, Node, NodeOf } from './graph.ts';
+import type { Branch } from './ops/control.ts';
 import { broadcastDims, isNum, normAxis, product, sumDims, UNKNOWN, type ShapeInputs, type ShapeRule } from './dims.ts';
 import { ELEMENTWISE_SHAPES } from './ops/elementwise.ts';
 import { INDEXING_SHAPES } from './ops/indexing.ts';
@@ -61,6 +62,8 @@ function outputShapes(node: Node, shapes: ShapeMap, constants: Map<string, Tenso
     return rule(node as never, x, inputs);
   }
   switch (node.op) {
+    case 'If':
+      return ifShapes(node, shapes, constants);
     case 'Add':
     case 'Sub':
     case 'Mul':
@@ -153,4 +156,32 @@ function outputShapes(node: Node, shapes: ShapeMap, constants: Map<string, Tenso
       // Elementwise unary ops, Clip, BatchNormalization, Softmax, Identity, Dropout.
       return [x];
   }
+}
+
+/** The chosen branch's shapes when the condition is a constant; else the dims both branches agree on. */
+function ifShapes(node: NodeOf<'If'>, shapes: ShapeMap, constants: Map<string, Tensor>): (Dim[] | undefined)[] {
+  const { captured, thenBranch, elseBranch } = node.attrs;
+  const branchShapes = (branch: Branch) => {
+    const inner: ShapeMap = new Map();
+    const innerConstants = new Map(branch.initializers);
+    captured.forEach((name, k) => {
+      const outer = node.inputs[k + 1]!;
+      const s = shapes.get(outer);
+      if (s) inner.set(name, s);
+      const t = constants.get(outer);
+      if (t) innerConstants.set(name, t);
+    });
+    for (const [name, t] of branch.initializers) inner.set(name, [...t.shape]);
+    for (const n of branch.nodes) inferNode(n, inner, innerConstants).forEach((s, i) => s && inner.set(n.outputs[i]!, s));
+    return branch.outputs.map((o) => inner.get(o));
+  };
+  const cond = constants.get(node.inputs[0]!);
+  if (cond) return branchShapes(cond.data[0] ? thenBranch : elseBranch);
+  const a = branchShapes(thenBranch);
+  const b = branchShapes(elseBranch);
+  return a.map((s, i) => {
+    const t = b[i];
+    if (!s || !t || s.length !== t.length) return undefined;
+    return s.map((d, k) => (d === t[k] ? d : UNKNOWN));
+  });
 }

@@ -76,6 +76,8 @@ export function planFloatNode(
       return one(softmaxKernel(step, shape(0)));
     }
     case 'none':
+      // An If left after the passes branches on a graph input: fixing that input folds it.
+      if (node.op === 'If') throw new RangeError(`an If on "${node.inputs[0]}", which no constant or static shape decides: fix the graph input it depends on (fixedInputs / --fix-input) so it folds away`);
       throw new RangeError('no GPU float kernel for this op');
     default:
       return unhandledTrait(kernel, 'gpu');

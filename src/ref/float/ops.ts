@@ -3,6 +3,7 @@
 
 import type { OpType } from '../../ir/graph.ts';
 import { scalarValues, type Tensor } from '../../ir/tensor.ts';
+import { controlKernels } from './control-ops.ts';
 import { elementwiseKernels } from './elementwise-ops.ts';
 import { binary, clip, hardSigmoid, hardSwish, leakyRelu, mapUnary, relu, sigmoid } from './elementwise.ts';
 import { indexingKernels } from './indexing-ops.ts';
@@ -47,4 +48,5 @@ export const floatKernels: { [Op in OpType]: Kernel<Op> } = {
   ...reduceKernels,
   ...indexingKernels,
   ...recurrentKernels,
+  ...controlKernels,
 };

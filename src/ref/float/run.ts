@@ -19,8 +19,18 @@ export function runFloat(graph: Graph, feeds: Record<string, Tensor>, options: R
     checkFeed(input, value);
     env.set(input.name, value);
   }
-  const lastUse = lastUses(graph);
-  graph.nodes.forEach((node, step) => {
+  runNodes(graph.nodes, env, graph.outputs.map((o) => o.name), options, new Set(graph.initializers.keys()));
+  return Object.fromEntries(graph.outputs.map((o) => [o.name, lookup(env, o.name)]));
+}
+
+/**
+ * Runs `nodes` in order over `env` (the tensors they may read, by name), adding what they make.
+ * A tensor no later node and none of `keep` reads is dropped, so memory stays bounded by the
+ * widest point of the graph; `constants` are never dropped (a caller may hold them).
+ */
+export function runNodes(nodes: readonly Node[], env: Map<string, Tensor>, keep: readonly string[], options: RunOptions = {}, constants: ReadonlySet<string> = new Set()): void {
+  const lastUse = lastUses(nodes, keep);
+  nodes.forEach((node, step) => {
     const inputs = node.inputs.map((name) => (name === '' ? undefined : lookup(env, name, node)));
     let outputs: Tensor[];
     try {
@@ -34,10 +44,8 @@ export function runFloat(graph: Graph, feeds: Record<string, Tensor>, options: R
       env.set(name, value);
       options.observe?.(name, value, node);
     });
-    // Free what no later node reads, so memory stays bounded by the widest point of the graph.
-    for (const name of node.inputs) if (lastUse.get(name) === step && !graph.initializers.has(name)) env.delete(name);
+    for (const name of node.inputs) if (lastUse.get(name) === step && !constants.has(name)) env.delete(name);
   });
-  return Object.fromEntries(graph.outputs.map((o) => [o.name, lookup(env, o.name)]));
 }
 
 function lookup(env: Map<string, Tensor>, name: string, node?: Node): Tensor {
@@ -46,10 +54,10 @@ function lookup(env: Map<string, Tensor>, name: string, node?: Node): Tensor {
   return t;
 }
 
-function lastUses(graph: Graph): Map<string, number> {
+function lastUses(nodes: readonly Node[], keep: readonly string[]): Map<string, number> {
   const last = new Map<string, number>();
-  graph.nodes.forEach((n, step) => n.inputs.forEach((name) => last.set(name, step)));
-  for (const o of graph.outputs) last.set(o.name, Infinity);
+  nodes.forEach((n, step) => n.inputs.forEach((name) => last.set(name, step)));
+  for (const name of keep) last.set(name, Infinity);
   return last;
 }
 
