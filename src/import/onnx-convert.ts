@@ -19,6 +19,8 @@ export interface ConvertContext {
   constant(suffix: string, value: Tensor): string;
   /** Graph attribute `name` (an If's branch) converted, in the scope of this node. */
   branch(name: string): Branch;
+  /** The formal input names of graph attribute `name` (a Loop body's iteration, condition, ...). */
+  branchInputs(name: string): string[];
 }
 
 /** Thrown by a converter when the op is known but this use of it is not. */

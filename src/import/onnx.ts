@@ -124,6 +124,7 @@ function contextFor(proto: NodeProto, name: string, s: GraphScope): ConvertConte
       if (!g) throw new UnsupportedUse(`no graph attribute ${attribute}`);
       return convertBranch(g, `${name}/${attribute}`, s);
     },
+    branchInputs: (attribute) => proto.attribute.find((a) => a.name === attribute)?.g?.input.map((v) => v.name) ?? [],
   };
 }
 

@@ -64,6 +64,8 @@ function outputShapes(node: Node, shapes: ShapeMap, constants: Map<string, Tenso
   switch (node.op) {
     case 'If':
       return ifShapes(node, shapes, constants);
+    case 'Loop':
+      return loopShapes(node, shapes, constants);
     case 'Add':
     case 'Sub':
     case 'Mul':
@@ -158,30 +160,67 @@ function outputShapes(node: Node, shapes: ShapeMap, constants: Map<string, Tenso
   }
 }
 
+/** A branch's output shapes, given what it reads of the outer graph (`bound`: name → outer tensor). */
+function branchShapes(branch: Branch, bound: [string, string][], shapes: ShapeMap, constants: Map<string, Tensor>, formals: [string, Dim[]][] = []): (Dim[] | undefined)[] {
+  const inner: ShapeMap = new Map(formals);
+  const innerConstants = new Map(branch.initializers);
+  for (const [name, outer] of bound) {
+    const s = shapes.get(outer);
+    if (s) inner.set(name, s);
+    const t = constants.get(outer);
+    if (t) innerConstants.set(name, t);
+  }
+  for (const [name, t] of branch.initializers) inner.set(name, [...t.shape]);
+  for (const n of branch.nodes) inferNode(n, inner, innerConstants).forEach((s, i) => s && inner.set(n.outputs[i]!, s));
+  return branch.outputs.map((o) => inner.get(o));
+}
+
+const captures = (node: Node & { attrs: { captured: string[] } }, first: number): [string, string][] =>
+  node.attrs.captured.map((name, k) => [name, node.inputs[first + k]!]);
+
 /** The chosen branch's shapes when the condition is a constant; else the dims both branches agree on. */
 function ifShapes(node: NodeOf<'If'>, shapes: ShapeMap, constants: Map<string, Tensor>): (Dim[] | undefined)[] {
-  const { captured, thenBranch, elseBranch } = node.attrs;
-  const branchShapes = (branch: Branch) => {
-    const inner: ShapeMap = new Map();
-    const innerConstants = new Map(branch.initializers);
-    captured.forEach((name, k) => {
-      const outer = node.inputs[k + 1]!;
-      const s = shapes.get(outer);
-      if (s) inner.set(name, s);
-      const t = constants.get(outer);
-      if (t) innerConstants.set(name, t);
-    });
-    for (const [name, t] of branch.initializers) inner.set(name, [...t.shape]);
-    for (const n of branch.nodes) inferNode(n, inner, innerConstants).forEach((s, i) => s && inner.set(n.outputs[i]!, s));
-    return branch.outputs.map((o) => inner.get(o));
-  };
+  const { thenBranch, elseBranch } = node.attrs;
+  const bound = captures(node, 1);
   const cond = constants.get(node.inputs[0]!);
-  if (cond) return branchShapes(cond.data[0] ? thenBranch : elseBranch);
-  const a = branchShapes(thenBranch);
-  const b = branchShapes(elseBranch);
+  if (cond) return branchShapes(cond.data[0] ? thenBranch : elseBranch, bound, shapes, constants);
+  const a = branchShapes(thenBranch, bound, shapes, constants);
+  const b = branchShapes(elseBranch, bound, shapes, constants);
   return a.map((s, i) => {
     const t = b[i];
     if (!s || !t || s.length !== t.length) return undefined;
     return s.map((d, k) => (d === t[k] ? d : UNKNOWN));
   });
+}
+
+/**
+ * Carried values keep the dims one pass of the body leaves as they were (the others are unknown); a scan output stacks the body's per-iteration shape over the iterations,
+ * known when the trip count is a constant and nothing can stop the loop early.
+ */
+function loopShapes(node: NodeOf<'Loop'>, shapes: ShapeMap, constants: Map<string, Tensor>): (Dim[] | undefined)[] {
+  const { body, bodyInputs, carried } = node.attrs;
+  const initial = node.inputs.slice(2, 2 + carried).map((name) => shapes.get(name));
+  const formals: [string, Dim[]][] = [[bodyInputs[0]!, []], [bodyInputs[1]!, []]];
+  initial.forEach((s, k) => s && formals.push([bodyInputs[2 + k]!, s]));
+  const out = branchShapes(body, captures(node, 2 + carried), shapes, constants, formals);
+  const final = initial.map((s, k) => {
+    const t = out[1 + k];
+    // A dim the body keeps is known after any number of iterations; one it changes is not.
+    return s && t && s.length === t.length ? s.map((d, i) => (d === t[i] ? d : UNKNOWN)) : undefined;
+  });
+  const trips = constants.get(node.inputs[0]!)?.data[0];
+  const startCond = node.inputs[1] ? constants.get(node.inputs[1])?.data[0] : 1;
+  const iterations: Dim = trips !== undefined && startCond === 1 && conditionKept(body, bodyInputs[1]!) ? trips : UNKNOWN;
+  return [...final, ...out.slice(1 + carried).map((s) => (s ? [iterations, ...s] : undefined))];
+}
+
+/** Whether the body's condition output is its condition input, through Identity nodes only. */
+function conditionKept(body: Branch, condIn: string): boolean {
+  let name = body.outputs[0];
+  for (;;) {
+    if (name === condIn) return true;
+    const producer = body.nodes.find((n) => n.outputs.includes(name!));
+    if (producer?.op !== 'Identity') return false;
+    name = producer.inputs[0];
+  }
 }
