@@ -18,9 +18,22 @@ import { node, UnsupportedUse, type Converter, type ConvertContext } from './onn
 
 const text = new TextDecoder();
 
-/** ONNX's defaults for the activations that take alpha / beta (those of the ops of the same name). */
-const ALPHA: Partial<Record<RecurrentActivationName, number>> = { Affine: 1, LeakyRelu: 0.01, ThresholdedRelu: 1, ScaledTanh: 1, HardSigmoid: 0.2, Elu: 1 };
-const BETA: Partial<Record<RecurrentActivationName, number>> = { Affine: 0, ScaledTanh: 1, HardSigmoid: 0.5 };
+/**
+ * Defaults of alpha / beta for the activations that take them, where ONNX (the op of the same
+ * name) and onnxruntime agree. null: onnxruntime takes 0 where ONNX's op says 1 (Affine alpha,
+ * ThresholdedRelu alpha) or gives none (ScaledTanh), so a model that leaves it out is refused.
+ */
+const ALPHA: Partial<Record<RecurrentActivationName, number | null>> = { Affine: null, LeakyRelu: 0.01, ThresholdedRelu: null, ScaledTanh: null, HardSigmoid: 0.2, Elu: 1 };
+const BETA: Partial<Record<RecurrentActivationName, number | null>> = { Affine: 0, ScaledTanh: null, HardSigmoid: 0.5 };
+
+/** The next of `given` for an activation that takes this parameter, its default if none is left, 0 if it takes none. */
+function parameter(fn: RecurrentActivationName, given: number[], defaults: typeof ALPHA, what: string): number {
+  const fallback = defaults[fn];
+  if (fallback === undefined) return 0;
+  const v = given.shift() ?? fallback;
+  if (v === null) throw new UnsupportedUse(`activation ${fn} without its ${what} (ONNX's and onnxruntime's defaults differ)`);
+  return v;
+}
 
 function activationName(name: string): RecurrentActivationName {
   // onnxruntime matches names case-insensitively; models written for it may rely on that.
@@ -47,11 +60,7 @@ function activations(c: ConvertContext, defaults: RecurrentActivationName[], dir
   }
   const alphas = [...(c.attrs.floats('activation_alpha') ?? [])];
   const betas = [...(c.attrs.floats('activation_beta') ?? [])];
-  const resolved = names.map((fn) => {
-    const alpha = ALPHA[fn] === undefined ? 0 : (alphas.shift() ?? ALPHA[fn]);
-    const beta = BETA[fn] === undefined ? 0 : (betas.shift() ?? BETA[fn]);
-    return { fn, alpha, beta };
-  });
+  const resolved = names.map((fn) => ({ fn, alpha: parameter(fn, alphas, ALPHA, 'alpha'), beta: parameter(fn, betas, BETA, 'beta') }));
   return Array.from({ length: dirs }, (_, d) => resolved.slice(d * defaults.length, (d + 1) * defaults.length));
 }
 

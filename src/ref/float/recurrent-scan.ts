@@ -98,6 +98,8 @@ export function scan(inputs: Inputs, attrs: RecurrentCommon, gates: number, cell
         cell(xw, h, c, params);
         y.data.set(h, ((t * dirs + d) * batch + n) * hidden);
       }
+      // ONNX leaves an empty sequence's Y_h and Y_c unsaid; onnxruntime gives zeros, not the initial states.
+      if (len === 0) continue;
       yh.data.set(h, (d * batch + n) * hidden);
       yc.data.set(c, (d * batch + n) * hidden);
     }
