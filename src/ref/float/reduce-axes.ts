@@ -1,4 +1,5 @@
-// Reductions over a set of axes (ReduceSum … ReduceLogSumExp) and along one axis (ArgMax, ArgMin).
+// Reductions over a set of axes (ReduceSum … ReduceLogSumExp) and along one axis (ArgMax, ArgMin), and
+// the [outer, len, inner] view around an axis that the family's one-axis kernels share.
 
 import { reducedAxes, reducedDims, type AxesReduceAttrs, type AxesReduceOp, type ArgReduceAttrs } from '../../ir/ops/reduce.ts';
 import { allocData, isFloat, sizeOf, tensor, type Tensor } from '../../ir/tensor.ts';
@@ -68,13 +69,21 @@ export function reduceAxes(op: AxesReduceOp, x: Tensor, axesInput: number[] | un
   return { dtype: x.dtype, shape: reducedDims(x.shape, axes, attrs.keepdims, 1), data: out };
 }
 
+/** The input as [outer, len, inner] around the axis; coerce2d folds every dim from it into len. */
+export function axisView(shape: readonly number[], axis: number, coerce2d = false): { outer: number; len: number; inner: number } {
+  const ax = axis < 0 ? axis + shape.length : axis;
+  if (!(ax >= 0 && ax < shape.length)) throw new RangeError(`axis ${axis} is out of range for rank ${shape.length}`);
+  return {
+    outer: sizeOf(shape.slice(0, ax)),
+    len: coerce2d ? sizeOf(shape.slice(ax)) : shape[ax]!,
+    inner: coerce2d ? 1 : sizeOf(shape.slice(ax + 1)),
+  };
+}
+
 /** The index of the max (or min) along `axis`: the first of equal extremes, or the last with selectLastIndex. */
 export function argReduce(x: Tensor, attrs: ArgReduceAttrs, largest: boolean): Tensor {
-  const rank = x.shape.length;
-  const axis = attrs.axis < 0 ? attrs.axis + rank : attrs.axis;
-  const len = x.shape[axis]!;
-  const inner = sizeOf(x.shape.slice(axis + 1));
-  const outer = sizeOf(x.shape.slice(0, axis));
+  const { outer, len, inner } = axisView(x.shape, attrs.axis);
+  const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
   const better = (v: number, best: number) => (largest ? v > best : v < best) || (attrs.selectLastIndex && v === best);
   const out = tensor('int64', reducedDims(x.shape, [axis], attrs.keepdims, 1));
   for (let o = 0; o < outer; o++) {

@@ -4,8 +4,7 @@
 import { reducedAxes, type ReduceAttrs } from '../../ir/ops/reduce.ts';
 import { allocData, f32, sizeOf, type Tensor } from '../../ir/tensor.ts';
 import { broadcastOffsets } from './broadcast.ts';
-import { planReduction } from './reduce-axes.ts';
-import { axisView } from './reduce-softmax.ts';
+import { axisView, planReduction } from './reduce-axes.ts';
 
 interface Standardized {
   /** (x − mean) / √(var + ε), per element. */

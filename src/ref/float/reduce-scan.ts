@@ -2,7 +2,7 @@
 
 import type { ReduceAttrs } from '../../ir/ops/reduce.ts';
 import { allocData, sizeOf, tensor, type Tensor } from '../../ir/tensor.ts';
-import { axisView } from './reduce-softmax.ts';
+import { axisView } from './reduce-axes.ts';
 
 /** Running sums along the axis; exclusive leaves out the element itself, reverse runs from the end. */
 export function cumSum(x: Tensor, axis: number, attrs: ReduceAttrs['CumSum']): Tensor {

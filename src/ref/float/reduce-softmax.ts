@@ -1,17 +1,8 @@
 // LogSoftmax and Hardmax: along one axis, or (opset < 13) over the input viewed as 2-D from `axis` on.
 
 import type { AxisSoftmaxAttrs } from '../../ir/ops/reduce.ts';
-import { allocData, sizeOf, type Tensor } from '../../ir/tensor.ts';
-
-/** The input as [outer, len, inner] around the axis; coerce2d folds every dim from it into len. */
-export function axisView(shape: readonly number[], axis: number, coerce2d = false): { outer: number; len: number; inner: number } {
-  const ax = axis < 0 ? axis + shape.length : axis;
-  return {
-    outer: sizeOf(shape.slice(0, ax)),
-    len: coerce2d ? sizeOf(shape.slice(ax)) : shape[ax]!,
-    inner: coerce2d ? 1 : sizeOf(shape.slice(ax + 1)),
-  };
-}
+import { allocData, type Tensor } from '../../ir/tensor.ts';
+import { axisView } from './reduce-axes.ts';
 
 /** Maps each line of values along the axis through `f`, back to the same positions. */
 function perLine(x: Tensor, attrs: AxisSoftmaxAttrs, f: (line: number[]) => number[]): Tensor {
