@@ -51,11 +51,17 @@ function sequenceLengths(t: Tensor | undefined, batch: number, seq: number): num
   return lens;
 }
 
-/**
- * Runs the op on its ONNX inputs (X, W, R, B?, sequence_lens?, initial_h?, initial_c?, P?) and
- * returns Y [seq, dirs, batch, H], Y_h and Y_c [dirs, batch, H] (Y_c is zeros but for LSTM).
- */
-export function scan(inputs: Inputs, attrs: RecurrentCommon, gates: number, cell: Cell): Tensor[] {
+interface Dims {
+  seq: number;
+  batch: number;
+  size: number;
+  dirs: number;
+  hidden: number;
+  rows: number;
+}
+
+/** The op's sizes, once every input is checked to agree with them. */
+function dims(inputs: Inputs, attrs: RecurrentCommon, gates: number): Dims {
   const [x, w, r] = [need(inputs, 0), need(inputs, 1), need(inputs, 2)];
   if (x.shape.length !== 3) throw new RangeError(`X has shape [${x.shape}], expected [seq, batch, input]`);
   const [seq, batch, size] = x.shape as [number, number, number];
@@ -64,17 +70,28 @@ export function scan(inputs: Inputs, attrs: RecurrentCommon, gates: number, cell
   const rows = gates * hidden;
   expectShape(w, 'W', [dirs, rows, size]);
   expectShape(r, 'R', [dirs, rows, hidden]);
-  const [b, lensInput, h0, c0, p] = [inputs[3], inputs[4], inputs[5], inputs[6], inputs[7]];
+  const [b, h0, c0, p] = [inputs[3], inputs[5], inputs[6], inputs[7]];
   if (b) expectShape(b, 'B', [dirs, 2 * rows]);
   for (const [t, what] of [[h0, 'initial_h'], [c0, 'initial_c']] as const) if (t) expectShape(t, what, [dirs, batch, hidden]);
   if (p) expectShape(p, 'P', [dirs, 3 * hidden]);
-  const lens = sequenceLengths(lensInput, batch, seq);
+  return { seq, batch, size, dirs, hidden, rows };
+}
+
+/**
+ * Runs the op on its ONNX inputs (X, W, R, B?, sequence_lens?, initial_h?, initial_c?, P?) and
+ * returns Y [seq, dirs, batch, H], Y_h and Y_c [dirs, batch, H] (Y_c is zeros but for LSTM).
+ */
+export function scan(inputs: Inputs, attrs: RecurrentCommon, gates: number, cell: Cell): Tensor[] {
+  const { seq, batch, size, dirs, hidden, rows } = dims(inputs, attrs, gates);
+  const [x, w, r, b, h0, c0, p] = [need(inputs, 0), need(inputs, 1), need(inputs, 2), inputs[3], inputs[5], inputs[6], inputs[7]];
+  const lens = sequenceLengths(inputs[4], batch, seq);
 
   const y = tensor(x.dtype, [seq, dirs, batch, hidden]);
   const yh = tensor(x.dtype, [dirs, batch, hidden]);
   const yc = tensor(x.dtype, [dirs, batch, hidden]);
   const xt = new Float64Array(size);
   const xw = new Float64Array(rows);
+  const bound = attrs.clip;
   for (let d = 0; d < dirs; d++) {
     const bias = slice(b, d, 2 * rows);
     const params: Direction = {
@@ -83,7 +100,7 @@ export function scan(inputs: Inputs, attrs: RecurrentCommon, gates: number, cell
       rb: bias.subarray(rows),
       p: slice(p, d, 3 * hidden),
       acts: attrs.activations[d]!.map(activation),
-      clip: attrs.clip === null ? (v) => v : ((bound) => (v: number) => Math.min(Math.max(v, -bound), bound))(attrs.clip),
+      clip: bound === null ? (v) => v : (v) => Math.min(Math.max(v, -bound), bound),
     };
     const wd = slice(w, d, rows * size);
     const reverse = attrs.direction === 'reverse' || d === 1;
