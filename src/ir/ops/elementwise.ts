@@ -129,7 +129,8 @@ export const ELEMENTWISE_TRAITS = {
   BitwiseNot: UNARY,
   Pow: BROADCAST,
   Mod: BROADCAST,
-  PRelu: BROADCAST,
+  // A 1-D slope may be per channel (kernel: alignSlope), which a constant re-laid out for NHWC would not keep.
+  PRelu: CPU_FLOAT,
   BitShift: CPU_FLOAT,
   BitwiseAnd: CPU_FLOAT,
   BitwiseOr: CPU_FLOAT,
