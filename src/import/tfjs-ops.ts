@@ -210,7 +210,9 @@ const relu6: TfConverter = (c) => [
 const resizeBilinear: TfConverter = (c) => {
   const size = ints(need(c, 1, 'size'));
   const coordinates = c.attrs.bool('align_corners', false) ? 'align_corners' : c.attrs.bool('half_pixel_centers', false) ? 'half_pixel' : 'asymmetric';
-  return [node('Resize', c.name, [c.inputs[0]!, c.addConstant('size', i64(size))], c.name, { mode: 'linear', coordinates, layout: 'NHWC' })];
+  // ONNX Resize's sizes of the NHWC height and width axes.
+  const attrs = { mode: 'linear', coordinates, nearest: 'round_prefer_floor', cubicA: -0.75, excludeOutside: false, extrapolation: 0, keepAspect: 'stretch' } as const;
+  return [node('Resize', c.name, [c.inputs[0]!, '', '', c.addConstant('size', i64(size))], c.name, { ...attrs, axes: [1, 2] })];
 };
 
 const depthToSpace: TfConverter = (c) => {
