@@ -62,7 +62,11 @@ export const elementwiseConverters: Record<string, Converter> = {
   LessOrEqual: simple('LessOrEqual'),
   GreaterOrEqual: simple('GreaterOrEqual'),
   Elu: (c) => node(c, 'Elu', { alpha: c.attrs.float('alpha', 1) }),
-  Selu: (c) => node(c, 'Selu', { alpha: c.attrs.float('alpha', 1.67326319217681884765625), gamma: c.attrs.float('gamma', 1.05070102214813232421875) }),
+  Selu: (c) => {
+    // Opset 6 gave the defaults to float32 precision; opset 1 had them to 4 places.
+    const [alpha, gamma] = c.opset < 6 ? [1.6732, 1.0507] : [1.67326319217681884765625, 1.05070102214813232421875];
+    return node(c, 'Selu', { alpha: c.attrs.float('alpha', alpha), gamma: c.attrs.float('gamma', gamma) });
+  },
   Celu: (c) => node(c, 'Celu', { alpha: c.attrs.float('alpha', 1) }),
   ThresholdedRelu: (c) => node(c, 'ThresholdedRelu', { alpha: c.attrs.float('alpha', 1) }),
   Gelu: (c) => node(c, 'Gelu', { approximate: gelu(c) }),

@@ -47,8 +47,7 @@ export function predicate(op: string, f: (a: number, b: number) => boolean) {
 export function fold(op: string, inputs: Tensor[], f: Fn2): Tensor {
   const [first, ...rest] = inputs;
   if (!first) throw new RangeError(`${op} needs at least one input`);
-  const same = sameTyped(op, f);
-  return rest.reduce(same, zip(first, first, first.dtype, (v) => v));
+  return rest.reduce(sameTyped(op, f), first);
 }
 
 export function mean(inputs: Tensor[]): Tensor {
