@@ -10,7 +10,7 @@ import { INDEXING_SHAPES } from './ops/indexing.ts';
 import { RECURRENT_SHAPES } from './ops/recurrent.ts';
 import { REDUCE_SHAPES } from './ops/reduce.ts';
 import { SPATIAL_SHAPES } from './ops/spatial.ts';
-import { scalarValues, type Tensor } from './tensor.ts';
+import { scalarValues, tensor, type Tensor } from './tensor.ts';
 
 export type ShapeMap = Map<string, Dim[]>;
 
@@ -22,18 +22,46 @@ const FAMILY_SHAPES: Partial<Record<string, ShapeRule<never>>> = {
   ...RECURRENT_SHAPES,
 };
 
-export function inferShapes(graph: Graph): ShapeMap {
+/** Computes a node's outputs from constant inputs (the float reference's kernels, given by the caller). */
+export type Evaluate = (node: Node, inputs: (Tensor | undefined)[]) => Tensor[];
+
+/**
+ * Values this small are shape arithmetic (Shape → Gather → Concat → Reshape): with `evaluate`,
+ * inference computes them, as ONNX's shape inference propagates data, so a shape a model builds at
+ * run time from static dims is known statically.
+ */
+const PROPAGATED_ELEMENTS = 64;
+
+export function inferShapes(graph: Graph, evaluate?: Evaluate): ShapeMap {
   const shapes: ShapeMap = new Map();
+  const constants = evaluate ? new Map(graph.initializers) : graph.initializers;
   for (const [name, t] of graph.initializers) shapes.set(name, [...t.shape]);
   for (const input of graph.inputs) shapes.set(input.name, [...input.shape]);
   for (const node of graph.nodes) {
-    const outs = inferNode(node, shapes, graph.initializers);
+    const outs = inferNode(node, shapes, constants);
     node.outputs.forEach((name, i) => {
       const s = outs[i];
       if (name !== '' && s) shapes.set(name, s);
     });
+    if (evaluate) propagate(node, shapes, constants, evaluate);
   }
   return shapes;
+}
+
+function propagate(node: Node, shapes: ShapeMap, constants: Map<string, Tensor>, evaluate: Evaluate): void {
+  const static_ = (name: string) => shapes.get(name)?.every(isNum);
+  const inputs = node.inputs.map((name) => (name === '' ? undefined : constants.get(name)));
+  const small = node.inputs.every((name, i) => name === '' || (inputs[i] !== undefined && inputs[i]!.data.length <= PROPAGATED_ELEMENTS));
+  let values: Tensor[];
+  if (node.op === 'Shape' && static_(node.inputs[0]!)) values = evaluate(node, [tensor('float32', shapes.get(node.inputs[0]!) as number[])]);
+  else if (small && node.inputs.some((n) => n !== '')) values = evaluate(node, inputs);
+  else return;
+  node.outputs.forEach((name, i) => {
+    const v = values[i];
+    if (name === '' || !v) return;
+    constants.set(name, v);
+    shapes.set(name, [...v.shape]);
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import { decodeTensorProto } from '../../src/import/onnx-tensor.ts';
 import { importOnnx } from '../../src/import/onnx.ts';
 import { inferShapes } from '../../src/ir/shapes.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
-import { runFloat } from '../../src/ref/float/run.ts';
+import { evaluateNode, runFloat } from '../../src/ref/float/run.ts';
 
 export const ONNX_TESTDATA = process.env.ONNX_TESTDATA ?? '/usr/share/libonnx-testdata/data';
 export const SUITES = ['node', 'pytorch-converted', 'pytorch-operator'] as const;
@@ -18,6 +18,26 @@ export const unknownDims = { count: 0 };
 const UNKNOWN_DIM = '?';
 
 export const TOLERANCE = { rtol: 1e-4, atol: 1e-5 } as const;
+
+/**
+ * Cases held to ONNX's own backend-test tolerance (onnx/backend/test/runner: rtol 1e-3, atol 1e-7)
+ * instead of the stricter one above, each for a reason in the data, not in the engine:
+ */
+const ONNX_TOLERANCE = { rtol: 1e-3, atol: 1e-7 } as const;
+const AT_ONNX_TOLERANCE: Record<string, string> = {
+  // Expected outputs typed into the test generator to 4 decimals (e.g. -0.1406 for -0.140625).
+  'node/test_gridsample_bicubic': 'expected values rounded to 4 decimals',
+  'node/test_roialign_aligned_false': 'expected values rounded to 4 decimals',
+  'node/test_roialign_aligned_true': 'expected values rounded to 4 decimals',
+  // The expanded windows compute cos(2πn/N) through float32 Mul/Div/Cos nodes; the expected
+  // values are the float64 window's (differences up to 1.5e-4 relative).
+  'node/test_blackmanwindow_expanded': 'float32 expansion against float64 expected values',
+  'node/test_blackmanwindow_symmetric_expanded': 'float32 expansion against float64 expected values',
+  'node/test_hammingwindow_expanded': 'float32 expansion against float64 expected values',
+  'node/test_hammingwindow_symmetric_expanded': 'float32 expansion against float64 expected values',
+  'node/test_hannwindow_expanded': 'float32 expansion against float64 expected values',
+  'node/test_hannwindow_symmetric_expanded': 'float32 expansion against float64 expected values',
+};
 
 export type Outcome =
   | { status: 'passed' }
@@ -71,7 +91,7 @@ export function runCase(dir: string): Outcome {
       return { status: 'failed', detail: `${set}: run: ${(e as Error).message}` };
     }
     // With every input known, static shape inference must predict each output's shape exactly.
-    const inferred = inferShapes({ ...graph, inputs: [], initializers: new Map([...graph.initializers, ...Object.entries(feeds)]) });
+    const inferred = inferShapes({ ...graph, inputs: [], initializers: new Map([...graph.initializers, ...Object.entries(feeds)]) }, evaluateNode);
     for (const [i, info] of graph.outputs.entries()) {
       const want = expected.find((t) => t.name === info.name) ?? expected[i];
       const got = actual[info.name];
@@ -83,19 +103,21 @@ export function runCase(dir: string): Outcome {
       if (!guess || guess.length !== got.shape.length || guess.some((d, k) => d !== got.shape[k] && d !== UNKNOWN_DIM)) {
         return { status: 'failed', detail: `${set}: shape inference says [${guess ?? 'nothing'}] for "${info.name}", the run gave [${got.shape}]` };
       }
-      const problem = compare(got, want);
+      const problem = compare(got, want, caseName(dir) in AT_ONNX_TOLERANCE ? ONNX_TOLERANCE : TOLERANCE);
       if (problem) return { status: 'failed', detail: `${set}: output "${info.name}": ${problem}` };
     }
   }
   return { status: 'passed' };
 }
 
-export function compare(got: Tensor, want: Tensor): string | undefined {
+const caseName = (dir: string) => dir.slice(ONNX_TESTDATA.length + 1);
+
+export function compare(got: Tensor, want: Tensor, tolerance: { rtol: number; atol: number } = TOLERANCE): string | undefined {
   if (got.shape.join() !== want.shape.join()) return `shape [${got.shape}], expected [${want.shape}]`;
   for (let i = 0; i < want.data.length; i++) {
     const a = got.data[i]!;
     const b = want.data[i]!;
-    if (Number.isNaN(b) ? !Number.isNaN(a) : Math.abs(a - b) > TOLERANCE.atol + TOLERANCE.rtol * Math.abs(b)) {
+    if (Number.isNaN(b) ? !Number.isNaN(a) : Math.abs(a - b) > tolerance.atol + tolerance.rtol * Math.abs(b)) {
       return `element ${i} is ${a}, expected ${b}`;
     }
   }
@@ -103,7 +125,7 @@ export function compare(got: Tensor, want: Tensor): string | undefined {
 }
 
 export function runSuite(): CaseResult[] {
-  return listCases().map((dir) => ({ name: dir.slice(ONNX_TESTDATA.length + 1), outcome: runCase(dir) }));
+  return listCases().map((dir) => ({ name: caseName(dir), outcome: runCase(dir) }));
 }
 
 export interface Summary {

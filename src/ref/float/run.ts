@@ -23,6 +23,11 @@ export function runFloat(graph: Graph, feeds: Record<string, Tensor>, options: R
   return Object.fromEntries(graph.outputs.map((o) => [o.name, lookup(env, o.name)]));
 }
 
+/** One node's outputs from its inputs (shape inference's value propagation, constant folding). */
+export function evaluateNode(node: Node, inputs: (Tensor | undefined)[]): Tensor[] {
+  return (floatKernels[node.op] as (i: typeof inputs, a: typeof node.attrs) => Tensor[])(inputs, node.attrs);
+}
+
 /**
  * Runs `nodes` in order over `env` (the tensors they may read, by name), adding what they make.
  * A tensor no later node and none of `keep` reads is dropped, so memory stays bounded by the
@@ -34,7 +39,7 @@ export function runNodes(nodes: readonly Node[], env: Map<string, Tensor>, keep:
     const inputs = node.inputs.map((name) => (name === '' ? undefined : lookup(env, name, node)));
     let outputs: Tensor[];
     try {
-      outputs = (floatKernels[node.op] as (i: typeof inputs, a: typeof node.attrs) => Tensor[])(inputs, node.attrs);
+      outputs = evaluateNode(node, inputs);
     } catch (e) {
       throw nodeError(`${node.op} node "${node.name}"`, e);
     }
