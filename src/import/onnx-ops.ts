@@ -8,6 +8,8 @@ import { elementwiseConverters } from './onnx-elementwise.ts';
 import { indexingConverters } from './onnx-indexing.ts';
 import { recurrentConverters } from './onnx-recurrent.ts';
 import { reduceConverters } from './onnx-reduce.ts';
+import { quantizeConverters } from './onnx-quantize.ts';
+import { signalConverters } from './onnx-signal.ts';
 import { spatialConverters } from './onnx-spatial.ts';
 
 export { UnsupportedUse, type ConvertContext } from './onnx-convert.ts';
@@ -106,4 +108,6 @@ export const onnxConverters: Record<string, Converter> = {
   ...indexingConverters,
   ...recurrentConverters,
   ...controlConverters,
+  ...signalConverters,
+  ...quantizeConverters,
 };

@@ -7,6 +7,8 @@ import type { ElementwiseAttrs } from './ops/elementwise.ts';
 import type { IndexingAttrs } from './ops/indexing.ts';
 import type { RecurrentAttrs } from './ops/recurrent.ts';
 import type { ReduceAttrs } from './ops/reduce.ts';
+import type { QuantizeAttrs } from './ops/quantize.ts';
+import type { SignalAttrs } from './ops/signal.ts';
 import type { SpatialAttrs } from './ops/spatial.ts';
 import type { DType, Tensor } from './tensor.ts';
 
@@ -35,7 +37,7 @@ export type { ConvAttrs, PoolAttrs } from './ops/spatial.ts';
  * family's files (attributes, traits, shape rule here in ir/ops; converter in import/onnx-*.ts;
  * float kernel in ref/float/*-ops.ts), and the compiler finds every table that lacks it.
  */
-export interface AttrsByOp extends ControlAttrs, ElementwiseAttrs, ReduceAttrs, IndexingAttrs, SpatialAttrs, RecurrentAttrs {
+export interface AttrsByOp extends ControlAttrs, ElementwiseAttrs, ReduceAttrs, IndexingAttrs, SpatialAttrs, RecurrentAttrs, SignalAttrs, QuantizeAttrs {
   BatchNormalization: { epsilon: number };
   Relu: Record<string, never>;
   LeakyRelu: { alpha: number };

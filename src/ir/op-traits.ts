@@ -10,6 +10,8 @@ import { ELEMENTWISE_TRAITS } from './ops/elementwise.ts';
 import { INDEXING_TRAITS } from './ops/indexing.ts';
 import { REDUCE_TRAITS } from './ops/reduce.ts';
 import { RECURRENT_TRAITS } from './ops/recurrent.ts';
+import { QUANTIZE_TRAITS } from './ops/quantize.ts';
+import { SIGNAL_TRAITS } from './ops/signal.ts';
 import { SPATIAL_TRAITS } from './ops/spatial.ts';
 
 export type { FloatGpu, Int8Form, NhwcRole, OpTraits } from './op-kinds.ts';
@@ -54,6 +56,8 @@ export const OP_TRAITS = {
   ...SPATIAL_TRAITS,
   ...RECURRENT_TRAITS,
   ...CONTROL_TRAITS,
+  ...SIGNAL_TRAITS,
+  ...QUANTIZE_TRAITS,
 } as const satisfies Record<OpType, OpTraits>;
 
 type Table = typeof OP_TRAITS;

@@ -9,6 +9,8 @@ import { ELEMENTWISE_SHAPES } from './ops/elementwise.ts';
 import { INDEXING_SHAPES } from './ops/indexing.ts';
 import { RECURRENT_SHAPES } from './ops/recurrent.ts';
 import { REDUCE_SHAPES } from './ops/reduce.ts';
+import { QUANTIZE_SHAPES } from './ops/quantize.ts';
+import { SIGNAL_SHAPES } from './ops/signal.ts';
 import { SPATIAL_SHAPES } from './ops/spatial.ts';
 import { scalarValues, tensor, type Tensor } from './tensor.ts';
 
@@ -20,6 +22,8 @@ const FAMILY_SHAPES: Partial<Record<string, ShapeRule<never>>> = {
   ...INDEXING_SHAPES,
   ...SPATIAL_SHAPES,
   ...RECURRENT_SHAPES,
+  ...SIGNAL_SHAPES,
+  ...QUANTIZE_SHAPES,
 };
 
 /** Computes a node's outputs from constant inputs (the float reference's kernels, given by the caller). */

@@ -13,6 +13,8 @@ import { batchNorm, softmax } from './norm.ts';
 import { recurrentKernels } from './recurrent-ops.ts';
 import { reduceKernels } from './reduce-ops.ts';
 import { concat, flatten, gather, pad, reshape, shapeOf, squeeze, transpose, unsqueeze } from './shape-ops.ts';
+import { quantizeKernels } from './quantize-ops.ts';
+import { signalKernels } from './signal-ops.ts';
 import { spatialKernels } from './spatial-ops.ts';
 
 const unary = (f: (v: number) => number) => (inputs: Inputs): Tensor[] => [mapUnary(need(inputs, 0), f)];
@@ -49,4 +51,6 @@ export const floatKernels: { [Op in OpType]: Kernel<Op> } = {
   ...indexingKernels,
   ...recurrentKernels,
   ...controlKernels,
+  ...signalKernels,
+  ...quantizeKernels,
 };
