@@ -130,10 +130,10 @@ function oneOf<T extends string>(c: ConvertContext, name: string, allowed: reado
  */
 function legacyResize(c: ConvertContext, scales: string): Node[] {
   const mode = c.attrs.string('mode', 'nearest');
-  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'bilinear') throw new UnsupportedUse(`mode "${mode}"`);
+  if (mode !== 'nearest' && mode !== 'linear') throw new UnsupportedUse(`mode "${mode}"`);
   const attrs: ResizeAttrs = {
     ...resizeDefaults,
-    mode: mode === 'nearest' ? 'nearest' : 'linear',
+    mode,
     coordinates: 'asymmetric',
     nearest: 'floor',
   };

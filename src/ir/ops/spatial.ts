@@ -197,6 +197,9 @@ export function planResize(shape: readonly number[], a: ResizeAttrs, given: { ro
 
 function resizeShape(x: Dim[], a: ResizeAttrs, inputs: Parameters<ShapeRule<'Resize'>>[2]): Dim[] {
   const given = { roi: inputs.values(1), scales: inputs.values(2), sizes: inputs.values(3) };
+  // The sizes or scales (and for tf_crop_and_resize the roi) decide the output: unknown unless constant.
+  const computed = (i: number) => inputs.shape(i) !== undefined && inputs.values(i) === undefined;
+  if (computed(2) || computed(3) || (a.coordinates === 'tf_crop_and_resize' && computed(1))) return x.map(() => UNKNOWN);
   if (x.every(isNum)) return planResize(x, a, given).out;
   // Symbolic dims: only what is known without the input's size.
   const r = x.length;
