@@ -21,6 +21,8 @@ export interface ConvertContext {
   branch(name: string): Branch;
   /** The formal input names of graph attribute `name` (a Loop body's iteration, condition, ...). */
   branchInputs(name: string): string[];
+  /** Input i's ONNX element type (TensorProto.DataType) where the model declares it: a graph input, an initializer or a value_info entry. */
+  inputType(i: number): number | undefined;
 }
 
 /** Thrown by a converter when the op is known but this use of it is not. */

@@ -75,5 +75,12 @@ export const elementwiseConverters: Record<string, Converter> = {
   Mod: (c) => node(c, 'Mod', { fmod: c.attrs.int('fmod', 0) === 1 }),
   BitShift: (c) => node(c, 'BitShift', { direction: bitShiftDirection(c) }),
   Cast: (c) => node(c, 'Cast', { to: castTarget(c) }),
-  CastLike: (c) => node(c, 'Cast', { to: null }),
+  // A like input of declared type (a graph input or constant) fixes the target at import: that is
+  // how a float16 target is seen, float16 values being held as float32. Otherwise input 1's
+  // dtype decides at run time.
+  CastLike: (c) => {
+    const declared = c.inputType(1);
+    const to = declared === undefined ? undefined : ONNX_TYPES[declared];
+    return to ? node(c, 'Cast', { to }, [c.proto.input[0]!]) : node(c, 'Cast', { to: null });
+  },
 };

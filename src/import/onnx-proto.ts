@@ -58,6 +58,7 @@ export interface GraphProto {
   sparseInitializer: unknown[];
   input: ValueInfoProto[];
   output: ValueInfoProto[];
+  valueInfo?: ValueInfoProto[];
 }
 
 export interface ModelProto {

@@ -23,7 +23,7 @@ export function importOnnx(bytes: Uint8Array): Graph {
 
   if (g.node.some((n) => !n.domain || n.domain === 'ai.onnx')) checkOpset(opset);
   const unsupported: UnsupportedOpSite[] = [];
-  const nodes = convertNodes(g.node, { opsets, opset, scope: initializers, own: initializers, unsupported });
+  const nodes = convertNodes(g.node, { opsets, opset, scope: initializers, own: initializers, unsupported, types: declaredTypes(g) });
   if (unsupported.length > 0) throw new UnsupportedOpError(unsupported);
 
   const graph: Graph = {
@@ -53,6 +53,8 @@ interface GraphScope {
   scope: ReadonlyMap<string, Tensor>;
   /** Where this graph's own constants go. */
   own: Map<string, Tensor>;
+  /** The ONNX element types the model declares, by tensor name. */
+  types: ReadonlyMap<string, number>;
   /** Every unsupported op met, subgraphs included. */
   unsupported: UnsupportedOpSite[];
   /** The subgraph's place, e.g. 'If_25/else_branch'; absent for the model's graph. */
@@ -107,6 +109,17 @@ function convertBranch(g: GraphProto, where: string, s: GraphScope): Branch {
   return { initializers: own, nodes, outputs: g.output.map((o) => o.name) };
 }
 
+/** Declared element types: graph inputs, outputs and value_info, then initializers (which win). */
+function declaredTypes(g: GraphProto): Map<string, number> {
+  const types = new Map<string, number>();
+  for (const v of [...g.input, ...g.output, ...(g.valueInfo ?? [])]) {
+    const t = v.type?.tensorType?.elemType;
+    if (t) types.set(v.name, t);
+  }
+  for (const t of g.initializer) types.set(t.name, t.dataType);
+  return types;
+}
+
 function contextFor(proto: NodeProto, name: string, s: GraphScope): ConvertContext {
   return {
     proto,
@@ -124,6 +137,7 @@ function contextFor(proto: NodeProto, name: string, s: GraphScope): ConvertConte
       if (!g) throw new UnsupportedUse(`no graph attribute ${attribute}`);
       return convertBranch(g, `${name}/${attribute}`, s);
     },
+    inputType: (i) => s.types.get(proto.input[i] ?? ''),
     branchInputs: (attribute) => proto.attribute.find((a) => a.name === attribute)?.g?.input.map((v) => v.name) ?? [],
   };
 }
