@@ -28,9 +28,9 @@ describe('ONNX import', () => {
     const spec = convModel({
       nodes: [
         { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], name: 'conv1' },
-        { op: 'Erf', inputs: ['c'], outputs: ['e'], name: 'erf_1' },
+        { op: 'StringNormalizer', inputs: ['c'], outputs: ['e'], name: 'strings_1' },
         { op: 'Relu', inputs: ['e'], outputs: ['r'] },
-        { op: 'TopK', inputs: ['r', 'k'], outputs: ['y', 'i'], name: 'topk_7' },
+        { op: 'TfIdfVectorizer', inputs: ['r'], outputs: ['y'], name: 'tfidf_7' },
         { op: 'Inverse', inputs: ['y'], outputs: ['z'], name: 'inv', domain: 'com.microsoft' },
       ],
     });
@@ -43,20 +43,20 @@ describe('ONNX import', () => {
     })();
     expect(error).toBeInstanceOf(UnsupportedOpError);
     const message = (error as Error).message;
-    expect(message).toContain('Erf (node "erf_1", opset 13)');
-    expect(message).toContain('TopK (node "topk_7", opset 13)');
+    expect(message).toContain('StringNormalizer (node "strings_1", opset 13)');
+    expect(message).toContain('TfIdfVectorizer (node "tfidf_7", opset 13)');
     expect(message).toContain('com.microsoft.Inverse (node "inv"');
     expect((error as UnsupportedOpError).sites).toHaveLength(3);
   });
 
-  it('names the unsupported use of a known op (1-D Conv)', () => {
-    const spec = convModel({ nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], name: 'c1d', attrs: { kernel_shape: [3] } }] });
-    expect(() => importOnnx(encodeOnnx(spec))).toThrow(/Conv \(node "c1d", opset 13\): 1-D window/);
+  it('names the unsupported use of a known op (3-D Conv)', () => {
+    const spec = convModel({ nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], name: 'c3d', attrs: { kernel_shape: [3, 3, 3] } }] });
+    expect(() => importOnnx(encodeOnnx(spec))).toThrow(/Conv \(node "c3d", opset 13\): 3-D window/);
   });
 
-  it('refuses opsets outside 11..21 with the supported range in the message', () => {
-    expect(() => importOnnx(encodeOnnx(convModel({ opset: 9 })))).toThrow(UnsupportedModelError);
-    expect(() => importOnnx(encodeOnnx(convModel({ opset: 22 })))).toThrow(/opset 22 is not supported \(supported: 11 to 21\)/);
+  it('refuses opsets outside 1..21 with the supported range in the message', () => {
+    expect(() => importOnnx(encodeOnnx(convModel({ opset: 22 })))).toThrow(UnsupportedModelError);
+    expect(() => importOnnx(encodeOnnx(convModel({ opset: 22 })))).toThrow(/opset 22 is not supported \(supported: 1 to 21\)/);
   });
 
   it('refuses external-data tensors, naming the tensor and the file', () => {
