@@ -2,8 +2,8 @@
 // a 1-D one (input [N, C, L]) runs as the 2-D op over [N, C, 1, L], between an Unsqueeze and a
 // Squeeze, so the int8 and GPU kernels of the 2-D ops take 1-D models too.
 
-import type { AutoPad, Node, PoolAttrs } from '../ir/graph.ts';
-import type { ResizeAttrs, ResizeCoordinates, SpatialAttrs } from '../ir/ops/spatial.ts';
+import type { AttrsByOp, AutoPad, Node, PoolAttrs } from '../ir/graph.ts';
+import type { ResizeAttrs, ResizeCoordinates, SpatialAttrs, Window3D } from '../ir/ops/spatial.ts';
 import { tensor } from '../ir/tensor.ts';
 import { node, noAttrs, UnsupportedUse, type Converter, type ConvertContext } from './onnx-convert.ts';
 
@@ -13,19 +13,32 @@ function autoPad(c: ConvertContext): AutoPad {
   throw new UnsupportedUse(`auto_pad "${v}"`);
 }
 
-/** How many spatial axes the window has; only 1-D and 2-D are taken. */
-function windowRank(rank: number): 1 | 2 {
-  if (rank === 1 || rank === 2) return rank;
-  throw new UnsupportedUse(`${rank}-D window (only 1-D and 2-D are supported)`);
+/** How many spatial axes the window has: 1-D and 2-D run as the 2-D ops, 3-D as the float-only 3-D ones. */
+function windowRank(rank: number): 1 | 2 | 3 {
+  if (rank === 1 || rank === 2 || rank === 3) return rank;
+  throw new UnsupportedUse(`${rank}-D window (only 1-D, 2-D and 3-D are supported)`);
 }
 
 /** Conv's rank: kernel_shape is optional, so it may come from the other lists or the weights. */
-function convRank(c: ConvertContext): 1 | 2 {
+function convRank(c: ConvertContext): 1 | 2 | 3 {
   const a = c.attrs;
   const pads = a.ints('pads');
   const weights = c.constantInput(1);
   const rank = a.ints('kernel_shape')?.length ?? a.ints('strides')?.length ?? a.ints('dilations')?.length ?? (pads && pads.length / 2) ?? (weights && weights.shape.length - 2) ?? 2;
   return windowRank(rank);
+}
+
+function window3d(c: ConvertContext): Window3D {
+  return {
+    strides: c.attrs.intsOfLength('strides', 3, 1),
+    pads: c.attrs.intsOfLength('pads', 6, 0),
+    autoPad: autoPad(c),
+    dilations: c.attrs.intsOfLength('dilations', 3, 1),
+  };
+}
+
+function pool3d(c: ConvertContext, kind: AttrsByOp['Pool3D']['kind'], p = 2): Node[] {
+  return node(c, 'Pool3D', { ...window3d(c), kernel: c.attrs.intsOfLength('kernel_shape', 3, 1), ceilMode: c.attrs.int('ceil_mode', 0) === 1, kind, p });
 }
 
 /**
@@ -49,7 +62,7 @@ function window(c: ConvertContext, rank: 1 | 2) {
 
 const windowAttrs = (c: ConvertContext, rank: 1 | 2) => ({ ...window(c, rank), layout: 'NCHW' as const });
 
-function poolRank(c: ConvertContext): 1 | 2 {
+function poolRank(c: ConvertContext): 1 | 2 | 3 {
   const kernel = c.attrs.ints('kernel_shape');
   if (!kernel) throw new UnsupportedUse('missing kernel_shape');
   return windowRank(kernel.length);
@@ -105,8 +118,12 @@ function convTranspose(c: ConvertContext): Node[] {
 
 function maxPool(c: ConvertContext): Node[] {
   const rank = poolRank(c);
-  const attrs = poolAttrs(c, rank);
   const withIndices = c.proto.output.slice(1).some((o) => o !== '');
+  if (rank === 3) {
+    if (withIndices) throw new UnsupportedUse('the Indices output of a 3-D MaxPool');
+    return pool3d(c, 'max');
+  }
+  const attrs = poolAttrs(c, rank);
   const storageOrder = c.attrs.int('storage_order', 0);
   if (!withIndices) return windowed(c, rank, (inputs, outputs) => node(c, 'MaxPool', attrs, inputs, outputs.slice(0, 1)));
   if (storageOrder !== 0 && storageOrder !== 1) throw new UnsupportedUse(`storage_order=${storageOrder}`);
@@ -223,17 +240,20 @@ function maxUnpool(c: ConvertContext): Node[] {
 export const spatialConverters: Record<string, Converter> = {
   Conv: (c) => {
     const rank = convRank(c);
+    if (rank === 3) return node(c, 'Conv3D', { ...window3d(c), group: c.attrs.int('group', 1) });
     return windowed(c, rank, (inputs, outputs) => node(c, 'Conv', { ...windowAttrs(c, rank), group: c.attrs.int('group', 1), clamp: null }, inputs, outputs), [1]);
   },
   ConvTranspose: convTranspose,
   MaxPool: maxPool,
   AveragePool: (c) => {
     const rank = poolRank(c);
+    if (rank === 3) return pool3d(c, c.attrs.int('count_include_pad', 0) === 1 ? 'avgIncludePad' : 'avg');
     const attrs = { ...poolAttrs(c, rank), countIncludePad: c.attrs.int('count_include_pad', 0) === 1 };
     return windowed(c, rank, (inputs, outputs) => node(c, 'AveragePool', attrs, inputs, outputs));
   },
   LpPool: (c) => {
     const rank = poolRank(c);
+    if (rank === 3) return pool3d(c, 'lp', lpNorm(c));
     const attrs = { ...poolAttrs(c, rank), p: lpNorm(c) };
     return windowed(c, rank, (inputs, outputs) => node(c, 'LpPool', attrs, inputs, outputs));
   },

@@ -57,7 +57,8 @@ describe('spatial ops', () => {
   });
 
   it.each([
-    ['a 3-D Conv window', single(11, 'Conv', [{ name: 'x', shape: [1, 1, 3, 3, 3] }, { name: 'w', shape: [1, 1, 2, 2, 2] }], { kernel_shape: [2, 2, 2] }), '3-D window'],
+    ['a 4-D Conv window', single(11, 'Conv', [{ name: 'x', shape: [1, 1, 3, 3, 3, 3] }, { name: 'w', shape: [1, 1, 2, 2, 2, 2] }], { kernel_shape: [2, 2, 2, 2] }), '4-D window'],
+    ['the Indices output of a 3-D MaxPool', { ...single(12, 'MaxPool', [{ name: 'x', shape: [1, 1, 3, 3, 3] }], {}), outputs: [{ name: 'y' }, { name: 'i' }], nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y', 'i'], attrs: { kernel_shape: [2, 2, 2] } }] }, 'Indices output of a 3-D MaxPool'],
     ['an antialiased Resize', single(18, 'Resize', [{ name: 'x', shape: [1, 1, 4, 4] }], { antialias: 1, mode: 'linear' }, { roi: { dims: [0], dataType: 1, floatData: [] }, scales: { dims: [4], dataType: 1, floatData: [1, 1, 0.5, 0.5] } }), 'antialias=1'],
   ])('refuses %s by name', (_, spec, reason) => {
     expect(() => importOnnx(encodeOnnx(spec))).toThrow(UnsupportedOpError);

@@ -44,6 +44,18 @@ export interface PoolAttrs {
   layout: Layout;
 }
 
+/**
+ * A 3-D (volumetric, [N, C, D, H, W]) window. Float only, with its own ops: the 2-D ops keep the
+ * [number, number] form the int8 quantizer and GPU kernels take. Lists are per axis (pads:
+ * [begins..., ends...]).
+ */
+export interface Window3D {
+  strides: number[];
+  pads: number[];
+  autoPad: AutoPad;
+  dilations: number[];
+}
+
 export type ResizeCoordinates =
   | 'half_pixel'
   | 'half_pixel_symmetric'
@@ -74,6 +86,9 @@ export interface ResizeAttrs {
 export interface SpatialAttrs {
   Conv: ConvAttrs;
   ConvTranspose: ConvTransposeAttrs;
+  /** Weights [Cout, Cin/group, kd, kh, kw]. */
+  Conv3D: Window3D & { group: number };
+  Pool3D: Window3D & { kernel: number[]; ceilMode: boolean; kind: 'max' | 'avg' | 'avgIncludePad' | 'lp'; p: number };
   MaxPool: PoolAttrs;
   /** MaxPool with its second output: the flat index of each maximum (column-major within an image with storageOrder 1). */
   MaxPoolWithIndices: PoolAttrs & { storageOrder: 0 | 1 };
@@ -97,6 +112,8 @@ export interface SpatialAttrs {
 export const SPATIAL_TRAITS = {
   Conv: { nhwc: 'spatial', int8: 'conv', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none', gpu: 'conv' },
   ConvTranspose: CPU_FLOAT,
+  Conv3D: CPU_FLOAT,
+  Pool3D: CPU_FLOAT,
   MaxPool: { nhwc: 'spatial', int8: 'pool', givenSameQParams: true, valuesFromInput: true, showsInputs: 'none', gpu: 'pool' },
   MaxPoolWithIndices: CPU_FLOAT,
   AveragePool: { nhwc: 'spatial', int8: 'pool', givenSameQParams: true, valuesFromInput: false, showsInputs: 'none', gpu: 'pool' },
@@ -135,6 +152,26 @@ export function planTransposedAxis(a: ConvTransposeAttrs, kernel: readonly numbe
   if (out < 1) throw new RangeError(`ConvTranspose output length ${out} along spatial axis ${axis}`);
   return { padBefore, padAfter, out };
 }
+
+/** Axis `axis` of a 3-D window, planned as the 2-D planAxis plans its first axis. */
+export function planAxis3d(w: Window3D & { ceilMode?: boolean }, kernel: readonly number[], axis: number, inLen: number): AxisPlan {
+  const rank = kernel.length;
+  return planAxis(
+    {
+      kernel: [kernel[axis]!, 1],
+      strides: [w.strides[axis]!, 1],
+      pads: [w.pads[axis]!, 0, w.pads[axis + rank]!, 0],
+      autoPad: w.autoPad,
+      dilations: [w.dilations[axis]!, 1],
+      ceilMode: w.ceilMode,
+    },
+    0,
+    inLen,
+  );
+}
+
+const volumeOut = (w: Window3D & { ceilMode?: boolean }, kernel: readonly number[], x: Dim[]): Dim[] =>
+  x.slice(2).map((d, axis) => (isNum(d) ? planAxis3d(w, kernel, axis, d).out : UNKNOWN));
 
 function spatialOut(x: Dim[], layout: string, kernel: [number, number], attrs: Parameters<typeof planAxis>[0], channels: Dim): Dim[] {
   const [n, h, w] = layout === 'NHWC' ? [x[0], x[1], x[2]] : [x[0], x[2], x[3]];
@@ -236,6 +273,12 @@ export const SPATIAL_SHAPES: ShapeRules<keyof SpatialAttrs> = {
     const spatial = x.slice(2).map((d, axis) => (isNum(d) ? planTransposedAxis(node.attrs, kernel, axis, d).out : UNKNOWN));
     return [[x[0]!, w[1]! * node.attrs.group, ...spatial]];
   },
+  Conv3D: (node, x, inputs) => {
+    const w = inputs.shape(1);
+    if (!w || !w.every(isNum)) return [];
+    return [[x[0]!, w[0]!, ...volumeOut(node.attrs, w.slice(2), x)]];
+  },
+  Pool3D: (node, x) => [[x[0]!, x[1]!, ...volumeOut(node.attrs, node.attrs.kernel, x)]],
   MaxPool: windowPool,
   MaxPoolWithIndices: (node, x) => {
     const y = spatialOut(x, 'NCHW', node.attrs.kernel, node.attrs, x[1] ?? UNKNOWN);

@@ -8,10 +8,13 @@ import { depthToSpace, resize, spaceToDepth } from './resample.ts';
 import { convTranspose } from './spatial-conv-transpose.ts';
 import { gridSample } from './spatial-grid-sample.ts';
 import { roiAlign } from './spatial-roi-align.ts';
+import { conv3d, pool3d } from './spatial-volumetric.ts';
 
 export const spatialKernels: Kernels<keyof SpatialAttrs> = {
   Conv: (i, a) => [conv(need(i, 0), need(i, 1), i[2], a)],
   ConvTranspose: (i, a) => [convTranspose(need(i, 0), need(i, 1), i[2], a)],
+  Conv3D: (i, a) => [conv3d(need(i, 0), need(i, 1), i[2], a)],
+  Pool3D: (i, a) => [pool3d(need(i, 0), a)],
   MaxPool: (i, a) => [pool(need(i, 0), a, 'max')],
   MaxPoolWithIndices: (i, a) => maxPoolWithIndices(need(i, 0), a, a.storageOrder),
   AveragePool: (i, a) => [pool(need(i, 0), a, a.countIncludePad ? 'avgIncludePad' : 'avg')],
