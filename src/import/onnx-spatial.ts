@@ -263,7 +263,6 @@ export const spatialConverters: Record<string, Converter> = {
   MaxUnpool: maxUnpool,
   // DepthToSpace-1 had no mode: it was DCR.
   DepthToSpace: (c) => node(c, 'DepthToSpace', { blocksize: c.attrs.int('blocksize', 0), mode: c.opset >= 11 ? oneOf(c, 'mode', ['DCR', 'CRD'] as const, 'DCR') : 'DCR', layout: 'NCHW' }),
-  SpaceToDepth: (c) => node(c, 'SpaceToDepth', { blocksize: c.attrs.int('blocksize', 0) }),
   Resize: resize,
   Upsample: upsample,
   GridSample: gridSample,

@@ -101,7 +101,6 @@ export interface SpatialAttrs {
   MaxUnpool: { kernel: [number, number]; strides: [number, number]; pads: [number, number, number, number] };
   /** TF's DepthToSpace is DCR: output channel c of block (i, j) reads input channel (i·b + j)·C_out + c. */
   DepthToSpace: { blocksize: number; mode: 'DCR' | 'CRD'; layout: Layout };
-  SpaceToDepth: { blocksize: number };
   Resize: ResizeAttrs;
   /** 4-D NCHW input and [N, H_out, W_out, 2] grid of (x, y) in [-1, 1]. */
   GridSample: { mode: 'bilinear' | 'nearest' | 'bicubic'; padding: 'zeros' | 'border' | 'reflection'; alignCorners: boolean };
@@ -123,7 +122,6 @@ export const SPATIAL_TRAITS = {
   GlobalLpPool: CPU_FLOAT,
   MaxUnpool: CPU_FLOAT,
   DepthToSpace: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'none' },
-  SpaceToDepth: CPU_FLOAT,
   Resize: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'none' },
   GridSample: CPU_FLOAT,
   RoiAlign: CPU_FLOAT,
@@ -305,12 +303,6 @@ export const SPATIAL_SHAPES: ShapeRules<keyof SpatialAttrs> = {
     const scaled = [h, w].map((d) => (isNum(d) ? d * b : UNKNOWN));
     const oc = isNum(c) ? c / (b * b) : UNKNOWN;
     return [node.attrs.layout === 'NHWC' ? [n!, scaled[0]!, scaled[1]!, oc] : [n!, oc, scaled[0]!, scaled[1]!]];
-  },
-  SpaceToDepth: (node, x) => {
-    const b = node.attrs.blocksize;
-    const [n, c, h, w] = x;
-    const div = (d: Dim | undefined) => (isNum(d) ? d / b : UNKNOWN);
-    return [[n!, isNum(c) ? c * b * b : UNKNOWN, div(h), div(w)]];
   },
   Resize: (node, x, inputs) => [resizeShape(x, node.attrs, inputs)],
   GridSample: (_, x, inputs) => {

@@ -158,23 +158,3 @@ export function depthToSpace(x: Tensor, attrs: AttrsByOp['DepthToSpace']): Tenso
     return out;
   });
 }
-
-/** NCHW SpaceToDepth, the inverse of DCR DepthToSpace: channel (i·b + j)·C + c holds pixel (i, j) of each block. */
-export function spaceToDepth(x: Tensor, b: number): Tensor {
-  if (x.shape.length !== 4) throw new RangeError(`SpaceToDepth expects a 4-D input, got [${x.shape}]`);
-  const [n, c, h, w] = x.shape as [number, number, number, number];
-  if (b < 1 || h % b !== 0 || w % b !== 0) throw new RangeError(`SpaceToDepth: [${h}, ${w}] does not split into ${b}×${b} blocks`);
-  const [oh, ow] = [h / b, w / b];
-  const out = tensor(x.dtype, [n, c * b * b, oh, ow]);
-  for (let bn = 0; bn < n; bn++) {
-    for (let ch = 0; ch < c; ch++) {
-      for (let y = 0; y < h; y++) {
-        for (let xx = 0; xx < w; xx++) {
-          const oc = ((y % b) * b + (xx % b)) * c + ch;
-          out.data[((bn * c * b * b + oc) * oh + Math.floor(y / b)) * ow + Math.floor(xx / b)] = x.data[((bn * c + ch) * h + y) * w + xx]!;
-        }
-      }
-    }
-  }
-  return out;
-}

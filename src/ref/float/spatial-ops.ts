@@ -4,7 +4,7 @@ import type { SpatialAttrs } from '../../ir/ops/spatial.ts';
 import { conv } from './conv.ts';
 import { need, values, type Kernels } from './kernel.ts';
 import { globalPool, maxPoolWithIndices, maxUnpool, pool } from './pool.ts';
-import { depthToSpace, resize, spaceToDepth } from './resample.ts';
+import { depthToSpace, resize } from './resample.ts';
 import { convTranspose } from './spatial-conv-transpose.ts';
 import { gridSample } from './spatial-grid-sample.ts';
 import { roiAlign } from './spatial-roi-align.ts';
@@ -24,7 +24,6 @@ export const spatialKernels: Kernels<keyof SpatialAttrs> = {
   GlobalLpPool: (i, a) => [globalPool(need(i, 0), 'NCHW', { p: a.p })],
   MaxUnpool: (i, a) => [maxUnpool(need(i, 0), need(i, 1), values(i[2]), a)],
   DepthToSpace: (i, a) => [depthToSpace(need(i, 0), a)],
-  SpaceToDepth: (i, a) => [spaceToDepth(need(i, 0), a.blocksize)],
   Resize: (i, a) => [resize(need(i, 0), { roi: values(i[1]), scales: values(i[2]), sizes: values(i[3]) }, a)],
   GridSample: (i, a) => [gridSample(need(i, 0), need(i, 1), a)],
   RoiAlign: (i, a) => [roiAlign(need(i, 0), need(i, 1), need(i, 2), a)],
