@@ -80,7 +80,8 @@ export function fetchOnnxModels(log: (line: string) => void = console.log): void
       fs.rmSync(tmp, { recursive: true, force: true });
     }
   }
-  fs.writeFileSync(sourcePath(), JSON.stringify(source, null, 2) + '\n');
+  // A run that finds everything intact leaves the folder as it was.
+  if (pending.length > 0) fs.writeFileSync(sourcePath(), JSON.stringify(source, null, 2) + '\n');
   for (const id of ONNX_MODEL_IDS) {
     if (!intact(id, source)) throw new FetchError(`${id}: ${onnxModelPath(id)} is not intact after fetching`);
     const bytes = fs.statSync(onnxModelPath(id)).size;

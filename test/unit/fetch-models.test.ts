@@ -7,6 +7,7 @@
 // without it the cache tests fail and say so. (The crops' fp32 BlazeFace scores:
 // test/unit/face-crops.test.ts; cacheDir() and the command's flags: test/unit/model-cache.test.ts.)
 
+import { fetchOnnxModels, ONNX_MODEL_IDS, ONNX_PACKAGES } from '../../src/models/fetch-onnx.ts';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -166,6 +167,7 @@ describe('the fetched cache', () => {
     const first = fetchModels({ log: (line) => lines.push(line) });
     const out = lines.join('\n');
     for (const id of MODEL_IDS) expect(out).toMatch(new RegExp(`^${id} +\\d+\\.\\d\\d MB weights in \\d shards? +sha256 [0-9a-f]{64} +(cached|fetched)$`, 'm'));
+    for (const id of ONNX_MODEL_IDS) expect(out).toMatch(new RegExp(`^${id.replace('.', '\\.')} +\\d+\\.\\d\\d MB ONNX +sha256 [0-9a-f]{64} +(cached|fetched)$`, 'm'));
     expect(out).toMatch(/^images: \d+ photos, \d+ calibration photos, \d+ \+ \d+ face crops/m);
     expect(first.cache).toBe(cacheDir());
     const dirs = [packDir(), modelsDir(), imagesRoot()];
@@ -174,7 +176,7 @@ describe('the fetched cache', () => {
     const second = fetchModels({ log: (line) => again.push(line) });
     expect(second.models.map((m) => [m.id, m.fetched])).toEqual(MODEL_IDS.map((id) => [id, false]));
     expect(second.images).toMatchObject({ copied: 0 });
-    expect(again.filter((line) => / cached$/.test(line)).length).toBe(MODEL_IDS.length);
+    expect(again.filter((line) => / cached$/.test(line)).length).toBe(MODEL_IDS.length + ONNX_MODEL_IDS.length);
     expect(dirs.map(snapshot)).toEqual(before);
   });
 
@@ -188,7 +190,7 @@ describe('the fetched cache', () => {
 
   it('a fresh cache built from the pinned tarballs holds the same model files; ids select models only', () => {
     const reference = snapshot(modelsDir());
-    const tarballs = Object.values(PACKAGES).map((p) => path.join(packDir(), p.tarball));
+    const tarballs = [...Object.values(PACKAGES), ...Object.values(ONNX_PACKAGES)].map((p) => path.join(packDir(), p.tarball));
     for (const t of tarballs) expect(fs.existsSync(t), `${t}: run \`npm run fetch-models\``).toBe(true);
     const fresh = fs.mkdtempSync(path.join(os.tmpdir(), 'fetch-models-cache-'));
     try {
@@ -202,6 +204,7 @@ describe('the fetched cache', () => {
       expect(fs.readdirSync(path.join(fresh, 'models'))).toEqual(['emotion']);
       const all = fetchModelDirs({ log: () => {} });
       expect(all.map((m) => [m.id, m.fetched])).toEqual(FETCH_MODELS.map((m) => [m.id, m.id !== 'emotion']));
+      fetchOnnxModels(() => {});
       const forced = fetchModelDirs({ ids: ['emotion'], force: true, log: () => {} });
       expect(forced.map((m) => [m.id, m.fetched])).toEqual([['emotion', true]]);
       const built = snapshot(path.join(fresh, 'models'));
