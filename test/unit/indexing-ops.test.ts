@@ -11,7 +11,8 @@ import { f32 } from '../../src/ir/tensor.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { encodeOnnx, type OnnxModelSpec } from '../helpers/onnx-encode.ts';
 
-const int64s = (values: number[]) => ({ dims: [values.length], dataType: OnnxDataType.INT64, int64Data: values });
+/** An int64 initializer; a string for a value past 2^53. */
+const int64s = (values: (number | string)[]) => ({ dims: [values.length], dataType: OnnxDataType.INT64, int64Data: values });
 
 describe('indexing ops', () => {
   it('splits into num_outputs parts of ceil(len / n) at opset 18, the last one smaller, and infers those shapes', () => {
@@ -63,16 +64,27 @@ describe('indexing ops', () => {
         { name: 'starts', shape: [1], elemType: OnnxDataType.INT64 },
         { name: 'n', shape: [], elemType: OnnxDataType.INT64 },
       ],
-      outputs: [{ name: 'nz' }, { name: 's' }, { name: 'r' }],
-      initializers: { ends: int64s([3]), axes: int64s([1]), zero: { dims: [], dataType: OnnxDataType.INT64, int64Data: [0] }, one: { dims: [], dataType: OnnxDataType.INT64, int64Data: [1] } },
+      outputs: [{ name: 'nz' }, { name: 's' }, { name: 'r' }, { name: 'all' }, { name: 'rest' }],
+      initializers: {
+        ends: int64s([3]),
+        axes: int64s([1]),
+        zero: { dims: [], dataType: OnnxDataType.INT64, int64Data: [0] },
+        one: { dims: [], dataType: OnnxDataType.INT64, int64Data: [1] },
+        zeros: int64s([0]),
+        ones: int64s([1]),
+        max: int64s(['9223372036854775807']),
+      },
       nodes: [
         { op: 'NonZero', inputs: ['x'], outputs: ['nz'] },
         { op: 'Slice', inputs: ['x', 'starts', 'ends', 'axes'], outputs: ['s'] },
         { op: 'Range', inputs: ['zero', 'n', 'one'], outputs: ['r'] },
+        // From 0 to the int64 maximum keeps a symbolic dim as it is; from 1 it does not.
+        { op: 'Slice', inputs: ['x', 'zeros', 'max'], outputs: ['all'] },
+        { op: 'Slice', inputs: ['x', 'ones', 'max'], outputs: ['rest'] },
       ],
     };
     const shapes = inferShapes(importOnnx(encodeOnnx(spec)));
-    expect([shapes.get('nz'), shapes.get('s'), shapes.get('r')]).toEqual([[2, '?'], ['N', '?'], ['?']]);
+    expect(['nz', 's', 'r', 'all', 'rest'].map((n) => shapes.get(n))).toEqual([[2, '?'], ['N', '?'], ['?'], ['N', 4], ['?', 4]]);
   });
 
   it("refuses Tile's opset < 6 form by name", () => {

@@ -4,7 +4,7 @@
 import { broadcastDims, isNum, normAxis, product, UNKNOWN, type ShapeInputs, type ShapeRules } from '../dims.ts';
 import type { Dim } from '../graph.ts';
 import { CPU_FLOAT, type OpTraits } from '../op-kinds.ts';
-import type { DType } from '../tensor.ts';
+import { MAX_TENSOR_ELEMENTS, type DType } from '../tensor.ts';
 import { countSelectedBoxes } from '../../ref/float/indexing-nms.ts';
 import { countUnique } from '../../ref/float/indexing-unique.ts';
 
@@ -133,7 +133,10 @@ export const INDEXING_SHAPES: ShapeRules<keyof IndexingAttrs> = {
     if (!isNum(count)) return [unknownDims(x.length)];
     for (const { axis, step, i } of sliceAxes(x.length, count, axes, steps ?? undefined)) {
       const d = x[axis];
-      out[axis] = starts && ends && steps !== null && isNum(d) ? sliceAxis(d, starts[i]!, ends[i]!, step).count : UNKNOWN;
+      if (!starts || !ends || steps === null) out[axis] = UNKNOWN;
+      else if (isNum(d)) out[axis] = sliceAxis(d, starts[i]!, ends[i]!, step).count;
+      // No dim is longer than a tensor may be, so [0, that or more) keeps a symbolic dim whole.
+      else if (starts[i] !== 0 || step !== 1 || ends[i]! < MAX_TENSOR_ELEMENTS) out[axis] = UNKNOWN;
     }
     return [out];
   },
