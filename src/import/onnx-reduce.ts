@@ -1,6 +1,6 @@
 // ONNX converters of the reduce op family (ir/ops/reduce.ts).
 
-import type { AxesReduceOp } from '../ir/ops/reduce.ts';
+import type { AxesReduceOp, LossAttrs } from '../ir/ops/reduce.ts';
 import { tensor } from '../ir/tensor.ts';
 import { node, simple, UnsupportedUse, type Converter, type ConvertContext } from './onnx-convert.ts';
 
@@ -28,6 +28,13 @@ const axisSoftmax = (op: 'LogSoftmax' | 'Hardmax'): Converter => (c) =>
 function float32Stash(c: ConvertContext): void {
   const stash = c.attrs.int('stash_type', 1);
   if (stash !== 1) throw new UnsupportedUse(`stash_type=${stash} (only 1, float32)`);
+}
+
+/** The attributes are the same at opsets 12 and 13 (13 only widened the types). */
+function lossAttrs(c: ConvertContext): LossAttrs {
+  const reduction = c.attrs.string('reduction', 'mean');
+  if (reduction !== 'none' && reduction !== 'sum' && reduction !== 'mean') throw new UnsupportedUse(`reduction=${reduction} (ONNX allows none, sum, mean)`);
+  return { reduction, ignoreIndex: c.attrs.has('ignore_index') ? c.attrs.int('ignore_index', 0) : null };
 }
 
 export const reduceConverters: Record<string, Converter> = {
@@ -77,4 +84,6 @@ export const reduceConverters: Record<string, Converter> = {
     return node(c, 'TopK', attrs, [c.proto.input[0]!, k]);
   },
   Det: simple('Det'),
+  NegativeLogLikelihoodLoss: (c) => node(c, 'NegativeLogLikelihoodLoss', lossAttrs(c)),
+  SoftmaxCrossEntropyLoss: (c) => node(c, 'SoftmaxCrossEntropyLoss', lossAttrs(c)),
 };

@@ -1,6 +1,6 @@
 // The reduce family on the uses ONNX's conformance cases (opsets up to 17) leave out: GroupNormalization
 // (both forms), LpNormalization, opset 18 reductions with noop_with_empty_axes, reductions over an empty
-// tensor, opset < 13 Hardmax, opset < 10 TopK, and the uses the importer refuses by name.
+// tensor, opset < 13 Hardmax, opset < 10 TopK, opset 12 losses, and the uses the importer refuses by name.
 
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
@@ -147,5 +147,30 @@ describe('legacy forms', () => {
     const bytes = model(17, [2, 2], { op: 'LayerNormalization', inputs: ['x', 's'], attrs: { stash_type: 11 } }, init);
     expect(() => importOnnx(bytes)).toThrow(UnsupportedOpError);
     expect(() => importOnnx(bytes)).toThrow(/LayerNormalization \(node "LayerNormalization_0", opset 17\): stash_type=11/);
+  });
+});
+
+describe('losses', () => {
+  const x = f32([2, 3, 2], values(12, 5));
+  const init = { t: { dims: [2, 2], dataType: OnnxDataType.INT64, int64Data: [2, 1, 0, 2] }, w: { shape: [3], data: [0.5, 2, 1.5] } };
+
+  it('SoftmaxCrossEntropyLoss at opset 12 (the cases are all 13) with weights, ignore_index and log_prob matches onnxruntime', async () => {
+    const n = { op: 'SoftmaxCrossEntropyLoss', inputs: ['x', 't', 'w'], outputs: ['y', 'p'], attrs: { ignore_index: 1 } };
+    await expectLikeOrt(model(12, [2, 3, 2], n, init), x);
+  });
+
+  it('NegativeLogLikelihoodLoss at opset 12 sums the weighted picks', async () => {
+    await expectLikeOrt(model(12, [2, 3, 2], { op: 'NegativeLogLikelihoodLoss', inputs: ['x', 't', 'w'], attrs: { reduction: 'sum' } }, init), x);
+  });
+
+  it('names a target outside the classes that is not ignored', () => {
+    const bad = { t: { dims: [2, 2], dataType: OnnxDataType.INT64, int64Data: [2, 3, 0, 2] } };
+    const bytes = model(13, [2, 3, 2], { op: 'NegativeLogLikelihoodLoss', inputs: ['x', 't'] }, bad);
+    expect(() => ours(bytes, x)).toThrow(/target 3 out of range for 3 classes/);
+  });
+
+  it('refuses a reduction ONNX does not define by name', () => {
+    const bytes = model(13, [2, 3, 2], { op: 'SoftmaxCrossEntropyLoss', inputs: ['x', 't'], attrs: { reduction: 'max' } }, init);
+    expect(() => importOnnx(bytes)).toThrow(/SoftmaxCrossEntropyLoss \(node "SoftmaxCrossEntropyLoss_0", opset 13\): reduction=max/);
   });
 });

@@ -25,6 +25,15 @@ export interface AxisSoftmaxAttrs {
   coerce2d: boolean;
 }
 
+/**
+ * Inputs scores [N, C, d1..dk], int target [N, d1..dk], weight [C]?. `ignoreIndex` null: no target
+ * is ignored. The mean divides by the summed weights of the targets not ignored.
+ */
+export interface LossAttrs {
+  reduction: 'none' | 'sum' | 'mean';
+  ignoreIndex: number | null;
+}
+
 export interface ReduceAttrs {
   ReduceSum: AxesReduceAttrs;
   ReduceMean: AxesReduceAttrs;
@@ -56,6 +65,9 @@ export interface ReduceAttrs {
    */
   TopK: { axis: number; largest: boolean };
   Det: Record<string, never>;
+  NegativeLogLikelihoodLoss: LossAttrs;
+  /** Outputs loss and log_prob? (the log-softmax of the scores over C, input 0's shape). */
+  SoftmaxCrossEntropyLoss: LossAttrs;
 }
 
 export const REDUCE_TRAITS = {
@@ -82,6 +94,8 @@ export const REDUCE_TRAITS = {
   CumSum: CPU_FLOAT,
   TopK: CPU_FLOAT,
   Det: CPU_FLOAT,
+  NegativeLogLikelihoodLoss: CPU_FLOAT,
+  SoftmaxCrossEntropyLoss: CPU_FLOAT,
 } as const satisfies Record<keyof ReduceAttrs, OpTraits>;
 
 /**
@@ -120,6 +134,12 @@ const axesReduce: ShapeRule<AxesReduceOp> = (node, x, inputs) => {
   return [axes ? reducedDims<Dim>(x, axes, node.attrs.keepdims, 1) : x];
 };
 
+/** The loss per target ([N, d1..dk]) without reduction, else a scalar; log_prob is the scores' shape. */
+const loss: ShapeRule<'NegativeLogLikelihoodLoss' | 'SoftmaxCrossEntropyLoss'> = (node, x) => [
+  node.attrs.reduction === 'none' ? [x[0]!, ...x.slice(2)] : [],
+  x,
+];
+
 const argReduce: ShapeRule<'ArgMax' | 'ArgMin'> = (node, x) => [reducedDims<Dim>(x, [normAxis(node.attrs.axis, x.length)], node.attrs.keepdims, 1)];
 
 export const REDUCE_SHAPES: ShapeRules<keyof ReduceAttrs> = {
@@ -147,4 +167,6 @@ export const REDUCE_SHAPES: ShapeRules<keyof ReduceAttrs> = {
     return [out, out];
   },
   Det: (_node, x) => [x.slice(0, -2)],
+  NegativeLogLikelihoodLoss: loss,
+  SoftmaxCrossEntropyLoss: loss,
 };

@@ -3,6 +3,7 @@
 import type { AxesReduceOp, ReduceAttrs } from '../../ir/ops/reduce.ts';
 import { need, values, type Kernel, type Kernels } from './kernel.ts';
 import { argReduce, reduceAxes } from './reduce-axes.ts';
+import { negativeLogLikelihood, softmaxCrossEntropy } from './reduce-loss.ts';
 import { groupNorm, instanceNorm, layerNorm, lpNorm, lrn, meanVarianceNorm } from './reduce-norm.ts';
 import { cumSum, det, topK } from './reduce-scan.ts';
 import { hardmax, logSoftmax } from './reduce-softmax.ts';
@@ -33,4 +34,6 @@ export const reduceKernels: Kernels<keyof ReduceAttrs> = {
   CumSum: (i, a) => [cumSum(need(i, 0), need(i, 1).data[0]!, a)],
   TopK: (i, a) => topK(need(i, 0), need(i, 1).data[0]!, a),
   Det: (i) => [det(need(i, 0))],
+  NegativeLogLikelihoodLoss: (i, a) => [negativeLogLikelihood(need(i, 0), need(i, 1), i[2], a)],
+  SoftmaxCrossEntropyLoss: (i, a) => softmaxCrossEntropy(need(i, 0), need(i, 1), i[2], a),
 };
