@@ -52,7 +52,7 @@ export function melWeightMatrix({ melBins, dftLength, sampleRate, lowerHertz, up
   for (let m = 0; m < melBins; m++) {
     const [left, center, right] = [points[m]!, points[m + 1]!, points[m + 2]!];
     if (center === left) set(center, m, 1);
-    for (let j = left; j < center + 1 && center > left; j++) set(j, m, (j - left) / (center - left));
+    else for (let j = left; j <= center; j++) set(j, m, (j - left) / (center - left));
     for (let j = center; j < right; j++) set(j, m, (right - j) / (right - center));
   }
   return cast(out, dtype);
