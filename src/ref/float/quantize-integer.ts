@@ -69,18 +69,6 @@ export function matmulInteger(a: Tensor, b: Tensor, aZero: Tensor | undefined, b
   return int32(matmulExact(centred(a, aZero, rowAxis(a), 'MatMulInteger a_zero_point'), centred(b, bZero, colAxis(b), 'MatMulInteger b_zero_point')));
 }
 
-/** y = saturate(round(acc · s_in · s_w / s_y) + z_y), the multiplier in float32 as ONNX's reference forms it. */
-function requantize(acc: Exact, inScale: (i: number) => number, wScale: (i: number) => number, y: OutputQuant): Tensor {
-  const dtype = intType(y.zero.dtype, 'the output zero point');
-  if (sizeOf(y.scale.shape) !== 1 || sizeOf(y.zero.shape) !== 1) throw new RangeError('the output scale and zero point must be per tensor');
-  const out = tensor(dtype, acc.shape);
-  for (let i = 0; i < out.data.length; i++) {
-    const multiplier = Math.fround(Math.fround(inScale(i) * wScale(i)) / y.scale.data[0]!);
-    out.data[i] = saturate(roundHalfEven(acc.data[i]! * multiplier + y.zero.data[0]!), dtype);
-  }
-  return out;
-}
-
 /** A quantized operand: its integers, scale, and zero point (omitted: 0). */
 export interface Quantized {
   q: Tensor;
@@ -92,6 +80,18 @@ export interface Quantized {
 export interface OutputQuant {
   scale: Tensor;
   zero: Tensor;
+}
+
+/** y = saturate(round(acc · s_in · s_w / s_y) + z_y), the multiplier in float32 as ONNX's reference forms it. */
+function requantize(acc: Exact, inScale: (i: number) => number, wScale: (i: number) => number, y: OutputQuant): Tensor {
+  const dtype = intType(y.zero.dtype, 'the output zero point');
+  if (sizeOf(y.scale.shape) !== 1 || sizeOf(y.zero.shape) !== 1) throw new RangeError('the output scale and zero point must be per tensor');
+  const out = tensor(dtype, acc.shape);
+  for (let i = 0; i < out.data.length; i++) {
+    const multiplier = Math.fround(Math.fround(inScale(i) * wScale(i)) / y.scale.data[0]!);
+    out.data[i] = saturate(roundHalfEven(acc.data[i]! * multiplier + y.zero.data[0]!), dtype);
+  }
+  return out;
 }
 
 export function qlinearMatmul(a: Quantized, b: Quantized, y: OutputQuant): Tensor {
