@@ -2,7 +2,7 @@
 // families' onnx-*.ts). A converter sees one NodeProto at the model's opset and yields IR nodes in
 // the IR's one form of each op: the older attribute forms of inputs become constant inputs.
 
-import type { AttrsByOp, Node, OpType } from '../ir/graph.ts';
+import type { AttrsByOp, Dim, Node, OpType } from '../ir/graph.ts';
 import type { Branch } from '../ir/ops/control.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
 import type { OnnxAttrs } from './onnx-attrs.ts';
@@ -23,6 +23,8 @@ export interface ConvertContext {
   branchInputs(name: string): string[];
   /** Input i's ONNX element type (TensorProto.DataType) where the model declares it: a graph input, an initializer or a value_info entry. */
   inputType(i: number): number | undefined;
+  /** Input i's shape where known at import: a constant's, or a declared graph input / value_info shape. */
+  inputShape(i: number): Dim[] | undefined;
 }
 
 /** Thrown by a converter when the op is known but this use of it is not. */
@@ -52,15 +54,35 @@ export function axesAsInput(c: ConvertContext): string[] {
 }
 
 /**
- * Inputs of a binary op in the numpy-broadcast form. Before opset 7, broadcasting was off unless
- * `broadcast=1`, and then B's dims could be aligned to A at `axis` instead of at the end: that
- * alignment needs A's rank, which a converter does not see, so it is refused by name.
+ * A binary op in the numpy-broadcast form. Before opset 7, broadcasting was off unless
+ * `broadcast=1`, and then B's dims were aligned to A's starting at `axis` instead of at the end:
+ * B gains trailing 1s (an Unsqueeze, or a reshaped constant) so that numpy's right alignment puts
+ * it there. That needs A's and B's ranks, as declared or constant; without them it is refused.
  */
-export function legacyBroadcastInputs(c: ConvertContext): string[] {
-  if (c.opset < 7 && c.attrs.int('broadcast', 0) === 1 && c.attrs.has('axis')) {
-    throw new UnsupportedUse(`opset ${c.opset} broadcast=1 with axis=${c.attrs.int('axis', 0)} (B aligned to A at an axis, not at the end)`);
+export function legacyBinary<Op extends 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'And' | 'Or' | 'Xor' | 'Equal' | 'Less' | 'Greater'>(c: ConvertContext, op: Op): Node[] {
+  const [a, b] = c.proto.input as [string, string];
+  const plain = () => node(c, op, noAttrs as AttrsByOp[Op]);
+  if (c.opset >= 7 || c.attrs.int('broadcast', 0) !== 1 || !c.attrs.has('axis')) return plain();
+  const axis = c.attrs.int('axis', 0);
+  const rankA = c.inputShape(0)?.length;
+  const rankB = c.inputShape(1)?.length;
+  if (rankA === undefined || rankB === undefined) {
+    throw new UnsupportedUse(`opset ${c.opset} broadcast=1 with axis=${axis} on inputs of undeclared rank`);
   }
-  return c.proto.input;
+  const trailing = rankA - (axis < 0 ? axis + rankA : axis) - rankB;
+  if (trailing < 0) throw new UnsupportedUse(`opset ${c.opset} broadcast=1 with axis=${axis}: B of rank ${rankB} does not fit A of rank ${rankA} there`);
+  if (trailing === 0) return plain();
+  const constantB = c.constantInput(1);
+  if (constantB) {
+    const reshaped = c.constant('b', { ...constantB, shape: [...constantB.shape, ...new Array<number>(trailing).fill(1)] });
+    return node(c, op, noAttrs as AttrsByOp[Op], [a, reshaped]);
+  }
+  const axes = c.constant('b_axes', tensor('int64', [trailing], Array.from({ length: trailing }, (_, k) => rankB + k)));
+  const unsqueezed = `${c.name}/b`;
+  return [
+    { op: 'Unsqueeze', name: `${c.name}/align_b`, inputs: [b, axes], outputs: [unsqueezed], attrs: noAttrs },
+    ...node(c, op, noAttrs as AttrsByOp[Op], [a, unsqueezed]),
+  ];
 }
 
 /** Before opset 11 (Clip) or 10 (Pad, Slice, ...), values now given as inputs were attributes. */

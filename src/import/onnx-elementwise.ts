@@ -1,7 +1,7 @@
 // ONNX converters of the elementwise op family (ir/ops/elementwise.ts).
 
 import type { CastType, ElementwiseAttrs } from '../ir/ops/elementwise.ts';
-import { legacyBroadcastInputs, node, noAttrs, simple, UnsupportedUse, type Converter, type ConvertContext } from './onnx-convert.ts';
+import { legacyBinary, node, noAttrs, simple, UnsupportedUse, type Converter, type ConvertContext } from './onnx-convert.ts';
 
 type Op = keyof ElementwiseAttrs;
 
@@ -17,7 +17,7 @@ const UNARY = [
 // Before opset 7 these took `broadcast` / `axis` attributes instead of numpy broadcasting.
 const LEGACY_BINARY = ['Pow', 'And', 'Or', 'Xor', 'Equal', 'Less', 'Greater'] as const satisfies readonly Op[];
 
-const legacyBinary = (op: (typeof LEGACY_BINARY)[number]): Converter => (c) => node(c, op, noAttrs, legacyBroadcastInputs(c));
+const legacyBinaryOp = (op: (typeof LEGACY_BINARY)[number]): Converter => (c) => legacyBinary(c, op);
 
 /** TensorProto.DataType → the element type Cast makes; the others (string, bfloat16, float8, 4-bit, complex) are refused. */
 const ONNX_TYPES: Record<number, CastType> = {
@@ -58,7 +58,7 @@ function bitShiftDirection(c: ConvertContext): 'left' | 'right' {
 
 export const elementwiseConverters: Record<string, Converter> = {
   ...Object.fromEntries(UNARY.map((op) => [op, simple(op)])),
-  ...Object.fromEntries(LEGACY_BINARY.map((op) => [op, legacyBinary(op)])),
+  ...Object.fromEntries(LEGACY_BINARY.map((op) => [op, legacyBinaryOp(op)])),
   LessOrEqual: simple('LessOrEqual'),
   GreaterOrEqual: simple('GreaterOrEqual'),
   Elu: (c) => node(c, 'Elu', { alpha: c.attrs.float('alpha', 1) }),

@@ -2,7 +2,7 @@
 // converters are in ./onnx-*.ts (see ir/graph.ts AttrsByOp); the ones here are the original core set.
 
 import { tensor, type Tensor } from '../ir/tensor.ts';
-import { axesAsInput, floatScalarInput, legacyBroadcastInputs, node, noAttrs, simple, singleOutput, UnsupportedUse, type Converter, type ConvertContext } from './onnx-convert.ts';
+import { axesAsInput, floatScalarInput, legacyBinary, node, noAttrs, simple, singleOutput, UnsupportedUse, type Converter, type ConvertContext } from './onnx-convert.ts';
 import { controlConverters } from './onnx-control.ts';
 import { elementwiseConverters } from './onnx-elementwise.ts';
 import { indexingConverters } from './onnx-indexing.ts';
@@ -27,7 +27,7 @@ function constantValue(c: ConvertContext): Tensor {
   throw new UnsupportedUse('a value that is not a dense numeric tensor');
 }
 
-const binaryOp = (op: 'Add' | 'Sub' | 'Mul' | 'Div'): Converter => (c) => node(c, op, noAttrs, legacyBroadcastInputs(c));
+const binaryOp = (op: 'Add' | 'Sub' | 'Mul' | 'Div'): Converter => (c) => legacyBinary(c, op);
 
 export const onnxConverters: Record<string, Converter> = {
   BatchNormalization: (c) => {

@@ -23,7 +23,7 @@ export function importOnnx(bytes: Uint8Array): Graph {
 
   if (g.node.some((n) => !n.domain || n.domain === 'ai.onnx')) checkOpset(opset);
   const unsupported: UnsupportedOpSite[] = [];
-  const nodes = convertNodes(g.node, { opsets, opset, scope: initializers, own: initializers, unsupported, types: declaredTypes(g) });
+  const nodes = convertNodes(g.node, { opsets, opset, scope: initializers, own: initializers, unsupported, types: declaredTypes(g), shapes: declaredShapes(g) });
   if (unsupported.length > 0) throw new UnsupportedOpError(unsupported);
 
   const graph: Graph = {
@@ -55,6 +55,8 @@ interface GraphScope {
   own: Map<string, Tensor>;
   /** The ONNX element types the model declares, by tensor name. */
   types: ReadonlyMap<string, number>;
+  /** The shapes the model declares (graph inputs, outputs, value_info), by tensor name. */
+  shapes: ReadonlyMap<string, Dim[]>;
   /** Every unsupported op met, subgraphs included. */
   unsupported: UnsupportedOpSite[];
   /** The subgraph's place, e.g. 'If_25/else_branch'; absent for the model's graph. */
@@ -69,7 +71,7 @@ function convertNodes(protos: readonly NodeProto[], s: GraphScope): Node[] {
     const site = { op: proto.opType, node: name, opset: s.opsets.get(domain) ?? 0, ...(domain ? { domain } : {}), ...(s.subgraph ? { subgraph: s.subgraph } : {}) };
     const convert = domain ? undefined : onnxConverters[proto.opType];
     if (!convert) {
-      s.unsupported.push({ ...site, ...notRunReason(proto) });
+      s.unsupported.push(site);
       listSubgraphOps(proto, name, s);
       return;
     }
@@ -92,14 +94,6 @@ function listSubgraphOps(proto: NodeProto, name: string, s: GraphScope): void {
   }
 }
 
-/** Why an op the importer does not take is not run, where it is a known family of refusals. */
-function notRunReason(proto: NodeProto): { reason?: string } {
-  if (proto.opType === 'DynamicQuantizeLinear' || proto.opType === 'ConvInteger' || proto.opType === 'MatMulInteger') {
-    return { reason: "onnxruntime's dynamic-quantization format (activations quantized at run time); quantize the float model with this engine instead" };
-  }
-  return {};
-}
-
 function convertBranch(g: GraphProto, where: string, s: GraphScope): Branch {
   const own = new Map<string, Tensor>();
   for (const t of g.initializer) own.set(t.name, decodeTensorProto(t, `initializer "${t.name}" of ${where}`));
@@ -120,6 +114,17 @@ function declaredTypes(g: GraphProto): Map<string, number> {
   return types;
 }
 
+function declaredShapes(g: GraphProto): Map<string, Dim[]> {
+  const shapes = new Map<string, Dim[]>();
+  for (const v of [...g.input, ...g.output, ...(g.valueInfo ?? [])]) if (v.type?.tensorType?.shape) shapes.set(v.name, dimsOf(v));
+  return shapes;
+}
+
+/** A declared shape: a named dim keeps its name, an unset or non-positive one is '?'. */
+function dimsOf(v: ValueInfoProto): Dim[] {
+  return (v.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimParam || (d.dimValue !== undefined && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : '?'));
+}
+
 function contextFor(proto: NodeProto, name: string, s: GraphScope): ConvertContext {
   return {
     proto,
@@ -138,6 +143,11 @@ function contextFor(proto: NodeProto, name: string, s: GraphScope): ConvertConte
       return convertBranch(g, `${name}/${attribute}`, s);
     },
     inputType: (i) => s.types.get(proto.input[i] ?? ''),
+    inputShape(i) {
+      const name = proto.input[i] ?? '';
+      const t = s.scope.get(name) ?? s.own.get(name);
+      return t ? [...t.shape] : s.shapes.get(name);
+    },
     branchInputs: (attribute) => proto.attribute.find((a) => a.name === attribute)?.g?.input.map((v) => v.name) ?? [],
   };
 }
@@ -145,8 +155,7 @@ function contextFor(proto: NodeProto, name: string, s: GraphScope): ConvertConte
 function valueInfo(v: ValueInfoProto): ValueInfo {
   const t = v.type?.tensorType;
   if (!t) throw new UnsupportedModelError(`graph input/output "${v.name}" is not a tensor (sequence, map and optional types are not supported)`);
-  const shape: Dim[] = (t.shape?.dim ?? []).map((d) => d.dimParam || (d.dimValue !== undefined && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : '?'));
-  return { name: v.name, dtype: onnxDType(t.elemType, `graph input/output "${v.name}"`), shape };
+  return { name: v.name, dtype: onnxDType(t.elemType, `graph input/output "${v.name}"`), shape: dimsOf(v) };
 }
 
 /** Every input a node reads must come from a graph input, an initializer or an earlier node. */

@@ -49,9 +49,9 @@ describe('ONNX import', () => {
     expect((error as UnsupportedOpError).sites).toHaveLength(3);
   });
 
-  it('names the unsupported use of a known op (3-D Conv)', () => {
-    const spec = convModel({ nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], name: 'c3d', attrs: { kernel_shape: [3, 3, 3] } }] });
-    expect(() => importOnnx(encodeOnnx(spec))).toThrow(/Conv \(node "c3d", opset 13\): 3-D window/);
+  it('names the unsupported use of a known op (4-D Conv)', () => {
+    const spec = convModel({ nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], name: 'c4d', attrs: { kernel_shape: [3, 3, 3, 3] } }] });
+    expect(() => importOnnx(encodeOnnx(spec))).toThrow(/Conv \(node "c4d", opset 13\): 4-D window/);
   });
 
   it('refuses opsets outside 1..21 with the supported range in the message', () => {
