@@ -79,10 +79,18 @@ export const onnxConverters: Record<string, Converter> = {
       : node(c, 'Softmax', { axis: c.attrs.int('axis', 1), coerce2d: true }),
   Identity: simple('Identity'),
   Dropout: (c) => {
-    singleOutput(c, 'mask');
     const trainingMode = c.proto.input[2];
     if (trainingMode && c.constantInput(2)?.data[0] !== 0) throw new UnsupportedUse('training_mode that is not a constant false');
-    return node(c, 'Dropout', noAttrs, [c.proto.input[0]!]);
+    const [x, [y, mask]] = [c.proto.input[0]!, c.proto.output as [string, string | undefined]];
+    const dropout = node(c, 'Dropout', noAttrs, [x], [y]);
+    if (!mask) return dropout;
+    // In inference nothing is dropped: the mask is all true (bool from opset 10, the input's type before).
+    const shape = `${c.name}/mask_shape`;
+    return [
+      ...dropout,
+      { op: 'Shape', name: `${c.name}/shape`, inputs: [x], outputs: [shape], attrs: { start: 0, end: null } },
+      { op: 'ConstantOfShape', name: `${c.name}/mask`, inputs: [shape], outputs: [mask], attrs: { value: 1, dtype: c.opset >= 10 ? 'bool' : 'float32' } },
+    ];
   },
   Constant: (c) => {
     if (c.proto.output.length !== 1) throw new UnsupportedUse('a Constant without exactly one output');
