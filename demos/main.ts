@@ -515,17 +515,22 @@ async function runOnce(): Promise<void> {
     // Live frames follow each other: no "busy" fading between them.
     if (int8 && !state.webcam) setBusy('int8', 'Running…', true);
     if (float && !state.webcam) setBusy('fp32', 'Running…', true);
+    // A model switch retires these sessions once the work then in flight settles: a run must not
+    // start on them after it (each await below is a point where the user may have switched).
+    const current = () => state.active === active && state.input === input;
     const r8 = int8 ? await timed(int8, feeds) : undefined;
+    if (!current()) return;
     const r32 = float ? await timed(float, feeds) : undefined;
-    if (state.active !== active || state.input !== input) return;
+    if (!current()) return;
     if (r8) push(active.times.int8, r8.ms);
     if (r32) push(active.times.fp32, r32.ms);
     renderRun(active, input, r8, r32);
     // Fast adapters: a few more runs, for a latency median worth the name (up to ~1 s).
     if (!state.webcam && r8 && r32 && r8.ms + r32.ms < 250) {
       const start = performance.now();
-      for (let i = 0; i < 9 && performance.now() - start < 1000 && !runPending; i++) {
+      for (let i = 0; i < 9 && performance.now() - start < 1000 && !runPending && current(); i++) {
         push(active.times.int8, (await timed(int8!, feeds)).ms);
+        if (!current()) return;
         push(active.times.fp32, (await timed(float!, feeds)).ms);
       }
       if (state.active === active) renderLatency(active);
