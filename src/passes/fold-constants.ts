@@ -5,13 +5,13 @@
 import type { Graph, Node, NodeOf } from '../ir/graph.ts';
 import { inferNode, type ShapeMap } from '../ir/shapes.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
-import { floatKernels } from '../ref/float/ops.ts';
+import { evaluateNode } from '../ref/float/run.ts';
 import { nodeError } from '../errors.ts';
 
 function evaluate(node: Node, constants: Map<string, Tensor>): Tensor[] {
   const inputs = node.inputs.map((i) => (i === '' ? undefined : constants.get(i)));
   try {
-    return (floatKernels[node.op] as (i: typeof inputs, a: typeof node.attrs) => Tensor[])(inputs, node.attrs);
+    return evaluateNode(node, inputs);
   } catch (e) {
     throw nodeError(`${node.op} node "${node.name}" (folding its constant inputs)`, e);
   }

@@ -4,31 +4,13 @@
 import { sliceAxes, sliceAxis, splitLengths } from '../../ir/ops/indexing.ts';
 import { allocData, sizeOf, stridesOf, type Tensor } from '../../ir/tensor.ts';
 import { broadcastOffsets, broadcastShapes } from './broadcast.ts';
+import { strided } from './shape-ops.ts';
 
 const axisOf = (axis: number, rank: number): number => {
   const a = axis < 0 ? axis + rank : axis;
   if (a < 0 || a >= rank) throw new RangeError(`axis ${axis} is out of range for rank ${rank}`);
   return a;
 };
-
-/** out[c] = x[base + Σ c[a]·strides[a]] over the coordinates c of `shape`. */
-function strided(x: Tensor, shape: number[], base: number, strides: readonly number[]): Tensor {
-  const out = allocData(x.dtype, sizeOf(shape));
-  const rank = shape.length;
-  const counter = new Array<number>(rank).fill(0);
-  let src = base;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = x.data[src]!;
-    for (let a = rank - 1; a >= 0; a--) {
-      counter[a]!++;
-      src += strides[a]!;
-      if (counter[a]! < shape[a]!) break;
-      src -= strides[a]! * shape[a]!;
-      counter[a] = 0;
-    }
-  }
-  return { dtype: x.dtype, shape, data: out };
-}
 
 export function slice(x: Tensor, starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined): Tensor {
   if (ends.length !== starts.length) throw new RangeError(`Slice has ${starts.length} starts and ${ends.length} ends`);

@@ -45,20 +45,24 @@ export function unsqueeze(x: Tensor, axes: readonly number[]): Tensor {
 export function transpose(x: Tensor, perm: readonly number[] | null): Tensor {
   const rank = x.shape.length;
   const p = perm ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
-  const shape = p.map((a) => x.shape[a]!);
   const inStrides = stridesOf(x.shape);
-  const strides = p.map((a) => inStrides[a]!);
-  const out = allocData(x.dtype, x.data.length);
+  return strided(x, p.map((a) => x.shape[a]!), 0, p.map((a) => inStrides[a]!));
+}
+
+/** out[c] = x[base + Σ c[a]·strides[a]] over the coordinates c of `shape`. */
+export function strided(x: Tensor, shape: number[], base: number, strides: readonly number[]): Tensor {
+  const out = allocData(x.dtype, sizeOf(shape));
+  const rank = shape.length;
   const counter = new Array<number>(rank).fill(0);
-  let src = 0;
+  let src = base;
   for (let i = 0; i < out.length; i++) {
     out[i] = x.data[src]!;
-    for (let ax = rank - 1; ax >= 0; ax--) {
-      counter[ax]!++;
-      src += strides[ax]!;
-      if (counter[ax]! < shape[ax]!) break;
-      src -= strides[ax]! * shape[ax]!;
-      counter[ax] = 0;
+    for (let a = rank - 1; a >= 0; a--) {
+      counter[a]!++;
+      src += strides[a]!;
+      if (counter[a]! < shape[a]!) break;
+      src -= strides[a]! * shape[a]!;
+      counter[a] = 0;
     }
   }
   return { dtype: x.dtype, shape, data: out };
