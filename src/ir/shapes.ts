@@ -12,7 +12,7 @@ import { REDUCE_SHAPES } from './ops/reduce.ts';
 import { QUANTIZE_SHAPES } from './ops/quantize.ts';
 import { SIGNAL_SHAPES } from './ops/signal.ts';
 import { SPATIAL_SHAPES } from './ops/spatial.ts';
-import { scalarValues, tensor, type Tensor } from './tensor.ts';
+import { scalarValues, type Tensor } from './tensor.ts';
 
 export type ShapeMap = Map<string, Dim[]>;
 
@@ -57,7 +57,8 @@ function propagate(node: Node, shapes: ShapeMap, constants: Map<string, Tensor>,
   const inputs = node.inputs.map((name) => (name === '' ? undefined : constants.get(name)));
   const small = node.inputs.every((name, i) => name === '' || (inputs[i] !== undefined && inputs[i]!.data.length <= PROPAGATED_ELEMENTS));
   let values: Tensor[];
-  if (node.op === 'Shape' && static_(node.inputs[0]!)) values = evaluate(node, [tensor('float32', shapes.get(node.inputs[0]!) as number[])]);
+  // Shape reads only its input's shape: a stand-in without data, not a tensor of that size.
+  if (node.op === 'Shape' && static_(node.inputs[0]!)) values = evaluate(node, [{ dtype: 'float32', shape: shapes.get(node.inputs[0]!) as number[], data: new Float32Array(0) }]);
   else if (small && node.inputs.some((n) => n !== '')) values = evaluate(node, inputs);
   else return;
   node.outputs.forEach((name, i) => {
