@@ -35,6 +35,12 @@ export type Int8Form =
   | 'clamp'
   /** Moves int8 values with constant other inputs → a layout step with the input's (s, z) (Q18). */
   | 'layout'
+  /**
+   * A float function of one int8 tensor, elementwise (other inputs constant) → a lut step: its
+   * 256 outputs, one per input value, computed at quantization time by the op's float reference
+   * kernel (Q19).
+   */
+  | 'lut'
   /** No int8 form: always a float step between dequantize and quantize (Q14, Q15). */
   | 'float-only';
 
@@ -85,6 +91,9 @@ export interface OpTraits {
 // Shared rows for the ops that are nothing but a move of their input's elements.
 export const LAYOUT = { int8: 'layout', givenSameQParams: true, valuesFromInput: true, showsInputs: 'first' } as const;
 export const FLOAT_ONLY = { int8: 'float-only', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none' } as const;
+
+/** Elementwise float functions of one tensor: int8 through a 256-entry table (Q19). */
+export const LUT = { int8: 'lut', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none' } as const;
 
 /** An op with no int8 form and no fp32 GPU kernel yet: the CPU reference runs it, in NCHW. */
 export const CPU_FLOAT = { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'none' } as const;
