@@ -4,7 +4,7 @@
 // exhaustively, so a new op (or a new kind) cannot fall silently into someone's default.
 
 import type { Node, OpType } from './graph.ts';
-import { FLOAT_ONLY, LAYOUT, type OpTraits } from './op-kinds.ts';
+import { FLOAT_ONLY, LAYOUT, LUT, type OpTraits } from './op-kinds.ts';
 import { CONTROL_TRAITS } from './ops/control.ts';
 import { ELEMENTWISE_TRAITS } from './ops/elementwise.ts';
 import { INDEXING_TRAITS } from './ops/indexing.ts';
@@ -19,10 +19,10 @@ export type { FloatGpu, Int8Form, NhwcRole, OpTraits } from './op-kinds.ts';
 export const OP_TRAITS = {
   BatchNormalization: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'none' },
   Relu: { nhwc: 'elementwise', int8: 'clamp', givenSameQParams: true, valuesFromInput: true, showsInputs: 'none', gpu: 'unary' },
-  LeakyRelu: { nhwc: 'elementwise', ...FLOAT_ONLY, gpu: 'unary' },
-  Sigmoid: { nhwc: 'elementwise', ...FLOAT_ONLY, showsInputs: 'first', gpu: 'unary' },
-  HardSigmoid: { nhwc: 'elementwise', ...FLOAT_ONLY, gpu: 'unary' },
-  HardSwish: { nhwc: 'elementwise', ...FLOAT_ONLY, gpu: 'unary' },
+  LeakyRelu: { nhwc: 'elementwise', ...LUT, gpu: 'unary' },
+  Sigmoid: { nhwc: 'elementwise', ...LUT, showsInputs: 'first', gpu: 'unary' },
+  HardSigmoid: { nhwc: 'elementwise', ...LUT, gpu: 'unary' },
+  HardSwish: { nhwc: 'elementwise', ...LUT, gpu: 'unary' },
   Clip: { nhwc: 'elementwise', int8: 'clamp', givenSameQParams: true, valuesFromInput: true, showsInputs: 'none', gpu: 'unary' },
   Add: { nhwc: 'broadcast', int8: 'add', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none', gpu: 'binary' },
   Sub: { nhwc: 'broadcast', ...FLOAT_ONLY, gpu: 'binary' },

@@ -2,7 +2,7 @@
 // broadcasting, a standalone int8 Clamp (Q18), and the float32 Softmax. Pure functions of
 // (step, input shapes[, qparams]), like convKernel.
 
-import type { FloatStep, AddStep, ClampStep, DequantizeStep, QuantizeStep } from '../quant/program.ts';
+import type { FloatStep, AddStep, ClampStep, DequantizeStep, LutStep, QuantizeStep } from '../quant/program.ts';
 import { inverseScale, type QParams } from '../quant/qparams.ts';
 import { broadcastShapes } from '../ref/float/broadcast.ts';
 import { sizeOf } from '../ir/tensor.ts';
@@ -116,6 +116,27 @@ export function clampKernel(step: ClampStep, inputShape: readonly number[]): Pla
       constants: { WORKGROUP_SIZE },
       uniforms: uniformWords([total, width, step.lo, step.hi]),
       storage: [{ tensor: step.input }, { tensor: step.output, write: true }],
+      workgroups,
+    },
+    outputShape: [...inputShape],
+  };
+}
+
+/**
+ * (Q19) Each code looked up in the step's 256-entry table, word by word.
+ *
+ * Uniforms (2 words): total words, dispatch width. The table is storage data, one i32 per entry.
+ */
+export function lutKernel(step: LutStep, inputShape: readonly number[]): PlannedKernel {
+  const total = rowsOf(inputShape) * wordsFor(channelsOf(inputShape));
+  const { workgroups, width } = dispatchFor(total);
+  return {
+    spec: {
+      label: step.name,
+      shader: 'lut_int8',
+      constants: { WORKGROUP_SIZE },
+      uniforms: uniformWords([total, width]),
+      storage: [{ tensor: step.input }, { data: Int32Array.from(step.table), label: `${step.name}/table` }, { tensor: step.output, write: true }],
       workgroups,
     },
     outputShape: [...inputShape],

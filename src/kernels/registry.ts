@@ -7,7 +7,7 @@ import type { QParams } from '../quant/qparams.ts';
 import { concatKernels } from './concat.ts';
 import { convKernel, type PlannedKernel } from './conv.ts';
 import type { ConvVariant } from './conv-variants.ts';
-import { addKernel, clampKernel, dequantizeKernel, quantizeKernel } from './elementwise.ts';
+import { addKernel, clampKernel, dequantizeKernel, lutKernel, quantizeKernel } from './elementwise.ts';
 import { planFloatNode } from './float/registry.ts';
 import { gemmKernel } from './gemm.ts';
 import { isLayoutAlias, layoutKernel, transposePerm } from './layout.ts';
@@ -62,6 +62,7 @@ const PLANNERS: { [Op in Step['op']]: Planner<Op> } = {
   globalavgpool: (step, [x]) => one(globalPoolKernel(step, x!)),
   globalmaxpool: (step, [x]) => one(globalPoolKernel(step, x!)),
   clamp: (step, [x]) => one(clampKernel(step, x!)),
+  lut: (step, [x]) => one(lutKernel(step, x!)),
   quantize: (step, [x], model) => one(quantizeKernel(step, x!, qparams(model, step.output))),
   dequantize: (step, [x], model) => one(dequantizeKernel(step, x!, qparams(model, step.input))),
   layout: (step, shapes, model) => {

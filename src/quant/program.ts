@@ -99,6 +99,16 @@ export interface ClampStep {
   hi: number;
 }
 
+/** (Q19): an elementwise float function of int8 data, as a table: output q = table[input q + 128]. */
+export interface LutStep {
+  op: 'lut';
+  name: string;
+  input: string;
+  output: string;
+  /** The output code for each input code −128 … 127, in that order (256 entries). */
+  table: Int8Array;
+}
+
 /** (Q18): Transpose, Reshape, Flatten, Squeeze, Unsqueeze on int8 data: the float graph's node, run on int8 values. */
 export interface LayoutStep {
   op: 'layout';
@@ -130,7 +140,7 @@ export interface FloatStep {
 }
 
 export type Step =
-  | ConvStep | GemmStep | AddStep | ConcatStep | PoolStep | GlobalPoolStep | ClampStep
+  | ConvStep | GemmStep | AddStep | ConcatStep | PoolStep | GlobalPoolStep | ClampStep | LutStep
   | LayoutStep | QuantizeStep | DequantizeStep | FloatStep;
 
 export interface Int8TensorInfo {

@@ -6,6 +6,7 @@
 import { ModelFormatError } from '../errors.ts';
 import { floatKernels } from '../ref/float/ops.ts';
 import { MAX_EXPONENT } from './fixed-point.ts';
+import { LUT_SIZE } from './lut.ts';
 import type { QuantizedModel } from './program.ts';
 
 type Check = (v: unknown, path: string) => void;
@@ -65,6 +66,7 @@ const STEPS: Record<string, Check> = {
   maxpool: object({ ...io, ...window, kernel: tuple(2, positive), ceilMode: boolean, countIncludePad: boolean, zeroPoint: int8 }),
   globalavgpool: object(io),
   clamp: object({ ...io, lo: int8, hi: int8 }),
+  lut: object({ ...io, table: array(Int8Array, 'int8') }),
   layout: object({ name: string, node: object({ op: (v, p) => (typeof v === 'string' && v in floatKernels) || fail(p, `is not an op this engine knows (${JSON.stringify(v)})`), name: string, inputs: list(string), outputs: list(string), attrs: object({}) }) }),
   quantize: object(io),
 };
@@ -91,6 +93,7 @@ export function checkQ8Model(model: QuantizedModel): void {
     check(step, path);
     if (step.op === 'conv' || step.op === 'gemm') checkLinearSizes(step.weights, step.weightShape, step.bias, step.out, path);
     if (step.op === 'conv' && step.weightShape[0] % step.geometry.group !== 0) fail(`${path}.geometry.group`, `${step.geometry.group} does not divide ${step.weightShape[0]} output channels`);
+    if (step.op === 'lut' && step.table.length !== LUT_SIZE) fail(`${path}.table`, `has ${step.table.length} entries, one per int8 code (${LUT_SIZE}) expected`);
     if (step.op === 'concat' && step.requant.length !== step.inputs.length) fail(`${path}.requant`, 'should have one entry per input');
     if ((step.op === 'layout' || step.op === 'float') && step.node.op === 'Transpose') checkPermutation(step.node.attrs.perm, `${path}.node.attrs.perm`);
   });

@@ -72,6 +72,8 @@ export function givenCovers(given: GivenQuantization, graph: Graph, node: Node):
     case 'add':
     case 'concat':
       return node.inputs.every((i) => i === '' || graph.initializers.has(i) || !!q(i)) && !!q(y);
+    case 'lut':
+      return !!q(x) && !!q(y);
     case 'pool':
     case 'global-pool':
     case 'clamp':

@@ -8,6 +8,7 @@ import { inferShapes } from '../ir/shapes.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
 import { CalibrationError } from '../errors.ts';
 import { MultiplierRangeError, quantizeMultiplier } from './fixed-point.ts';
+import { codeOutputs, lutTable } from './lut.ts';
 import { convStep, gemmStep } from './quantize-linear.ts';
 import { activationQParams, clampBounds, quantizeValue, type QParams, type Range } from './qparams.ts';
 import type { QuantizedModel, Step, TensorInfo } from './program.ts';
@@ -184,6 +185,8 @@ function quantizeNode(s: QuantizerState, node: Node, inputRank: number | undefin
       return clampStep(s, nodeWith(node, 'int8', form));
     case 'layout':
       return layoutStep(s, nodeWith(node, 'int8', form));
+    case 'lut':
+      return lutStep(s, node);
     case 'float-only':
       return false;
     default:
@@ -259,6 +262,20 @@ function clampStep(s: QuantizerState, node: NodeWith<'int8', 'clamp'>): boolean 
     return true;
   }
   s.steps.push({ op: 'clamp', name: node.name, input: `${x}:q`, output: s.markInt8(node.outputs[0]!, qp), lo, hi });
+  return true;
+}
+
+/** (Q19) A float function of int8 data: its table, or float where some code maps to NaN. */
+function lutStep(s: QuantizerState, node: Node): boolean {
+  const x = node.inputs[0]!;
+  // Float data is not quantized only to look it up (a QDQ model that quantizes it is obeyed).
+  if (!s.isInt8(x) && !s.options.given) return false;
+  s.asInt8(x);
+  const values = codeOutputs(node, s.int8Info(x), s.constant);
+  const out = s.qparamsFor(node.outputs[0]!);
+  const table = values && lutTable(values, out);
+  if (!table) return false;
+  s.steps.push({ op: 'lut', name: node.name, input: `${x}:q`, output: s.markInt8(node.outputs[0]!, out), table });
   return true;
 }
 

@@ -1,4 +1,5 @@
-// Quantize (Q14), Dequantize (Q15), int8 Add (Q13) with broadcasting and int8 Clamp (Q18) on Dawn
+// Quantize (Q14), Dequantize (Q15), int8 Add (Q13) with broadcasting, int8 Clamp (Q18) and the
+// int8 table lookup (Q19) on Dawn
 // against the int8 CPU reference bit for bit, and the float32 Softmax against the float reference
 // within a stated tolerance; on the native and the emulated int8 paths. Each family's cases run
 // as one GpuProgram per path (see kernels-harness.ts).
@@ -7,14 +8,14 @@ import type { GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import type { Node } from '../../src/ir/graph.ts';
 import { sizeOf, tensor } from '../../src/ir/tensor.ts';
-import { addKernel, clampKernel, dequantizeKernel, quantizeKernel, softmaxKernel } from '../../src/kernels/elementwise.ts';
+import { addKernel, clampKernel, dequantizeKernel, lutKernel, quantizeKernel, softmaxKernel } from '../../src/kernels/elementwise.ts';
 import { unpackRows, wordsFor } from '../../src/kernels/pack.ts';
 import { channelsOf, float32Bytes, int8Bytes, rowsOf } from '../../src/kernels/packed-shape.ts';
 import { quantizeMultiplier } from '../../src/quant/fixed-point.ts';
 import type { AddStep, FloatStep } from '../../src/quant/program.ts';
 import type { QParams } from '../../src/quant/qparams.ts';
 import { softmax } from '../../src/ref/float/norm.ts';
-import { addInt8, clampInt8, dequantizeTensor, quantizeTensor } from '../../src/ref/int8/elementwise.ts';
+import { addInt8, clampInt8, dequantizeTensor, lutInt8, quantizeTensor } from '../../src/ref/int8/elementwise.ts';
 import { CASES, firstDifference, packWithGarbage, PATHS, randomSource, runBatch, skipGpu, wordsOf, type GpuCase } from './kernels-harness.ts';
 
 type Source = ReturnType<typeof randomSource>;
@@ -165,6 +166,26 @@ function clampCase(seed: number): GpuCase {
   };
 }
 
+function lutCase(seed: number): GpuCase {
+  const r = randomSource(seed);
+  const shape = randomShape(r);
+  // Any table: the kernel's job is the lookup, whatever function the quantizer tabulated.
+  const table = r.int8s(256);
+  const x = tensor('int8', shape, r.int8s(sizeOf(shape)));
+  const want = lutInt8(x, table);
+  const id = `l${seed}`;
+  const { spec, outputShape } = lutKernel({ op: 'lut', name: id, input: `${id}.x`, output: `${id}.y`, table }, shape);
+  const c = channelsOf(shape);
+  return {
+    describe: `lut case ${seed} ${JSON.stringify({ shape })}`,
+    specs: [spec],
+    tensors: new Map([[`${id}.x`, int8Bytes(shape)], [`${id}.y`, int8Bytes(outputShape)]]),
+    writes: [[`${id}.x`, packWithGarbage(x.data, c, r.next)]],
+    outputs: [`${id}.y`],
+    check: (res) => firstDifference(unpackRows(wordsOf(res.get(`${id}.y`), rowsOf(shape) * wordsFor(c)), c), want.data),
+  };
+}
+
 /** Softmax tolerance: every element within 1e-6 of the reference relative to its row's largest value (the largest probability). */
 const SOFTMAX_TOLERANCE = 1e-6;
 const softmaxErrors = { rowRelative: 0, elementRelative: 0 };
@@ -214,6 +235,7 @@ const FAMILIES: [string, (seed: number) => GpuCase][] = [
   ['dequantize_int8 (Q15, float32 bit patterns)', dequantizeCase],
   ['add_int8 (Q13, equal shapes and broadcasting, fused clamp)', addCase],
   ['clamp_int8 (Q18)', clampCase],
+  ['lut_int8 (Q19, random tables)', lutCase],
   [`softmax_f32 (float, within ${SOFTMAX_TOLERANCE} of the row maximum)`, softmaxCase],
 ];
 

@@ -49,6 +49,9 @@ const BEFORE = {
   CONSTANT_DATA: ['Add', 'Sub', 'Mul', 'Div', 'Concat'],
 };
 
+/** The original float-only activations that became 256-entry tables (Q19). */
+const ORIGINAL_TABLES = ['LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish'];
+
 describe('OP_TRAITS', () => {
   it('has one row per IR op: the ops the float reference implements', () => {
     expect(sorted(OP_TYPES)).toEqual(sorted(Object.keys(floatKernels)));
@@ -58,7 +61,8 @@ describe('OP_TRAITS', () => {
   it('gives the sets the stages used before, unchanged', () => {
     const derived = {
       LAYOUT_OPS: opsWhere((t) => t.int8 === 'layout'),
-      QUANTIZE_NODE_CASES: opsWhere((t) => t.int8 !== 'float-only' && t.int8 !== 'layout'),
+      // Tables (Q19) came after these sets: the test below names the original ops they took.
+      QUANTIZE_NODE_CASES: opsWhere((t) => t.int8 !== 'float-only' && t.int8 !== 'layout' && t.int8 !== 'lut'),
       PASS_THROUGH: opsWhere((t) => t.showsInputs !== 'none'),
       PASSES_QPARAMS: opsWhere((t) => t.valuesFromInput),
       KEEPS_QPARAMS: opsWhere((t) => t.givenSameQParams),
@@ -78,8 +82,12 @@ describe('OP_TRAITS', () => {
   });
 
   it('sends to float exactly the ops quantizeNode sent there before, each by declaration', () => {
-    const quantized = new Set([...BEFORE.QUANTIZE_NODE_CASES, ...BEFORE.LAYOUT_OPS]);
+    const quantized = new Set([...BEFORE.QUANTIZE_NODE_CASES, ...BEFORE.LAYOUT_OPS, ...ORIGINAL_TABLES]);
     expect(sorted(original(opsWhere((t) => t.int8 === 'float-only')))).toEqual(sorted(ORIGINAL_OPS.filter((op) => !quantized.has(op))));
+  });
+
+  it('gives a table (Q19) to the original float activations, and no other original op', () => {
+    expect(sorted(original(opsWhere((t) => t.int8 === 'lut')))).toEqual(sorted(ORIGINAL_TABLES));
   });
 
   it('ties the columns together', () => {
@@ -92,7 +100,9 @@ describe('OP_TRAITS', () => {
       if (t.valuesFromInput) expect(keepsQParams, `${op}: valuesFromInput with int8 ${t.int8}`).toContain(t.int8);
       // Aliases on the GPU are moves of the elements in order: the int8 path moves them as layout steps.
       if (t.gpu === 'alias') expect(t.int8, `${op}: a GPU alias`).toBe('layout');
-      if (t.gpu === 'none') expect(t.int8, `${op}: no GPU float kernel`).toBe('float-only');
+      // An op the GPU float path cannot run has no int8 step either, but a table: the lut kernel
+      // runs any table, whatever float function made it.
+      if (t.gpu === 'none') expect(['float-only', 'lut'], `${op}: no GPU float kernel`).toContain(t.int8);
     }
   });
 

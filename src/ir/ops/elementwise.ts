@@ -3,7 +3,7 @@
 
 import { broadcastDims, type ShapeRule, type ShapeRules } from '../dims.ts';
 import type { Dim } from '../graph.ts';
-import { CPU_FLOAT, FLOAT_ONLY, type OpTraits } from '../op-kinds.ts';
+import { CPU_FLOAT, FLOAT_ONLY, LUT, type OpTraits } from '../op-kinds.ts';
 
 type None = Record<string, never>;
 
@@ -85,44 +85,46 @@ type Op = keyof ElementwiseAttrs;
 
 // Truly elementwise on their one data input: they follow it into NHWC.
 const UNARY = { nhwc: 'elementwise', ...FLOAT_ONLY, gpu: 'none' } as const;
+// Float functions of one float tensor: on int8 data, a 256-entry table (Q19).
+const TABLE = { ...UNARY, ...LUT } as const;
 // Increasing functions: the output still shows the input's values in order.
-const MONOTONIC = { ...UNARY, showsInputs: 'first' } as const;
+const MONOTONIC = { ...TABLE, showsInputs: 'first' } as const;
 // Numpy-broadcast arithmetic: constant operands are re-laid out with the NHWC data.
 const BROADCAST = { nhwc: 'broadcast', ...FLOAT_ONLY, gpu: 'none' } as const;
 
 export const ELEMENTWISE_TRAITS = {
-  Abs: UNARY,
-  Neg: UNARY,
+  Abs: TABLE,
+  Neg: TABLE,
   Exp: MONOTONIC,
   Log: MONOTONIC,
   Sqrt: MONOTONIC,
-  Reciprocal: UNARY,
-  Floor: UNARY,
-  Ceil: UNARY,
-  Round: UNARY,
-  Sign: UNARY,
+  Reciprocal: TABLE,
+  Floor: TABLE,
+  Ceil: TABLE,
+  Round: TABLE,
+  Sign: TABLE,
   Erf: MONOTONIC,
   Tanh: MONOTONIC,
-  Sin: UNARY,
-  Cos: UNARY,
-  Tan: UNARY,
+  Sin: TABLE,
+  Cos: TABLE,
+  Tan: TABLE,
   Asin: MONOTONIC,
-  Acos: UNARY,
+  Acos: TABLE,
   Atan: MONOTONIC,
   Sinh: MONOTONIC,
-  Cosh: UNARY,
+  Cosh: TABLE,
   Asinh: MONOTONIC,
   Acosh: MONOTONIC,
   Atanh: MONOTONIC,
   Softplus: MONOTONIC,
   Softsign: MONOTONIC,
-  Mish: UNARY,
-  Elu: UNARY,
-  Selu: UNARY,
-  Celu: UNARY,
-  ThresholdedRelu: UNARY,
-  Gelu: UNARY,
-  Shrink: UNARY,
+  Mish: TABLE,
+  Elu: TABLE,
+  Selu: TABLE,
+  Celu: TABLE,
+  ThresholdedRelu: TABLE,
+  Gelu: TABLE,
+  Shrink: TABLE,
   IsNaN: UNARY,
   IsInf: UNARY,
   Not: UNARY,

@@ -42,6 +42,11 @@ export function clampInt8(x: Tensor, lo: number, hi: number): Tensor {
   return { dtype: 'int8', shape: [...x.shape], data: Int8Array.from(x.data, (v) => clamp(v, lo, hi)) };
 }
 
+/** (Q19) Each code replaced by its table entry. */
+export function lutInt8(x: Tensor, table: Int8Array): Tensor {
+  return { dtype: 'int8', shape: [...x.shape], data: Int8Array.from(x.data, (v) => table[v + 128]!) };
+}
+
 export function quantizeTensor(x: Tensor, q: QParams): Tensor {
   const inverse = inverseScale(q);
   return { dtype: 'int8', shape: [...x.shape], data: Int8Array.from(x.data, (v) => quantizeValue(v, q, inverse)) };

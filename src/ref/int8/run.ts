@@ -8,7 +8,7 @@ import type { QParams } from '../../quant/qparams.ts';
 import { floatKernels } from '../float/ops.ts';
 import { nodeError } from '../../errors.ts';
 import { convInt8, gemmInt8 } from './conv.ts';
-import { addInt8, clampInt8, concatInt8, dequantizeTensor, quantizeTensor } from './elementwise.ts';
+import { addInt8, clampInt8, concatInt8, dequantizeTensor, lutInt8, quantizeTensor } from './elementwise.ts';
 import { globalPoolInt8, poolInt8 } from './pool.ts';
 
 export interface Int8RunOptions {
@@ -75,6 +75,8 @@ function runStep(model: QuantizedModel, step: Step, env: Env): [string, Tensor][
       return [[step.output, globalPoolInt8(get(env, step.input), step.op === 'globalavgpool' ? 'avg' : 'max')]];
     case 'clamp':
       return [[step.output, clampInt8(get(env, step.input), step.lo, step.hi)]];
+    case 'lut':
+      return [[step.output, lutInt8(get(env, step.input), step.table)]];
     case 'quantize':
       return [[step.output, quantizeTensor(get(env, step.input), qparams(model, step.output))]];
     case 'dequantize':
