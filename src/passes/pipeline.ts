@@ -8,6 +8,7 @@ import { eliminateDeadCode } from './eliminate-dead-code.ts';
 import { foldBatchNorm } from './fold-batchnorm.ts';
 import { foldConstants } from './fold-constants.ts';
 import { fuseActivations } from './fuse-activations.ts';
+import { minMaxToClip } from './minmax-to-clip.ts';
 import { removeIdentities } from './remove-identities.ts';
 import { assignNhwcLayout } from './to-nhwc.ts';
 
@@ -16,6 +17,7 @@ export type Pass = (graph: Graph) => Graph;
 export const FUSION_PASSES: readonly (readonly [string, Pass])[] = [
   ['fold-constants', foldConstants],
   ['remove-identities', removeIdentities],
+  ['minmax-to-clip', minMaxToClip],
   ['fold-batchnorm', foldBatchNorm],
   ['fuse-activations', fuseActivations],
   ['eliminate-dead-code', eliminateDeadCode],

@@ -261,6 +261,13 @@ function clampStep(s: QuantizerState, node: NodeWith<'int8', 'clamp'>): boolean 
     last.output = s.markInt8(node.outputs[0]!, qp);
     return true;
   }
+  if (last?.op === 'lut' && last.output === `${x}:q` && s.onlyReader(x, node)) {
+    // A table's entries take the clamp (LeakyRelu then Max(x, c)): one lookup, the same bytes.
+    last.table = last.table.map((v) => Math.min(hi, Math.max(lo, v)));
+    s.forgetInt8(x);
+    last.output = s.markInt8(node.outputs[0]!, qp);
+    return true;
+  }
   s.steps.push({ op: 'clamp', name: node.name, input: `${x}:q`, output: s.markInt8(node.outputs[0]!, qp), lo, hi });
   return true;
 }

@@ -11,6 +11,7 @@ import type { LutStep, QuantizedModel } from '../../src/quant/program.ts';
 import { readQ8, writeQ8 } from '../../src/quant/q8-file.ts';
 import { dequantizeValue, quantizeValue, type QParams } from '../../src/quant/qparams.ts';
 import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
 import { randomTensor } from '../helpers/random.ts';
@@ -95,6 +96,29 @@ describe('(Q19) quantizing elementwise functions', () => {
       expect(worst, `max |int8 − float| over ${want.data.length} outputs`).toBeLessThanOrEqual(4 * info.qparams.scale);
     });
   }
+
+  it('folds a clamp after a table into the table (LeakyRelu then Max(x, c), as openWakeWord writes it)', () => {
+    const b = new GraphBuilder('lut-clamp');
+    const x = b.input('x', [1, 16]);
+    const g1 = b.node('Gemm', [x, b.constant('w1', randomTensor([12, 16], 1, -0.4, 0.4))], { alpha: 1, beta: 1, transA: false, transB: true, clamp: null });
+    const leaky = b.node('LeakyRelu', [g1], { alpha: 0.2 });
+    const floor = b.node('Max', [leaky, b.constant('c', f32([1, 1], [-0.05]))], NONE);
+    const graph = b.output(b.node('Gemm', [floor, b.constant('w2', randomTensor([8, 12], 3, -0.4, 0.4))], { alpha: 1, beta: 1, transA: false, transB: true, clamp: null })).build();
+    const model = int8Model(optimize(graph));
+    expect(model.steps.map((s) => s.op)).toEqual(['quantize', 'gemm', 'lut', 'gemm', 'dequantize']);
+    const lut = lutSteps(model)[0]!;
+    const q = model.tensors.get(lut.output);
+    if (q?.dtype !== 'int8') throw new Error('the table output is not int8');
+    const lo = quantizeValue(-0.05, q.qparams);
+    expect(Math.min(...lut.table), 'the smallest table entry is the clamp bound').toBe(lo);
+    const feeds = { x: randomTensor([1, 16], 7, -2, 2) };
+    const out = graph.outputs[0]!.name;
+    const want = runFloat(graph, feeds)[out]!;
+    const got = runInt8(model, feeds)[out]!;
+    const outQ = model.tensors.get(`${out}:q`);
+    if (outQ?.dtype !== 'int8') throw new Error('the output is not int8');
+    want.data.forEach((v, i) => expect(Math.abs(v - got.data[i]!), `output ${i}`).toBeLessThanOrEqual(4 * outQ.qparams.scale));
+  });
 
   it('keeps a function float when a code maps to NaN, or when its input is float', () => {
     const graph = gemmSandwich('Tanh', NONE, 'Sqrt');

@@ -98,6 +98,34 @@ describe('BatchNormalization folding and activation fusion', () => {
   });
 });
 
+describe('Max / Min with a one-element constant as Clip', () => {
+  it('fuses Conv → Max(x, 0) like Conv → Relu, Min(c, x) as an upper bound, with the same outputs', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 2, 5, 5]);
+    const c = b.node('Conv', [x, b.constant('w', randomTensor([3, 2, 1, 1], 1))], convAttrs());
+    const relu = b.node('Max', [c, b.constant('zero', f32([1, 1, 1, 1], [0]))], NONE);
+    const capped = b.node('Min', [b.constant('six', f32([], [0.25])), b.node('Sigmoid', [relu], NONE)], NONE);
+    const g = b.output(capped).build();
+    const fused = optimize(g);
+    expect(ops(fused)).toEqual(['Conv', 'Sigmoid', 'Clip']);
+    const conv = fused.nodes[0]!;
+    expect(conv.op === 'Conv' && conv.attrs.clamp).toEqual({ min: 0, max: Infinity });
+    expect(fused.nodes[2]!.inputs.slice(1)).toEqual(['', 'six']);
+    expectSameOutputs(g, fused, { x: randomTensor([1, 2, 5, 5], 2) });
+  });
+
+  it('leaves Max of two activations, of a many-element constant, or one that would raise a rank-0 input', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 3]);
+    const s = b.input('s', []);
+    const two = b.node('Max', [x, b.node('Neg', [x], NONE)], NONE);
+    const wide = b.node('Max', [two, b.constant('row', f32([3], [0, 1, 2]))], NONE);
+    const raised = b.node('Min', [s, b.constant('one', f32([1], [1]))], NONE);
+    const g = b.output(wide).output(raised).build();
+    expect(ops(optimize(g))).toEqual(['Neg', 'Max', 'Max', 'Min']);
+  });
+});
+
 describe('constant folding, identity removal, dead code', () => {
   it('folds a Shape → Gather → Unsqueeze → Concat chain into the Reshape target', () => {
     const b = new GraphBuilder();
