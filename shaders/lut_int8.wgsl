@@ -6,7 +6,7 @@
 override WORKGROUP_SIZE: u32 = 64u;
 
 struct Lut {
-  total_words: u32, dispatch_width: u32,
+  total_words: u32, dispatch_width: u32, _pad0: u32, _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: Lut;

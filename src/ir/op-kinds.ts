@@ -25,6 +25,8 @@ export type Int8Form =
   | 'gemm'
   /** Two activations → an add step (Q13). */
   | 'add'
+  /** Two activations → a mul step (Q20), or x · f(x) of a table on x → that table (Q19). */
+  | 'mul'
   /** Activations → a concat step, requantizing inputs that differ (Q16). */
   | 'concat'
   /** NHWC window pool → a maxpool / avgpool step with the input's (s, z) (Q17). */

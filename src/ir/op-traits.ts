@@ -26,7 +26,7 @@ export const OP_TRAITS = {
   Clip: { nhwc: 'elementwise', int8: 'clamp', givenSameQParams: true, valuesFromInput: true, showsInputs: 'none', gpu: 'unary' },
   Add: { nhwc: 'broadcast', int8: 'add', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none', gpu: 'binary' },
   Sub: { nhwc: 'broadcast', ...FLOAT_ONLY, gpu: 'binary' },
-  Mul: { nhwc: 'broadcast', ...FLOAT_ONLY, gpu: 'binary' },
+  Mul: { nhwc: 'broadcast', int8: 'mul', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none', gpu: 'binary' },
   Div: { nhwc: 'broadcast', ...FLOAT_ONLY, gpu: 'binary' },
   Gemm: { nhwc: 'nchw', int8: 'gemm', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none', gpu: 'gemm' },
   MatMul: { nhwc: 'nchw', int8: 'gemm', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none', gpu: 'matmul' },

@@ -2,7 +2,7 @@
 // broadcasting, a standalone int8 Clamp (Q18), and the float32 Softmax. Pure functions of
 // (step, input shapes[, qparams]), like convKernel.
 
-import type { FloatStep, AddStep, ClampStep, DequantizeStep, LutStep, QuantizeStep } from '../quant/program.ts';
+import type { FloatStep, AddStep, ClampStep, DequantizeStep, LutStep, MulStep, QuantizeStep } from '../quant/program.ts';
 import { inverseScale, type QParams } from '../quant/qparams.ts';
 import { broadcastShapes } from '../ref/float/broadcast.ts';
 import { sizeOf } from '../ir/tensor.ts';
@@ -50,16 +50,18 @@ function conversionKernel(step: QuantizeStep | DequantizeStep, shader: 'quantize
 }
 
 /**
- * (Q13) with numpy broadcasting: any two shapes that broadcast, as long as each operand's last
- * dimension is the output's or 1 (which broadcasting implies) and the output rank is ≤ 9.
+ * (Q13) Add and (Q20) Mul with numpy broadcasting: any two shapes that broadcast, as long as each
+ * operand's last dimension is the output's or 1 (which broadcasting implies) and the output rank
+ * is ≤ 9. One shader, binary_int8, whose MUL override picks the arithmetic.
  *
  * Uniforms (48 words): rows, C, ceil(C/4), dispatch width | leading rank, a words per row,
  * b words per row, 0 | a lane-broadcast, b lane-broadcast, z_a, z_b | M0_a, e_a, M0_b, e_b |
  * M0_out, e_out, z_out, lo | hi, 0, 0, 0 | leading output dims ×8 (innermost first, 1-padded) |
- * a row strides ×8 | b row strides ×8 (0 along broadcast dimensions).
- * Override BROADCAST = 0 when both operands have the output's shape.
+ * a row strides ×8 | b row strides ×8 (0 along broadcast dimensions). Mul's multiplier sits in
+ * M0_a, e_a; the rest of the multipliers are 0.
+ * Overrides: BROADCAST = 0 when both operands have the output's shape; MUL.
  */
-export function addKernel(step: AddStep, aShape: readonly number[], bShape: readonly number[]): PlannedKernel {
+export function binaryKernel(step: AddStep | MulStep, aShape: readonly number[], bShape: readonly number[]): PlannedKernel {
   const outputShape = broadcastShapes(aShape, bShape);
   const out = outputShape.length === 0 ? [1] : outputShape;
   const channels = channelsOf(out);
@@ -75,24 +77,25 @@ export function addKernel(step: AddStep, aShape: readonly number[], bShape: read
   };
   const a = operand(aShape);
   const b = operand(bShape);
-  const [ma, mb] = step.multipliers;
+  const none = { m0: 0, exponent: 0 };
+  const [ma, mb, mOut] = step.op === 'add' ? [...step.multipliers, step.outMultiplier] : [step.multiplier, none, none];
   const { workgroups, width } = dispatchFor(rows * words);
   const uniforms = uniformWords([
     rows, channels, words, width,
     lead.length, a.words, b.words, 0,
     a.broadcastLanes, b.broadcastLanes, step.zeroPoints[0], step.zeroPoints[1],
     ma.m0, ma.exponent, mb.m0, mb.exponent,
-    step.outMultiplier.m0, step.outMultiplier.exponent, step.zeroPoint, step.lo,
+    mOut.m0, mOut.exponent, step.zeroPoint, step.lo,
     step.hi, 0, 0, 0,
-    ...innermostFirst(lead, 1, `add "${step.name}"`),
-    ...innermostFirst(a.strides, 0, `add "${step.name}"`),
-    ...innermostFirst(b.strides, 0, `add "${step.name}"`),
+    ...innermostFirst(lead, 1, `${step.op} "${step.name}"`),
+    ...innermostFirst(a.strides, 0, `${step.op} "${step.name}"`),
+    ...innermostFirst(b.strides, 0, `${step.op} "${step.name}"`),
   ]);
   return {
     spec: {
       label: step.name,
-      shader: 'add_int8',
-      constants: { WORKGROUP_SIZE, BROADCAST: a.same && b.same ? 0 : 1 },
+      shader: 'binary_int8',
+      constants: { WORKGROUP_SIZE, BROADCAST: a.same && b.same ? 0 : 1, MUL: step.op === 'mul' ? 1 : 0 },
       uniforms,
       storage: [{ tensor: step.inputs[0] }, { tensor: step.inputs[1] }, { tensor: step.output, write: true }],
       workgroups,
@@ -125,7 +128,7 @@ export function clampKernel(step: ClampStep, inputShape: readonly number[]): Pla
 /**
  * (Q19) Each code looked up in the step's 256-entry table, word by word.
  *
- * Uniforms (2 words): total words, dispatch width. The table is storage data, one i32 per entry.
+ * Uniforms (4 words): total words, dispatch width, 0, 0. The table is storage data, one i32 per entry.
  */
 export function lutKernel(step: LutStep, inputShape: readonly number[]): PlannedKernel {
   const total = rowsOf(inputShape) * wordsFor(channelsOf(inputShape));
@@ -135,7 +138,7 @@ export function lutKernel(step: LutStep, inputShape: readonly number[]): Planned
       label: step.name,
       shader: 'lut_int8',
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([total, width]),
+      uniforms: uniformWords([total, width, 0, 0]),
       storage: [{ tensor: step.input }, { data: Int32Array.from(step.table), label: `${step.name}/table` }, { tensor: step.output, write: true }],
       workgroups,
     },

@@ -7,7 +7,7 @@ import type { QParams } from '../quant/qparams.ts';
 import { concatKernels } from './concat.ts';
 import { convKernel, type PlannedKernel } from './conv.ts';
 import type { ConvVariant } from './conv-variants.ts';
-import { addKernel, clampKernel, dequantizeKernel, lutKernel, quantizeKernel } from './elementwise.ts';
+import { binaryKernel, clampKernel, dequantizeKernel, lutKernel, quantizeKernel } from './elementwise.ts';
 import { planFloatNode } from './float/registry.ts';
 import { gemmKernel } from './gemm.ts';
 import { isLayoutAlias, layoutKernel, transposePerm } from './layout.ts';
@@ -55,7 +55,8 @@ function nodeOutputShape(step: StepOf<'layout' | 'float'>, inputShapes: number[]
 const PLANNERS: { [Op in Step['op']]: Planner<Op> } = {
   conv: (step, [x], _, o) => one(convKernel(step, x!, o.convVariant?.(step, x!))),
   gemm: (step, [x], _, o) => one(gemmKernel(step, x!, o.convVariant?.(step, x!))),
-  add: (step, [a, b]) => one(addKernel(step, a!, b!)),
+  add: (step, [a, b]) => one(binaryKernel(step, a!, b!)),
+  mul: (step, [a, b]) => one(binaryKernel(step, a!, b!)),
   concat: (step, shapes) => concatKernels(step, shapes),
   maxpool: (step, [x]) => one(poolKernel(step, x!)),
   avgpool: (step, [x]) => one(poolKernel(step, x!)),

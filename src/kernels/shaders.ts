@@ -20,7 +20,7 @@ const FAMILIES = {
   conv2d_int8_blocked_f32: { source: WGSL['conv2d_int8_blocked_f32.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
   conv2d_int8_dw: { source: WGSL['conv2d_int8_dw.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(false) },
   conv2d_int8_dw_f32: { source: WGSL['conv2d_int8_dw.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(true) },
-  add_int8: { source: WGSL['add_int8.wgsl'], libraries: ['int8', 'output_stage'] },
+  binary_int8: { source: WGSL['binary_int8.wgsl'], libraries: ['int8', 'output_stage'] },
   clamp_int8: { source: WGSL['clamp_int8.wgsl'], libraries: ['int8'] },
   lut_int8: { source: WGSL['lut_int8.wgsl'], libraries: ['int8'] },
   concat_int8: { source: WGSL['concat_int8.wgsl'], libraries: ['int8', 'output_stage'] },

@@ -61,6 +61,20 @@ export interface AddStep {
   hi: number;
 }
 
+/** (Q20): the product of two int8 tensors (numpy broadcasting), requantized once. */
+export interface MulStep {
+  op: 'mul';
+  name: string;
+  inputs: [string, string];
+  output: string;
+  zeroPoints: [number, number];
+  /** s_a · s_b / s_out. */
+  multiplier: QuantizedMultiplier;
+  zeroPoint: number;
+  lo: number;
+  hi: number;
+}
+
 /** (Q16): requant[i] is null where input i already has the output's (s, z). */
 export interface ConcatStep {
   op: 'concat';
@@ -140,7 +154,7 @@ export interface FloatStep {
 }
 
 export type Step =
-  | ConvStep | GemmStep | AddStep | ConcatStep | PoolStep | GlobalPoolStep | ClampStep | LutStep
+  | ConvStep | GemmStep | AddStep | MulStep | ConcatStep | PoolStep | GlobalPoolStep | ClampStep | LutStep
   | LayoutStep | QuantizeStep | DequantizeStep | FloatStep;
 
 export interface Int8TensorInfo {

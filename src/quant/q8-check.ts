@@ -6,6 +6,7 @@
 import { ModelFormatError } from '../errors.ts';
 import { floatKernels } from '../ref/float/ops.ts';
 import { MAX_EXPONENT } from './fixed-point.ts';
+import { MUL_MAX_EXPONENT } from './mul.ts';
 import { LUT_SIZE } from './lut.ts';
 import type { QuantizedModel } from './program.ts';
 
@@ -62,6 +63,7 @@ const STEPS: Record<string, Check> = {
   conv: object({ ...io, weights: array(Int8Array, 'int8'), weightShape: tuple(4, positive), bias: array(Int32Array, 'int32'), inputZeroPoint: int8, geometry: object({ ...window, group: positive }), out: outputStage }),
   gemm: object({ ...io, weights: array(Int8Array, 'int8'), weightShape: tuple(2, positive), bias: array(Int32Array, 'int32'), inputZeroPoint: int8, out: outputStage }),
   add: object({ name: string, inputs: tuple(2, tensorName), output: tensorName, zeroPoints: tuple(2, int8), multipliers: tuple(2, multiplier), outMultiplier: multiplier, zeroPoint: int8, lo: int8, hi: int8 }),
+  mul: object({ name: string, inputs: tuple(2, tensorName), output: tensorName, zeroPoints: tuple(2, int8), multiplier: object({ m0: integer(0, 2 ** 31 - 1), exponent: integer(-31, MUL_MAX_EXPONENT) }), zeroPoint: int8, lo: int8, hi: int8 }),
   concat: object({ name: string, inputs: list(tensorName), output: tensorName, axis: integer(-8, 8), requant: list((v, p) => v === null || object({ multiplier, inputZeroPoint: int8 })(v, p)), zeroPoint: int8 }),
   maxpool: object({ ...io, ...window, kernel: tuple(2, positive), ceilMode: boolean, countIncludePad: boolean, zeroPoint: int8 }),
   globalavgpool: object(io),

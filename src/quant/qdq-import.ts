@@ -70,6 +70,7 @@ export function givenCovers(given: GivenQuantization, graph: Graph, node: Node):
     case 'gemm':
       return given.linear.has(node.name) && !!q(x) && !!q(y);
     case 'add':
+    case 'mul':
     case 'concat':
       return node.inputs.every((i) => i === '' || graph.initializers.has(i) || !!q(i)) && !!q(y);
     case 'lut':

@@ -9,6 +9,7 @@ import { tensor, type Tensor } from '../ir/tensor.ts';
 import { CalibrationError } from '../errors.ts';
 import { MultiplierRangeError, quantizeMultiplier } from './fixed-point.ts';
 import { codeOutputs, lutTable } from './lut.ts';
+import { mulStep } from './mul.ts';
 import { convStep, gemmStep } from './quantize-linear.ts';
 import { activationQParams, clampBounds, quantizeValue, type QParams, type Range } from './qparams.ts';
 import type { QuantizedModel, Step, TensorInfo } from './program.ts';
@@ -160,6 +161,8 @@ function quantizeNode(s: QuantizerState, node: Node, inputRank: number | undefin
       return pushIf(s, inputRank === 2 ? gemmStep(s, nodeWith(node, 'int8', form)) : undefined);
     case 'add':
       return addStep(s, nodeWith(node, 'int8', form));
+    case 'mul':
+      return mulStep(s, nodeWith(node, 'int8', form));
     case 'concat':
       return concatStep(s, nodeWith(node, 'int8', form));
     case 'pool': {
@@ -253,8 +256,8 @@ function clampStep(s: QuantizerState, node: NodeWith<'int8', 'clamp'>): boolean 
   const qp = s.int8Info(x);
   const [lo, hi] = clampBounds({ min, max }, qp);
   const last = s.steps[s.steps.length - 1];
-  if (last?.op === 'add' && last.output === `${x}:q` && s.onlyReader(x, node)) {
-    // An Add's own output clamp takes the activation: one dispatch fewer, the same bytes.
+  if ((last?.op === 'add' || last?.op === 'mul') && last.output === `${x}:q` && s.onlyReader(x, node)) {
+    // An Add's (a Mul's) own output clamp takes the activation: one dispatch fewer, the same bytes.
     last.lo = Math.max(last.lo, lo);
     last.hi = Math.min(last.hi, hi);
     s.forgetInt8(x);

@@ -1,4 +1,4 @@
-// Quantize (Q14), Dequantize (Q15), int8 Add (Q13) with broadcasting, int8 Clamp (Q18) and the
+// Quantize (Q14), Dequantize (Q15), int8 Add (Q13) and Mul (Q20) with broadcasting, int8 Clamp (Q18) and the
 // int8 table lookup (Q19) on Dawn
 // against the int8 CPU reference bit for bit, and the float32 Softmax against the float reference
 // within a stated tolerance; on the native and the emulated int8 paths. Each family's cases run
@@ -8,14 +8,15 @@ import type { GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import type { Node } from '../../src/ir/graph.ts';
 import { sizeOf, tensor } from '../../src/ir/tensor.ts';
-import { addKernel, clampKernel, dequantizeKernel, lutKernel, quantizeKernel, softmaxKernel } from '../../src/kernels/elementwise.ts';
+import { binaryKernel, clampKernel, dequantizeKernel, lutKernel, quantizeKernel, softmaxKernel } from '../../src/kernels/elementwise.ts';
 import { unpackRows, wordsFor } from '../../src/kernels/pack.ts';
 import { channelsOf, float32Bytes, int8Bytes, rowsOf } from '../../src/kernels/packed-shape.ts';
 import { quantizeMultiplier } from '../../src/quant/fixed-point.ts';
-import type { AddStep, FloatStep } from '../../src/quant/program.ts';
+import type { AddStep, FloatStep, MulStep } from '../../src/quant/program.ts';
 import type { QParams } from '../../src/quant/qparams.ts';
 import { softmax } from '../../src/ref/float/norm.ts';
-import { addInt8, clampInt8, dequantizeTensor, lutInt8, quantizeTensor } from '../../src/ref/int8/elementwise.ts';
+import { addInt8, clampInt8, dequantizeTensor, lutInt8, mulInt8, quantizeTensor } from '../../src/ref/int8/elementwise.ts';
+import { MUL_MAX_EXPONENT } from '../../src/quant/mul.ts';
 import { CASES, firstDifference, packWithGarbage, PATHS, randomSource, runBatch, skipGpu, wordsOf, type GpuCase } from './kernels-harness.ts';
 
 type Source = ReturnType<typeof randomSource>;
@@ -107,16 +108,13 @@ function addShapes(r: Source): [number[], number[]] {
   return r.pick(2) ? [out, b] : [b, out];
 }
 
-function addCase(seed: number): GpuCase {
-  const r = randomSource(seed);
-  const [aShape, bShape] = addShapes(r);
+function addStep(r: Source, id: string): AddStep {
   const qa = randomQParams(r);
   const qb = randomQParams(r);
   const qo = randomQParams(r);
   const twiceMax = 2 * Math.max(qa.scale, qb.scale);
   const lo = r.pick(2) ? -128 : r.int(-128, 20);
-  const id = `a${seed}`;
-  const step: AddStep = {
+  return {
     op: 'add',
     name: id,
     inputs: [`${id}.a`, `${id}.b`],
@@ -128,13 +126,37 @@ function addCase(seed: number): GpuCase {
     lo,
     hi: r.pick(2) ? 127 : r.int(lo, 127),
   };
+}
+
+/** Multipliers s_a·s_b/s_out over the range the quantizer allows (exponent ≤ MUL_MAX_EXPONENT), most below 1. */
+function mulStep(r: Source, id: string): MulStep {
+  const lo = r.pick(2) ? -128 : r.int(-128, 20);
+  const real = r.pick(8) === 0 ? 2 ** (r.next() * 2 * MUL_MAX_EXPONENT - MUL_MAX_EXPONENT) : 2 ** (-14 + 14 * r.next());
+  return {
+    op: 'mul',
+    name: id,
+    inputs: [`${id}.a`, `${id}.b`],
+    output: `${id}.y`,
+    zeroPoints: [r.int(-128, 127), r.int(-128, 127)],
+    multiplier: quantizeMultiplier(real),
+    zeroPoint: r.int(-128, 127),
+    lo,
+    hi: r.pick(2) ? 127 : r.int(lo, 127),
+  };
+}
+
+function binaryCase(seed: number, make: (r: Source, id: string) => AddStep | MulStep): GpuCase {
+  const r = randomSource(seed);
+  const [aShape, bShape] = addShapes(r);
+  const id = `a${seed}`;
+  const step = make(r, id);
   const a = tensor('int8', aShape, r.int8s(sizeOf(aShape)));
   const b = tensor('int8', bShape, r.int8s(sizeOf(bShape)));
-  const want = addInt8(a, b, step);
-  const { spec, outputShape } = addKernel(step, aShape, bShape);
+  const want = step.op === 'add' ? addInt8(a, b, step) : mulInt8(a, b, step);
+  const { spec, outputShape } = binaryKernel(step, aShape, bShape);
   const c = channelsOf(outputShape);
   return {
-    describe: `add case ${seed} ${JSON.stringify({ aShape, bShape, qa, qb, qo, lo: step.lo, hi: step.hi })}`,
+    describe: `${step.op} case ${seed} ${JSON.stringify({ aShape, bShape, step: { ...step, name: undefined, inputs: undefined, output: undefined } })}`,
     specs: [spec],
     tensors: new Map([[`${id}.a`, int8Bytes(aShape)], [`${id}.b`, int8Bytes(bShape)], [`${id}.y`, int8Bytes(outputShape)]]),
     writes: [[`${id}.a`, packWithGarbage(a.data, channelsOf(aShape), r.next)], [`${id}.b`, packWithGarbage(b.data, channelsOf(bShape), r.next)]],
@@ -233,7 +255,8 @@ function softmaxCase(seed: number): GpuCase {
 const FAMILIES: [string, (seed: number) => GpuCase][] = [
   ['quantize_f32 (Q14: ties, NaN, ±∞, saturation)', quantizeCase],
   ['dequantize_int8 (Q15, float32 bit patterns)', dequantizeCase],
-  ['add_int8 (Q13, equal shapes and broadcasting, fused clamp)', addCase],
+  ['binary_int8 add (Q13, equal shapes and broadcasting, fused clamp)', (seed) => binaryCase(seed, addStep)],
+  ['binary_int8 mul (Q20, equal shapes and broadcasting, fused clamp)', (seed) => binaryCase(seed, mulStep)],
   ['clamp_int8 (Q18)', clampCase],
   ['lut_int8 (Q19, random tables)', lutCase],
   [`softmax_f32 (float, within ${SOFTMAX_TOLERANCE} of the row maximum)`, softmaxCase],
@@ -254,7 +277,7 @@ describe.skipIf(skipGpu)('elementwise kernels on Dawn match the CPU references',
         const { failures, pipelines, ms } = await runBatch(gpu.device, path, cases);
         expect(failures.slice(0, 5)).toEqual([]);
         const extra = family.startsWith('softmax') ? ` (max error ${softmaxErrors.rowRelative.toExponential(2)} of the row maximum, ${softmaxErrors.elementRelative.toExponential(2)} of the element)` : '';
-        console.log(`${family.split(' ')[0]} (${path}): ${cases.length} cases, ${pipelines} pipelines, ${ms.toFixed(0)} ms${extra}`);
+        console.log(`${family.split(' (')[0]} (${path}): ${cases.length} cases, ${pipelines} pipelines, ${ms.toFixed(0)} ms${extra}`);
       });
     }
   }

@@ -32,7 +32,8 @@ function everyKernelModel() {
   const ap = b.node('AveragePool', [mp], { ...poolAttrs([2, 2], { layout: 'NHWC' }), countIncludePad: false });
   const padded = b.node('Pad', [ap, b.constant('pads', tensor('int64', [8], [0, 0, 0, 0, 0, 0, 0, 2]))], { mode: 'constant' });
   const relu = b.node('Relu', [padded], NONE);
-  const gap = b.node('GlobalAveragePool', [relu], { layout: 'NHWC' });
+  const gated = b.node('Mul', [relu, b.node('Sigmoid', [padded], NONE)], NONE); // a table and a mul step
+  const gap = b.node('GlobalAveragePool', [gated], { layout: 'NHWC' });
   const flat = b.node('Flatten', [gap], { axis: 1 });
   const fc = b.node('Gemm', [flat, b.constant('fc', randomTensor([5, 14], 3))], { transA: false, transB: true, alpha: 1, beta: 1, clamp: null });
   const softmax = b.node('Softmax', [fc], { axis: -1, coerce2d: false });
@@ -66,7 +67,7 @@ describe('bind-group layouts agree with the WGSL', () => {
   it('for every kernel family the GPU runs', () => {
     const { specs } = planProgram(everyKernelModel());
     const families = new Set(specs.map((s) => s.shader));
-    expect([...families].sort()).toEqual(['add_int8', 'binary_f32', 'concat_int8', 'conv2d_int8', 'dequantize_int8', 'layout_int8', 'pad_int8', 'pool_int8', 'quantize_f32', 'quantize_im2col', 'softmax_f32', 'clamp_int8'].sort());
+    expect([...families].sort()).toEqual(['binary_int8', 'binary_f32', 'concat_int8', 'lut_int8', 'conv2d_int8', 'dequantize_int8', 'layout_int8', 'pad_int8', 'pool_int8', 'quantize_f32', 'quantize_im2col', 'softmax_f32', 'clamp_int8'].sort());
     for (const spec of specs) checkSpec(spec);
   });
 });

@@ -61,8 +61,8 @@ describe('OP_TRAITS', () => {
   it('gives the sets the stages used before, unchanged', () => {
     const derived = {
       LAYOUT_OPS: opsWhere((t) => t.int8 === 'layout'),
-      // Tables (Q19) came after these sets: the test below names the original ops they took.
-      QUANTIZE_NODE_CASES: opsWhere((t) => t.int8 !== 'float-only' && t.int8 !== 'layout' && t.int8 !== 'lut'),
+      // Tables (Q19) and Mul (Q20) came after these sets: the test below names the original ops they took.
+      QUANTIZE_NODE_CASES: opsWhere((t) => t.int8 !== 'float-only' && t.int8 !== 'layout' && t.int8 !== 'lut' && t.int8 !== 'mul'),
       PASS_THROUGH: opsWhere((t) => t.showsInputs !== 'none'),
       PASSES_QPARAMS: opsWhere((t) => t.valuesFromInput),
       KEEPS_QPARAMS: opsWhere((t) => t.givenSameQParams),
@@ -82,12 +82,13 @@ describe('OP_TRAITS', () => {
   });
 
   it('sends to float exactly the ops quantizeNode sent there before, each by declaration', () => {
-    const quantized = new Set([...BEFORE.QUANTIZE_NODE_CASES, ...BEFORE.LAYOUT_OPS, ...ORIGINAL_TABLES]);
+    const quantized = new Set([...BEFORE.QUANTIZE_NODE_CASES, ...BEFORE.LAYOUT_OPS, ...ORIGINAL_TABLES, 'Mul']);
     expect(sorted(original(opsWhere((t) => t.int8 === 'float-only')))).toEqual(sorted(ORIGINAL_OPS.filter((op) => !quantized.has(op))));
   });
 
-  it('gives a table (Q19) to the original float activations, and no other original op', () => {
+  it('gives a table (Q19) to the original float activations and a mul step (Q20) to Mul, and nothing new to other original ops', () => {
     expect(sorted(original(opsWhere((t) => t.int8 === 'lut')))).toEqual(sorted(ORIGINAL_TABLES));
+    expect(opsWhere((t) => t.int8 === 'mul')).toEqual(['Mul']);
   });
 
   it('ties the columns together', () => {

@@ -159,7 +159,7 @@ function qdqNet(): Graph {
   const g = b.node('Gemm', [fl, b.constant('B', randomTensor([4, 3], 4)), b.constant('C', randomTensor([3], 5))], { transA: false, transB: false, alpha: 1, beta: 1, clamp: null }, 'g');
   b.node('MatMul', [g, b.constant('M', randomTensor([3, 5], 6))], NONE, 'out');
   // A float op reading the float Div output, which the program also quantizes for c2.
-  b.node('Mul', [s, s], NONE, 'sq');
+  b.node('Sub', [s, s], NONE, 'sq');
   return b.output('out', ['N', 5]).output('s', ['N', 2, 6, 6]).output('sq', ['N', 2, 6, 6]).build();
 }
 

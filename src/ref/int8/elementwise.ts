@@ -2,7 +2,7 @@
 
 import { allocData, tensor, type Tensor } from '../../ir/tensor.ts';
 import { multiplyByQuantizedMultiplier } from '../../quant/fixed-point.ts';
-import type { AddStep, ConcatStep } from '../../quant/program.ts';
+import type { AddStep, ConcatStep, MulStep } from '../../quant/program.ts';
 import { dequantizeValue, inverseScale, quantizeValue, type QParams } from '../../quant/qparams.ts';
 import { broadcastOffsets, broadcastShapes } from '../float/broadcast.ts';
 import { concat } from '../float/shape-ops.ts';
@@ -21,6 +21,20 @@ export function addInt8(a: Tensor, b: Tensor, step: AddStep): Tensor {
     const sa = multiplyByQuantizedMultiplier((a.data[ao[i]!]! - za) * LEFT_SHIFT, ma);
     const sb = multiplyByQuantizedMultiplier((b.data[bo[i]!]! - zb) * LEFT_SHIFT, mb);
     out.data[i] = clamp(step.zeroPoint + multiplyByQuantizedMultiplier(sa + sb, step.outMultiplier), step.lo, step.hi);
+  }
+  return out;
+}
+
+/** (Q20) q_out = clamp(z_out + MBQM((q_a − z_a)(q_b − z_b), M), lo, hi), broadcast. */
+export function mulInt8(a: Tensor, b: Tensor, step: MulStep): Tensor {
+  const shape = broadcastShapes(a.shape, b.shape);
+  const out = tensor('int8', shape);
+  const ao = broadcastOffsets(a.shape, shape);
+  const bo = broadcastOffsets(b.shape, shape);
+  const [za, zb] = step.zeroPoints;
+  for (let i = 0; i < out.data.length; i++) {
+    const product = (a.data[ao[i]!]! - za) * (b.data[bo[i]!]! - zb);
+    out.data[i] = clamp(step.zeroPoint + multiplyByQuantizedMultiplier(product, step.multiplier), step.lo, step.hi);
   }
   return out;
 }

@@ -8,7 +8,7 @@ import type { QParams } from '../../quant/qparams.ts';
 import { floatKernels } from '../float/ops.ts';
 import { nodeError } from '../../errors.ts';
 import { convInt8, gemmInt8 } from './conv.ts';
-import { addInt8, clampInt8, concatInt8, dequantizeTensor, lutInt8, quantizeTensor } from './elementwise.ts';
+import { addInt8, clampInt8, concatInt8, dequantizeTensor, lutInt8, mulInt8, quantizeTensor } from './elementwise.ts';
 import { globalPoolInt8, poolInt8 } from './pool.ts';
 
 export interface Int8RunOptions {
@@ -65,6 +65,8 @@ function runStep(model: QuantizedModel, step: Step, env: Env): [string, Tensor][
       return [[step.output, gemmInt8(get(env, step.input), step)]];
     case 'add':
       return [[step.output, addInt8(get(env, step.inputs[0]), get(env, step.inputs[1]), step)]];
+    case 'mul':
+      return [[step.output, mulInt8(get(env, step.inputs[0]), get(env, step.inputs[1]), step)]];
     case 'concat':
       return [[step.output, concatInt8(step.inputs.map((i) => get(env, i)), step)]];
     case 'maxpool':

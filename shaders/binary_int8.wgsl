@@ -1,5 +1,5 @@
-// int8 Add with two input scales (docs/quantization.md (Q13), TFLite's int8 Add), with numpy
-// broadcasting. Needs lib/int8_*.wgsl (unpack4, pack4_clamp) and lib/output_stage.wgsl
+// int8 Add with two input scales (docs/quantization.md (Q13), TFLite's int8 Add) or int8 Mul
+// (Q20), with numpy broadcasting. Needs lib/int8_*.wgsl (unpack4, pack4_clamp) and lib/output_stage.wgsl
 // (multiply_by_quantized_multiplier).
 //
 // Output [rows, ceil(C/4)] u32, rows = the product of the leading (all but last) output dims.
@@ -11,6 +11,8 @@
 override WORKGROUP_SIZE: u32 = 64u;
 // false when both operands have the output's shape: rows and lanes map one to one.
 override BROADCAST: bool = true;
+// true: the product (Q20), requantized by a_m0 / a_exponent; false: the sum (Q13).
+override MUL: bool = false;
 
 struct Add {
   rows: u32, channels: u32, words: u32, dispatch_width: u32,
@@ -68,9 +70,16 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     qb = unpack4(input_b[index]);
   }
   // All four lanes at once (lib/output_stage.wgsl's lane-wise stage); lanes past C are 0.
-  let sa = multiply_by_quantized_multiplier4((qa - vec4<i32>(u.a_zero)) * LEFT_SHIFT, vec4<i32>(u.a_m0), vec4<i32>(u.a_exponent));
-  let sb = multiply_by_quantized_multiplier4((qb - vec4<i32>(u.b_zero)) * LEFT_SHIFT, vec4<i32>(u.b_m0), vec4<i32>(u.b_exponent));
-  let q = clamp(vec4<i32>(u.out_zero) + multiply_by_quantized_multiplier4(sa + sb, vec4<i32>(u.out_m0), vec4<i32>(u.out_exponent)), vec4<i32>(u.lo), vec4<i32>(u.hi));
+  var scaled: vec4<i32>;
+  if (MUL) {
+    // |product| ≤ 255², and the quantizer keeps a_exponent ≤ 15: the shift cannot wrap.
+    scaled = multiply_by_quantized_multiplier4((qa - vec4<i32>(u.a_zero)) * (qb - vec4<i32>(u.b_zero)), vec4<i32>(u.a_m0), vec4<i32>(u.a_exponent));
+  } else {
+    let sa = multiply_by_quantized_multiplier4((qa - vec4<i32>(u.a_zero)) * LEFT_SHIFT, vec4<i32>(u.a_m0), vec4<i32>(u.a_exponent));
+    let sb = multiply_by_quantized_multiplier4((qb - vec4<i32>(u.b_zero)) * LEFT_SHIFT, vec4<i32>(u.b_m0), vec4<i32>(u.b_exponent));
+    scaled = multiply_by_quantized_multiplier4(sa + sb, vec4<i32>(u.out_m0), vec4<i32>(u.out_exponent));
+  }
+  let q = clamp(vec4<i32>(u.out_zero) + scaled, vec4<i32>(u.lo), vec4<i32>(u.hi));
   let lane = vec4<u32>(word * 4u) + vec4<u32>(0u, 1u, 2u, 3u);
   output[index] = pack4_clamp(select(vec4<i32>(0), q, lane < vec4<u32>(u.channels)));
 }
