@@ -1,5 +1,5 @@
 // int8 Add with two input scales (docs/quantization.md (Q13), TFLite's int8 Add) or int8 Mul
-// (Q20), with numpy broadcasting. Needs lib/int8_*.wgsl (unpack4, pack4_clamp) and lib/output_stage.wgsl
+// (Q21), with numpy broadcasting. Needs lib/int8_*.wgsl (unpack4, pack4_clamp) and lib/output_stage.wgsl
 // (multiply_by_quantized_multiplier).
 //
 // Output [rows, ceil(C/4)] u32, rows = the product of the leading (all but last) output dims.
@@ -11,7 +11,7 @@
 override WORKGROUP_SIZE: u32 = 64u;
 // false when both operands have the output's shape: rows and lanes map one to one.
 override BROADCAST: bool = true;
-// true: the product (Q20), requantized by a_m0 / a_exponent; false: the sum (Q13).
+// true: the product (Q21), requantized by a_m0 / a_exponent; false: the sum (Q13).
 override MUL: bool = false;
 
 struct Add {

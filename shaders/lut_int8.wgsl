@@ -1,4 +1,4 @@
-// An elementwise float function of int8 data as a table (docs/quantization.md (Q19)): each
+// An elementwise float function of int8 data as a table (docs/quantization.md (Q20)): each
 // output code is table[input code + 128], the table computed at quantization time. Word by word
 // over the whole packed tensor (padding lanes are looked up too, like clamp_int8's).
 // Needs lib/int8_*.wgsl (unpack4, pack4_clamp).

@@ -25,7 +25,7 @@ export type Int8Form =
   | 'gemm'
   /** Two activations → an add step (Q13). */
   | 'add'
-  /** Two activations → a mul step (Q20), or x · f(x) of a table on x → that table (Q19). */
+  /** Two activations → a mul step (Q21), or x · f(x) of a table on x → that table (Q20). */
   | 'mul'
   /** Activations → a concat step, requantizing inputs that differ (Q16). */
   | 'concat'
@@ -40,7 +40,7 @@ export type Int8Form =
   /**
    * A float function of one int8 tensor, elementwise (other inputs constant) → a lut step: its
    * 256 outputs, one per input value, computed at quantization time by the op's float reference
-   * kernel (Q19).
+   * kernel (Q20).
    */
   | 'lut'
   /** No int8 form: always a float step between dequantize and quantize (Q14, Q15). */
@@ -94,7 +94,7 @@ export interface OpTraits {
 export const LAYOUT = { int8: 'layout', givenSameQParams: true, valuesFromInput: true, showsInputs: 'first' } as const;
 export const FLOAT_ONLY = { int8: 'float-only', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none' } as const;
 
-/** Elementwise float functions of one tensor: int8 through a 256-entry table (Q19). */
+/** Elementwise float functions of one tensor: int8 through a 256-entry table (Q20). */
 export const LUT = { int8: 'lut', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none' } as const;
 
 /** An op with no int8 form and no fp32 GPU kernel yet: the CPU reference runs it, in NCHW. */

@@ -50,7 +50,7 @@ function conversionKernel(step: QuantizeStep | DequantizeStep, shader: 'quantize
 }
 
 /**
- * (Q13) Add and (Q20) Mul with numpy broadcasting: any two shapes that broadcast, as long as each
+ * (Q13) Add and (Q21) Mul with numpy broadcasting: any two shapes that broadcast, as long as each
  * operand's last dimension is the output's or 1 (which broadcasting implies) and the output rank
  * is ≤ 9. One shader, binary_int8, whose MUL override picks the arithmetic.
  *
@@ -126,7 +126,7 @@ export function clampKernel(step: ClampStep, inputShape: readonly number[]): Pla
 }
 
 /**
- * (Q19) Each code looked up in the step's 256-entry table, word by word.
+ * (Q20) Each code looked up in the step's 256-entry table, word by word.
  *
  * Uniforms (4 words): total words, dispatch width, 0, 0. The table is storage data, one i32 per entry.
  */

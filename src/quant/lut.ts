@@ -1,4 +1,4 @@
-// (Q19) Elementwise float functions of one int8 tensor as 256-entry tables. An int8 input takes
+// (Q20) Elementwise float functions of one int8 tensor as 256-entry tables. An int8 input takes
 // 256 values, so y = f(x) is, in int8, nothing but a lookup: table[q + 128] is f at the value q
 // stands for, quantized to the output's (s, z). The table is computed once, here, by the op's own
 // float reference kernel, so every op with one is exact on the GPU by construction (the kernel
@@ -30,7 +30,7 @@ export function codeOutputs(node: Node, input: QParams, constant: (name: string)
 }
 
 /**
- * (Q19) The table of y = g(x) quantized to `output`. Undefined when g is NaN at some code (e.g.
+ * (Q20) The table of y = g(x) quantized to `output`. Undefined when g is NaN at some code (e.g.
  * Sqrt of a negative value the input's range includes): no int8 value stands for NaN, so such an
  * op stays in float, where it produces what the float model does.
  */

@@ -1,4 +1,4 @@
-// (Q20) Mul of two int8 activations (squeeze-excite blocks: x · sigmoid(…)), and (Q19) the
+// (Q21) Mul of two int8 activations (squeeze-excite blocks: x · sigmoid(…)), and (Q20) the
 // x · f(x) form (SiLU, x · sigmoid(x)), which is one function of x: a table.
 
 import type { Node, NodeOf } from '../ir/graph.ts';

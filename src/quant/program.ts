@@ -61,7 +61,7 @@ export interface AddStep {
   hi: number;
 }
 
-/** (Q20): the product of two int8 tensors (numpy broadcasting), requantized once. */
+/** (Q21): the product of two int8 tensors (numpy broadcasting), requantized once. */
 export interface MulStep {
   op: 'mul';
   name: string;
@@ -113,7 +113,7 @@ export interface ClampStep {
   hi: number;
 }
 
-/** (Q19): an elementwise float function of int8 data, as a table: output q = table[input q + 128]. */
+/** (Q20): an elementwise float function of int8 data, as a table: output q = table[input q + 128]. */
 export interface LutStep {
   op: 'lut';
   name: string;

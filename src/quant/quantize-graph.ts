@@ -275,7 +275,7 @@ function clampStep(s: QuantizerState, node: NodeWith<'int8', 'clamp'>): boolean 
   return true;
 }
 
-/** (Q19) A float function of int8 data: its table, or float where some code maps to NaN. */
+/** (Q20) A float function of int8 data: its table, or float where some code maps to NaN. */
 function lutStep(s: QuantizerState, node: Node): boolean {
   const x = node.inputs[0]!;
   // Float data is not quantized only to look it up (a QDQ model that quantizes it is obeyed).

@@ -1,5 +1,5 @@
-// Quantize (Q14), Dequantize (Q15), int8 Add (Q13) and Mul (Q20) with broadcasting, int8 Clamp (Q18) and the
-// int8 table lookup (Q19) on Dawn
+// Quantize (Q14), Dequantize (Q15), int8 Add (Q13) and Mul (Q21) with broadcasting, int8 Clamp (Q18) and the
+// int8 table lookup (Q20) on Dawn
 // against the int8 CPU reference bit for bit, and the float32 Softmax against the float reference
 // within a stated tolerance; on the native and the emulated int8 paths. Each family's cases run
 // as one GpuProgram per path (see kernels-harness.ts).
@@ -256,9 +256,9 @@ const FAMILIES: [string, (seed: number) => GpuCase][] = [
   ['quantize_f32 (Q14: ties, NaN, ±∞, saturation)', quantizeCase],
   ['dequantize_int8 (Q15, float32 bit patterns)', dequantizeCase],
   ['binary_int8 add (Q13, equal shapes and broadcasting, fused clamp)', (seed) => binaryCase(seed, addStep)],
-  ['binary_int8 mul (Q20, equal shapes and broadcasting, fused clamp)', (seed) => binaryCase(seed, mulStep)],
+  ['binary_int8 mul (Q21, equal shapes and broadcasting, fused clamp)', (seed) => binaryCase(seed, mulStep)],
   ['clamp_int8 (Q18)', clampCase],
-  ['lut_int8 (Q19, random tables)', lutCase],
+  ['lut_int8 (Q20, random tables)', lutCase],
   [`softmax_f32 (float, within ${SOFTMAX_TOLERANCE} of the row maximum)`, softmaxCase],
 ];
 

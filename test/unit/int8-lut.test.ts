@@ -1,4 +1,4 @@
-// (Q19) Elementwise float functions of int8 data as 256-entry tables: the tables against the
+// (Q20) Elementwise float functions of int8 data as 256-entry tables: the tables against the
 // functions written out here, which ops get one (and which stay float: NaN codes, float inputs),
 // the int8 program against the float graph, and the .q8 file's check of a table.
 import { describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ const node = (op: OpType, inputs: string[], attrs: object): Node => ({ op, name:
 
 const lutSteps = (m: QuantizedModel) => m.steps.filter((s): s is LutStep => s.op === 'lut');
 
-describe('(Q19) lookup tables', () => {
+describe('(Q20) lookup tables', () => {
   const input: QParams = { scale: 0.05, zeroPoint: -3 };
   const output: QParams = { scale: 1 / 255, zeroPoint: -128 };
 
@@ -74,7 +74,7 @@ describe('(Q19) lookup tables', () => {
   });
 });
 
-describe('(Q19) quantizing elementwise functions', () => {
+describe('(Q20) quantizing elementwise functions', () => {
   const ops: [OpType, object][] = [
     ['LeakyRelu', { alpha: 0.1 }], ['HardSwish', NONE], ['HardSigmoid', { alpha: 0.2, beta: 0.5 }], ['Tanh', NONE],
     ['Elu', { alpha: 1 }], ['Gelu', { approximate: 'none' }], ['Gelu', { approximate: 'tanh' }], ['Softplus', NONE], ['Erf', NONE], ['Abs', NONE],

@@ -1,5 +1,5 @@
-// (Q20) int8 Mul of two activations (a squeeze-excite block, broadcasting a [N,1,1,C] gate over
-// [N,H,W,C]) and (Q19) x · f(x) folded into f's table (SiLU): the steps the quantizer makes, and
+// (Q21) int8 Mul of two activations (a squeeze-excite block, broadcasting a [N,1,1,C] gate over
+// [N,H,W,C]) and (Q20) x · f(x) folded into f's table (SiLU): the steps the quantizer makes, and
 // the int8 program against the float graph.
 import { describe, expect, it } from 'vitest';
 import { calibrate } from '../../src/calibrate/calibrator.ts';
@@ -55,7 +55,7 @@ function squeezeExcite(): Graph {
   return b.output(b.node('Conv', [excited, b.constant('w3', randomTensor([4, 8, 1, 1], 4, -0.5, 0.5))], convAttrs())).build();
 }
 
-describe('(Q20) int8 Mul', () => {
+describe('(Q21) int8 Mul', () => {
   it('runs a squeeze-excite block fully integral; the mul step within one step of its dequantized inputs multiplied in float', () => {
     const graph = squeezeExcite();
     const model = int8Model(graph);

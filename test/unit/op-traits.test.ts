@@ -49,7 +49,7 @@ const BEFORE = {
   CONSTANT_DATA: ['Add', 'Sub', 'Mul', 'Div', 'Concat'],
 };
 
-/** The original float-only activations that became 256-entry tables (Q19). */
+/** The original float-only activations that became 256-entry tables (Q20). */
 const ORIGINAL_TABLES = ['LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish'];
 
 describe('OP_TRAITS', () => {
@@ -61,7 +61,7 @@ describe('OP_TRAITS', () => {
   it('gives the sets the stages used before, unchanged', () => {
     const derived = {
       LAYOUT_OPS: opsWhere((t) => t.int8 === 'layout'),
-      // Tables (Q19) and Mul (Q20) came after these sets: the test below names the original ops they took.
+      // Tables (Q20) and Mul (Q21) came after these sets: the test below names the original ops they took.
       QUANTIZE_NODE_CASES: opsWhere((t) => t.int8 !== 'float-only' && t.int8 !== 'layout' && t.int8 !== 'lut' && t.int8 !== 'mul'),
       PASS_THROUGH: opsWhere((t) => t.showsInputs !== 'none'),
       PASSES_QPARAMS: opsWhere((t) => t.valuesFromInput),
@@ -86,7 +86,7 @@ describe('OP_TRAITS', () => {
     expect(sorted(original(opsWhere((t) => t.int8 === 'float-only')))).toEqual(sorted(ORIGINAL_OPS.filter((op) => !quantized.has(op))));
   });
 
-  it('gives a table (Q19) to the original float activations and a mul step (Q20) to Mul, and nothing new to other original ops', () => {
+  it('gives a table (Q20) to the original float activations and a mul step (Q21) to Mul, and nothing new to other original ops', () => {
     expect(sorted(original(opsWhere((t) => t.int8 === 'lut')))).toEqual(sorted(ORIGINAL_TABLES));
     expect(opsWhere((t) => t.int8 === 'mul')).toEqual(['Mul']);
   });

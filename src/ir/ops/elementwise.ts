@@ -85,7 +85,7 @@ type Op = keyof ElementwiseAttrs;
 
 // Truly elementwise on their one data input: they follow it into NHWC.
 const UNARY = { nhwc: 'elementwise', ...FLOAT_ONLY, gpu: 'none' } as const;
-// Float functions of one float tensor: on int8 data, a 256-entry table (Q19).
+// Float functions of one float tensor: on int8 data, a 256-entry table (Q20).
 const TABLE = { ...UNARY, ...LUT } as const;
 // Increasing functions: the output still shows the input's values in order.
 const MONOTONIC = { ...TABLE, showsInputs: 'first' } as const;

@@ -25,7 +25,7 @@ export function addInt8(a: Tensor, b: Tensor, step: AddStep): Tensor {
   return out;
 }
 
-/** (Q20) q_out = clamp(z_out + MBQM((q_a − z_a)(q_b − z_b), M), lo, hi), broadcast. */
+/** (Q21) q_out = clamp(z_out + MBQM((q_a − z_a)(q_b − z_b), M), lo, hi), broadcast. */
 export function mulInt8(a: Tensor, b: Tensor, step: MulStep): Tensor {
   const shape = broadcastShapes(a.shape, b.shape);
   const out = tensor('int8', shape);
@@ -56,7 +56,7 @@ export function clampInt8(x: Tensor, lo: number, hi: number): Tensor {
   return { dtype: 'int8', shape: [...x.shape], data: Int8Array.from(x.data, (v) => clamp(v, lo, hi)) };
 }
 
-/** (Q19) Each code replaced by its table entry. */
+/** (Q20) Each code replaced by its table entry. */
 export function lutInt8(x: Tensor, table: Int8Array): Tensor {
   return { dtype: 'int8', shape: [...x.shape], data: Int8Array.from(x.data, (v) => table[v + 128]!) };
 }
