@@ -17,7 +17,7 @@
 import type { Graph, Node } from '../ir/graph.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
 import type { ConvStep, GemmStep, QuantizedModel } from '../quant/program.ts';
-import { quantizeBias, quantizeWeights, type QParams } from '../quant/qparams.ts';
+import { biasScaleFloors, quantizeBias, quantizeWeights, type QParams } from '../quant/qparams.ts';
 import { encodeModel, intAttr, NameScope, nodeToOnnx, OnnxWriteError, writeContext, type OnnxNode, type WriteContext } from './onnx-write.ts';
 
 const NHWC_SUFFIX = ':nhwc';
@@ -236,7 +236,7 @@ function linearNodes(
   let channelMajor: Int8Array; // [channels, K], to check against the program's step
 
   if (node.op === 'Conv') {
-    const qw = quantizeWeights(w.data, w.shape[0]!, perTensor);
+    const qw = quantizeWeights(w.data, w.shape[0]!, perTensor, biasScaleFloors(b?.data, x.qparams.scale, w.shape[0]!));
     weights = tensor('int8', w.shape, qw.values);
     axis = 0;
     scales = qw.scales;
@@ -256,7 +256,8 @@ function linearNodes(
     // [N, K] float with alpha folded in, as gemmStep quantizes it.
     const nk = new Float32Array(n * k);
     for (let j = 0; j < n; j++) for (let i = 0; i < k; i++) nk[j * k + i] = gemm.alpha * w.data[gemm.transB ? j * k + i : i * n + j]!;
-    const qw = quantizeWeights(nk, n, perTensor);
+    const nBias = b ? Float64Array.from({ length: n }, (_, j) => gemm.beta * b.data[b.data.length === 1 ? 0 : j]!) : undefined;
+    const qw = quantizeWeights(nk, n, perTensor, biasScaleFloors(nBias, x.qparams.scale, n));
     channelMajor = qw.values;
     scales = qw.scales;
     axis = gemm.transB ? 0 : 1;
@@ -264,7 +265,7 @@ function linearNodes(
     for (let j = 0; j < n; j++) for (let i = 0; i < k; i++) laid[gemm.transB ? j * k + i : i * n + j] = qw.values[j * k + i]!;
     weights = tensor('int8', w.shape, laid);
     if (b && b.data.length !== 1 && b.data.length !== n) throw new OnnxWriteError(`${where}: bias of ${b.data.length} values for ${n} outputs`);
-    bias = b ? quantizeBias(Float64Array.from({ length: n }, (_, j) => gemm.beta * b.data[b.data.length === 1 ? 0 : j]!), x.qparams.scale, qw.scales) : undefined;
+    bias = nBias ? quantizeBias(nBias, x.qparams.scale, qw.scales) : undefined;
     // alpha and beta are folded into the quantized weights and bias.
     if (node.op === 'Gemm') written = { ...node, attrs: { ...node.attrs, alpha: 1, beta: 1 } };
   }

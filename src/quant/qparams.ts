@@ -46,7 +46,11 @@ export interface QuantizedWeights {
 }
 
 /** (Q3): symmetric int8 in [−127, 127], one scale per output channel (axis 0) or per tensor. */
-export function quantizeWeights(w: ArrayLike<number>, channels: number, perTensor = false): QuantizedWeights {
+/**
+ * (Q3). `minScales[c]`, when given, is the smallest scale channel c may take (so that its bias
+ * fits int32, (Q4)).
+ */
+export function quantizeWeights(w: ArrayLike<number>, channels: number, perTensor = false, minScales?: ArrayLike<number>): QuantizedWeights {
   const inner = w.length / channels;
   const maxAbs = new Float64Array(channels);
   for (let i = 0; i < w.length; i++) {
@@ -54,12 +58,23 @@ export function quantizeWeights(w: ArrayLike<number>, channels: number, perTenso
     maxAbs[c] = Math.max(maxAbs[c]!, Math.abs(w[i]!));
   }
   if (perTensor) maxAbs.fill(Math.max(...maxAbs));
-  const scales = Float32Array.from(maxAbs, (m) => (m === 0 ? 1 : m / 127));
+  const scales = Float32Array.from(maxAbs, (m, c) => {
+    const floor = minScales?.[c] ?? 0;
+    return m === 0 && floor === 0 ? 1 : Math.max(m / 127, floor);
+  });
   const values = new Int8Array(w.length);
   for (let i = 0; i < w.length; i++) {
     values[i] = clampInt(roundHalfAwayFromZero(w[i]! / scales[Math.floor(i / inner)]!), -127, 127);
   }
   return { values, scales };
+}
+
+/** (Q4): the largest |q_b| the quantizer makes, half of int32: the other half is for Σ q_x · q_w (Q19). */
+export const BIAS_LIMIT = 2 ** 30;
+
+/** (Q4): each channel's smallest weight scale that keeps its int32 bias within BIAS_LIMIT. */
+export function biasScaleFloors(b: ArrayLike<number> | undefined, inputScale: number, channels: number): Float64Array {
+  return Float64Array.from({ length: channels }, (_, c) => (b ? Math.abs(b[c]!) / (inputScale * BIAS_LIMIT) : 0));
 }
 
 /** (Q4): int32 bias at scale s_in · s_w[c]. */

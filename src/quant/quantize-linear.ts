@@ -6,7 +6,7 @@ import type { Clamp, Node, NodeOf } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { quantizeMultiplier } from './fixed-point.ts';
 import type { ConvStep, GemmStep, OutputStage } from './program.ts';
-import { clampBounds, quantizeBias, quantizeWeights, type QParams } from './qparams.ts';
+import { biasScaleFloors, clampBounds, quantizeBias, quantizeWeights, type QParams } from './qparams.ts';
 import type { QuantizerState } from './quantize-graph.ts';
 import { givenLinearWeights } from './qdq-import.ts';
 
@@ -36,7 +36,7 @@ function quantizeLinear(s: QuantizerState, node: Node, l: Linear): QuantizedLine
   const outQ: QParams = s.qparamsFor(node.outputs[0]!);
   // A QDQ model's own int8 weights and int32 bias where it gives them; otherwise (Q3), (Q4).
   const given = s.options.given && givenLinearWeights(s.options.given, node, l.weights, l.channels, l.bias, inQ.scale);
-  const w = given ? given.weights : quantizeWeights(l.weights, l.channels, s.options.perTensorWeights);
+  const w = given ? given.weights : quantizeWeights(l.weights, l.channels, s.options.perTensorWeights, biasScaleFloors(l.bias, inQ.scale, l.channels));
   const qb = given ? given.bias : quantizeBias(l.bias, inQ.scale, w.scales);
   const k = w.values.length / l.channels;
   const bias = new Int32Array(l.channels);

@@ -174,3 +174,21 @@ describe('int8 rounding rules on hand-made cases', () => {
     expect(values).toContain(step.out.lo); // the random weights drive some outputs below zero
   });
 });
+
+describe('(Q4) a dead channel: weights ~0, bias not', () => {
+  it('widens the channel weight scale so its bias fits int32, and the channel outputs its bias', () => {
+    const b = new GraphBuilder('dead-channel');
+    const x = b.input('x', [1, 4]);
+    const w = randomTensor([3, 4], 1, -0.5, 0.5);
+    for (let k = 0; k < 4; k++) w.data[4 + k] = k === 2 ? 1e-9 : 0; // channel 1: PP-OCRv4 det has one like it
+    const gemm = b.node('Gemm', [x, b.constant('w', w), b.constant('b', f32([3], [0.1, 0.8, -0.2]))], { transA: false, transB: true, alpha: 1, beta: 1, clamp: null });
+    const graph = b.output(gemm).build();
+    const { model } = int8Program(graph, 3);
+    const step = model.steps.find((s) => s.op === 'gemm');
+    if (step?.op !== 'gemm') throw new Error('no gemm step');
+    expect(Math.abs(step.bias[1]!)).toBeLessThanOrEqual(2 ** 30);
+    const feeds = { x: randomTensor([1, 4], 9, -1, 1) };
+    const got = runInt8(model, feeds)[gemm]!;
+    expect(Math.abs(got.data[1]! - 0.8)).toBeLessThanOrEqual(qp(model, `${gemm}:q`).scale);
+  });
+});
