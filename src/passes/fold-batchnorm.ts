@@ -1,5 +1,7 @@
 // BatchNormalization folded into the Conv or Gemm that feeds it (docs: y = k·(Wx + b − μ) + β,
-// k = γ/√(σ² + ε), so W' = k·W per output channel and b' = k·(b − μ) + β).
+// k = γ/√(σ² + ε), so W' = k·W per output channel and b' = k·(b − μ) + β); and likewise any
+// per-channel affine written as Mul / Add / Sub / Div by a constant (PP-OCRv4 det's "learnable
+// affine blocks" follow each Conv with x · a + b): y = k·(Wx + b) + shift, exact up to rounding.
 
 import type { Graph, Node, NodeOf } from '../ir/graph.ts';
 import { consumersOf, hasSoleConsumer, producersOf } from '../ir/queries.ts';
@@ -23,6 +25,40 @@ function scaleRows(w: Tensor, k: Float64Array): Tensor {
   const rows = w.shape[0]!;
   const inner = w.data.length / rows;
   return f32(w.shape, Float32Array.from(w.data, (v, i) => v * k[Math.floor(i / inner)]!));
+}
+
+/**
+ * The per-channel k, shift of Mul / Add / Sub / Div by a constant c read as y = k·x + shift, for
+ * an x with `channels` channels on axis 1 of `rank` axes: c must be one element, or `channels`
+ * elements along that axis (so the result keeps x's shape). Undefined for anything else.
+ */
+function affineFactors(node: Node, constants: Map<string, Tensor>, channels: number, rank: number): { x: string; f: BnFactors } | undefined {
+  if (node.op !== 'Mul' && node.op !== 'Add' && node.op !== 'Sub' && node.op !== 'Div') return undefined;
+  const at = node.inputs.findIndex((i) => constants.has(i));
+  if (at < 0 || node.inputs.length !== 2 || constants.has(node.inputs[1 - at]!)) return undefined;
+  const c = constants.get(node.inputs[at]!)!;
+  const aligned = [...new Array<number>(Math.max(0, rank - c.shape.length)).fill(1), ...c.shape];
+  const perChannel = aligned.length === rank && aligned.every((d, i) => d === (i === 1 ? channels : 1));
+  if ((c.data.length !== 1 || c.shape.length > rank) && !perChannel) return undefined;
+  if (c.dtype !== 'float32' && c.dtype !== 'float64') return undefined;
+  const v = (ch: number) => c.data[c.data.length === 1 ? 0 : ch]!;
+  const per = (fn: (ch: number) => number) => Float64Array.from({ length: channels }, (_, ch) => fn(ch));
+  let f: BnFactors | undefined;
+  if (node.op === 'Mul') f = { k: per(v), shift: per(() => 0) };
+  else if (node.op === 'Add') f = { k: per(() => 1), shift: per(v) };
+  else if (node.op === 'Sub') f = at === 1 ? { k: per(() => 1), shift: per((ch) => -v(ch)) } : { k: per(() => -1), shift: per(v) };
+  else if (at === 1) f = { k: per((ch) => 1 / v(ch)), shift: per(() => 0) }; // Div(x, c); Div(c, x) is no affine
+  if (!f || ![...f.k, ...f.shift].every(Number.isFinite)) return undefined;
+  return { x: node.inputs[1 - at]!, f };
+}
+
+/** Output channels and output rank of a Conv or Gemm whose weights are constant. */
+function linearShape(node: Node, constants: Map<string, Tensor>): { channels: number; rank: number } | undefined {
+  const w = constants.get(node.inputs[1] ?? '');
+  if (!w) return undefined;
+  if (node.op === 'Conv') return { channels: w.shape[0]!, rank: w.shape.length };
+  if (node.op === 'Gemm') return { channels: w.shape[node.attrs.transB ? 0 : 1]!, rank: 2 };
+  return undefined;
 }
 
 function foldIntoConv(conv: NodeOf<'Conv'>, f: BnFactors, constants: Map<string, Tensor>): Node | undefined {
@@ -60,19 +96,23 @@ export function foldBatchNorm(graph: Graph): Graph {
   const consumers = consumersOf(graph);
   const replaced = new Map<Node, Node>();
   const removed = new Set<Node>();
-  for (const bn of graph.nodes) {
-    if (bn.op !== 'BatchNormalization') continue;
-    const x = bn.inputs[0]!;
-    const producer = producers.get(x);
-    if (!producer || !hasSoleConsumer(graph, consumers, x)) continue;
-    const f = bnFactors(bn, constants);
+  for (const node of graph.nodes) {
+    const x = node.op === 'BatchNormalization' ? node.inputs[0]! : node.inputs.find((i) => !constants.has(i));
+    const original = x === undefined ? undefined : producers.get(x);
+    if (!original || !hasSoleConsumer(graph, consumers, x!)) continue;
+    // The producer may itself have been rewritten by an earlier fold in this pass (Conv → Mul → Add).
+    const producer = replaced.get(original) ?? original;
+    const shape = linearShape(producer, constants);
+    if (!shape) continue;
+    const f = node.op === 'BatchNormalization' ? bnFactors(node, constants) : affineFactors(node, constants, shape.channels, shape.rank)?.f;
     if (!f) continue;
     let fused: Node | undefined;
     if (producer.op === 'Conv') fused = foldIntoConv(producer, f, constants);
     else if (producer.op === 'Gemm') fused = foldIntoGemm(producer, f, constants);
     if (!fused) continue;
-    replaced.set(producer, { ...fused, outputs: [bn.outputs[0]!] } as Node);
-    removed.add(bn);
+    replaced.set(original, { ...fused, outputs: [node.outputs[0]!] } as Node);
+    producers.set(node.outputs[0]!, original);
+    removed.add(node);
   }
   const nodes = graph.nodes.filter((n) => !removed.has(n)).map((n) => replaced.get(n) ?? n);
   return { ...graph, nodes, initializers: constants };

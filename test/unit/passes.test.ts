@@ -70,6 +70,31 @@ describe('BatchNormalization folding and activation fusion', () => {
     });
   }
 
+  it('folds a per-channel affine written as Mul / Add / Sub / Div by constants into the Conv before it', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 3, 6, 6]);
+    const c = b.node('Conv', [x, b.constant('w', randomTensor([4, 3, 3, 3], 1)), b.constant('cb', randomTensor([4], 2))], convAttrs({ pads: [1, 1, 1, 1] }));
+    const scaled = b.node('Mul', [b.constant('a', randomTensor([4, 1, 1], 3, 0.5, 2)), c], NONE);
+    const shifted = b.node('Add', [scaled, b.constant('s', f32([1], [0.3]))], NONE);
+    const flipped = b.node('Sub', [b.constant('t', randomTensor([1, 4, 1, 1], 4)), shifted], NONE);
+    const halved = b.node('Div', [flipped, b.constant('two', f32([], [2]))], NONE);
+    const g = b.output(b.node('Relu', [halved], NONE)).build();
+    const fused = optimize(g);
+    expect(ops(fused)).toEqual(['Conv']);
+    expectSameOutputs(g, fused, { x: randomTensor([1, 3, 6, 6], 5) });
+  });
+
+  it('leaves what is no per-channel affine: Div(c, x), a spatial constant, a Gemm input-side constant', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 3, 6, 6]);
+    const c = b.node('Conv', [x, b.constant('w', randomTensor([4, 3, 1, 1], 1))], convAttrs());
+    const inverse = b.node('Div', [b.constant('one', f32([], [1])), c], NONE);
+    const c2 = b.node('Conv', [x, b.constant('w2', randomTensor([4, 3, 1, 1], 2))], convAttrs());
+    const spatial = b.node('Mul', [c2, b.constant('map', randomTensor([1, 1, 6, 6], 3))], NONE);
+    const g = b.output(inverse).output(spatial).build();
+    expect(ops(optimize(g))).toEqual(['Conv', 'Div', 'Conv', 'Mul']);
+  });
+
   it('leaves a Conv whose output has a second reader unfused', () => {
     const b = new GraphBuilder();
     const x = b.input('x', [1, 2, 5, 5]);
