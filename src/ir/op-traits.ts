@@ -25,9 +25,10 @@ export const OP_TRAITS = {
   HardSwish: { nhwc: 'elementwise', ...LUT, gpu: 'unary' },
   Clip: { nhwc: 'elementwise', int8: 'clamp', givenSameQParams: true, valuesFromInput: true, showsInputs: 'none', gpu: 'unary' },
   Add: { nhwc: 'broadcast', int8: 'add', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none', gpu: 'binary' },
-  Sub: { nhwc: 'broadcast', ...FLOAT_ONLY, gpu: 'binary' },
+  // x − c, x / c: tables (Q20); of two activations, float.
+  Sub: { nhwc: 'broadcast', ...LUT, gpu: 'binary' },
   Mul: { nhwc: 'broadcast', int8: 'mul', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none', gpu: 'binary' },
-  Div: { nhwc: 'broadcast', ...FLOAT_ONLY, gpu: 'binary' },
+  Div: { nhwc: 'broadcast', ...LUT, gpu: 'binary' },
   Gemm: { nhwc: 'nchw', int8: 'gemm', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none', gpu: 'gemm' },
   MatMul: { nhwc: 'nchw', int8: 'gemm', givenSameQParams: false, valuesFromInput: false, showsInputs: 'none', gpu: 'matmul' },
   Flatten: { nhwc: 'flatten-pooled', ...LAYOUT, gpu: 'alias' },

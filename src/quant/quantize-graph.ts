@@ -4,12 +4,12 @@
 
 import type { Graph, Node, NodeOf } from '../ir/graph.ts';
 import { nodeWith, OP_TRAITS, unhandledTrait, type NodeWith } from '../ir/op-traits.ts';
-import { inferShapes } from '../ir/shapes.ts';
+import { inferShapes, type ShapeMap } from '../ir/shapes.ts';
 import { tensor, type Tensor } from '../ir/tensor.ts';
 import { CalibrationError } from '../errors.ts';
 import { MultiplierRangeError, quantizeMultiplier } from './fixed-point.ts';
-import { codeOutputs, lutTable } from './lut.ts';
 import { mulStep } from './mul.ts';
+import { extendTable, startTable, type Chain } from './tables.ts';
 import { convStep, gemmStep } from './quantize-linear.ts';
 import { activationQParams, clampBounds, quantizeValue, type QParams, type Range } from './qparams.ts';
 import type { QuantizedModel, Step, TensorInfo } from './program.ts';
@@ -31,6 +31,9 @@ export class QuantizerState {
   readonly steps: Step[] = [];
   readonly tensors = new Map<string, TensorInfo>();
   readonly constants = new Map<string, Tensor>();
+  /** The table chains (Q20) by the float tensor each one's step produces now. */
+  readonly tables = new Map<string, Chain>();
+  readonly shapes: ShapeMap;
   /** Which domain each float-graph tensor currently lives in. */
   private readonly int8Ready = new Set<string>();
   private readonly floatReady = new Set<string>();
@@ -41,7 +44,10 @@ export class QuantizerState {
     readonly options: QuantizeOptions,
   ) {
     for (const input of graph.inputs) this.markFloat(input.name);
+    this.shapes = inferShapes(graph);
   }
+
+  rankOf = (name: string): number | undefined => this.shapes.get(name)?.length;
 
   isConstant = (name: string): boolean => this.graph.initializers.has(name);
   constant = (name: string): Tensor | undefined => this.graph.initializers.get(name);
@@ -110,10 +116,9 @@ export class QuantizerState {
 
 export function quantizeGraph(graph: Graph, ranges: Map<string, Range>, options: QuantizeOptions = {}): QuantizedModel {
   const s = new QuantizerState(graph, ranges, options);
-  const shapes = inferShapes(graph);
   for (const node of graph.nodes) {
     const int8 = !options.given || givenCovers(options.given, graph, node);
-    if (!int8 || !quantizeNodeChecked(s, node, shapes.get(node.inputs[0] ?? '')?.length)) floatStep(s, node);
+    if (!int8 || !quantizeNodeChecked(s, node, s.rankOf(node.inputs[0] ?? ''))) floatStep(s, node);
   }
   for (const o of graph.outputs) s.asFloat(o.name);
   return {
@@ -153,6 +158,8 @@ function quantizeNodeChecked(s: QuantizerState, node: Node, inputRank: number | 
 function quantizeNode(s: QuantizerState, node: Node, inputRank: number | undefined): boolean {
   const x = node.inputs[0]!;
   const y = node.outputs[0]!;
+  // A function of a table's output (and maybe of its input) only extends the table (Q20).
+  if (extendTable(s, node)) return true;
   const form = OP_TRAITS[node.op].int8;
   switch (form) {
     case 'conv':
@@ -189,7 +196,7 @@ function quantizeNode(s: QuantizerState, node: Node, inputRank: number | undefin
     case 'layout':
       return layoutStep(s, nodeWith(node, 'int8', form));
     case 'lut':
-      return lutStep(s, node);
+      return startTable(s, node);
     case 'float-only':
       return false;
     default:
@@ -204,7 +211,8 @@ function pushIf(s: QuantizerState, step: Step | undefined): boolean {
 
 function addStep(s: QuantizerState, node: NodeOf<'Add'>): boolean {
   const [a, b] = node.inputs as [string, string];
-  if (s.isConstant(a) || s.isConstant(b)) return false;
+  // x + c is a function of x: a table (Q20).
+  if (s.isConstant(a) || s.isConstant(b)) return startTable(s, node);
   const inputs: [string, string] = [s.asInt8(a), s.asInt8(b)];
   const qa = s.int8Info(a);
   const qb = s.int8Info(b);
@@ -264,28 +272,7 @@ function clampStep(s: QuantizerState, node: NodeWith<'int8', 'clamp'>): boolean 
     last.output = s.markInt8(node.outputs[0]!, qp);
     return true;
   }
-  if (last?.op === 'lut' && last.output === `${x}:q` && s.onlyReader(x, node)) {
-    // A table's entries take the clamp (LeakyRelu then Max(x, c)): one lookup, the same bytes.
-    last.table = last.table.map((v) => Math.min(hi, Math.max(lo, v)));
-    s.forgetInt8(x);
-    last.output = s.markInt8(node.outputs[0]!, qp);
-    return true;
-  }
   s.steps.push({ op: 'clamp', name: node.name, input: `${x}:q`, output: s.markInt8(node.outputs[0]!, qp), lo, hi });
-  return true;
-}
-
-/** (Q20) A float function of int8 data: its table, or float where some code maps to NaN. */
-function lutStep(s: QuantizerState, node: Node): boolean {
-  const x = node.inputs[0]!;
-  // Float data is not quantized only to look it up (a QDQ model that quantizes it is obeyed).
-  if (!s.isInt8(x) && !s.options.given) return false;
-  s.asInt8(x);
-  const values = codeOutputs(node, s.int8Info(x), s.constant);
-  const out = s.qparamsFor(node.outputs[0]!);
-  const table = values && lutTable(values, out);
-  if (!table) return false;
-  s.steps.push({ op: 'lut', name: node.name, input: `${x}:q`, output: s.markInt8(node.outputs[0]!, out), table });
   return true;
 }
 

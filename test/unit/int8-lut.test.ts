@@ -4,9 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { calibrate } from '../../src/calibrate/calibrator.ts';
 import { GraphBuilder } from '../../src/ir/builder.ts';
-import type { Graph, Node, OpType } from '../../src/ir/graph.ts';
+import type { Graph, OpType } from '../../src/ir/graph.ts';
 import { f32 } from '../../src/ir/tensor.ts';
-import { codeOutputs, lutTable } from '../../src/quant/lut.ts';
 import type { LutStep, QuantizedModel } from '../../src/quant/program.ts';
 import { readQ8, writeQ8 } from '../../src/quant/q8-file.ts';
 import { dequantizeValue, quantizeValue, type QParams } from '../../src/quant/qparams.ts';
@@ -34,43 +33,36 @@ function int8Model(graph: Graph): QuantizedModel {
   return quantizeGraph(graph, ranges, { method: 'minmax' });
 }
 
-const node = (op: OpType, inputs: string[], attrs: object): Node => ({ op, name: op, inputs, outputs: ['y'], attrs }) as Node;
-
 const lutSteps = (m: QuantizedModel) => m.steps.filter((s): s is LutStep => s.op === 'lut');
 
+/** The int8 (s, z) of a program tensor. */
+const qp = (m: QuantizedModel, name: string): QParams => {
+  const info = m.tensors.get(name);
+  if (info?.dtype !== 'int8') throw new Error(`${name} is not int8`);
+  return info.qparams;
+};
+
+/** The table a function f should have between the step's input and output (s, z). */
+const expectedTable = (m: QuantizedModel, step: LutStep, f: (x: number) => number): number[] =>
+  Array.from({ length: 256 }, (_, i) => quantizeValue(f(dequantizeValue(i - 128, qp(m, step.input))), qp(m, step.output)));
+
 describe('(Q20) lookup tables', () => {
-  const input: QParams = { scale: 0.05, zeroPoint: -3 };
-  const output: QParams = { scale: 1 / 255, zeroPoint: -128 };
-
-  it("tabulates the op's float function at each of the 256 codes, quantized to the output", () => {
-    const sigmoidNode = node('Sigmoid', ['x'], NONE);
-    const table = lutTable(codeOutputs(sigmoidNode, input, () => undefined)!, output)!;
-    const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
-    const want = Int8Array.from({ length: 256 }, (_, i) => quantizeValue(sigmoid(dequantizeValue(i - 128, input)), output));
-    expect([...table]).toEqual([...want]);
-    // A monotonic function makes a non-decreasing table spanning most of the output codes.
-    expect(table.every((v, i) => i === 0 || v >= table[i - 1]!), `table ${[...table]}`).toBe(true);
+  it("tabulates the op's float function at each of the 256 codes, quantized to the output, attributes included", () => {
+    const model = int8Model(gemmSandwich('LeakyRelu', { alpha: 0.125 }));
+    const [leaky, sigmoid] = lutSteps(model);
+    expect([...leaky!.table]).toEqual(expectedTable(model, leaky!, (x) => (x < 0 ? 0.125 * x : x)));
+    expect([...sigmoid!.table]).toEqual(expectedTable(model, sigmoid!, (x) => 1 / (1 + Math.exp(-x))));
+    // A monotonic function makes a non-decreasing table.
+    expect(sigmoid!.table.every((v, i) => i === 0 || v >= sigmoid!.table[i - 1]!), `table ${[...sigmoid!.table]}`).toBe(true);
   });
 
-  it('reads attributes and scalar constant inputs through the float kernel', () => {
-    const leaky = node('LeakyRelu', ['x'], { alpha: 0.125 });
-    const values = codeOutputs(leaky, input, () => undefined)!;
-    values.forEach((v, i) => {
-      const x = dequantizeValue(i - 128, input);
-      expect(v, `code ${i - 128}`).toBeCloseTo(x < 0 ? 0.125 * x : x, 6);
-    });
-    // A non-scalar other input cannot broadcast over the codes: no table.
-    const powNode = node('Pow', ['x', 'e'], NONE);
-    expect(codeOutputs(powNode, input, () => f32([2], [2, 3]))).toBeUndefined();
-  });
-
-  it('refuses a table with a NaN code (Sqrt of a range with negatives)', () => {
-    const sqrt = node('Sqrt', ['x'], NONE);
-    expect(lutTable(codeOutputs(sqrt, input, () => undefined)!, output)).toBeUndefined();
-    // ±∞ (Log at 0) saturates like any out-of-range value.
-    const log = node('Log', ['x'], NONE);
-    const positive: QParams = { scale: 0.05, zeroPoint: -128 };
-    expect(lutTable(codeOutputs(log, positive, () => undefined)!, output)?.[0]).toBe(-128);
+  it('saturates ±∞ (Log at 0) like any out-of-range value', () => {
+    const b = new GraphBuilder('log');
+    const x = b.input('x', [1, 16]);
+    const relu = b.node('Gemm', [x, b.constant('w1', randomTensor([12, 16], 1, -0.4, 0.4))], { alpha: 1, beta: 1, transA: false, transB: true, clamp: { min: 0, max: Infinity } });
+    const model = int8Model(b.output(b.node('Log', [relu], NONE)).build());
+    const [step] = lutSteps(model);
+    expect(step!.table[qp(model, step!.input).zeroPoint + 128]).toBe(-128);
   });
 });
 
@@ -118,6 +110,26 @@ describe('(Q20) quantizing elementwise functions', () => {
     const outQ = model.tensors.get(`${out}:q`);
     if (outQ?.dtype !== 'int8') throw new Error('the output is not int8');
     want.data.forEach((v, i) => expect(Math.abs(v - got.data[i]!), `output ${i}`).toBeLessThanOrEqual(4 * outQ.qparams.scale));
+  });
+
+  it('makes one table of a chain: HardSwish as exporters decompose it, then an affine (PP-OCRv4 det writes both)', () => {
+    const b = new GraphBuilder('chain');
+    const x = b.input('x', [1, 16]);
+    const g1 = b.node('Gemm', [x, b.constant('w1', randomTensor([12, 16], 1, -0.6, 0.6))], { alpha: 1, beta: 1, transA: false, transB: true, clamp: null });
+    const shifted = b.node('Add', [g1, b.constant('three', f32([], [3]))], NONE);
+    const gate = b.node('Clip', [shifted, b.constant('lo', f32([], [0])), b.constant('hi', f32([], [6]))], NONE);
+    const hswish = b.node('Div', [b.node('Mul', [g1, gate], NONE), b.constant('six', f32([], [6]))], NONE);
+    const affine = b.node('Add', [b.node('Mul', [b.constant('a', f32([1], [0.8])), hswish], NONE), b.constant('c', f32([1], [0.1]))], NONE);
+    const graph = b.output(b.node('Gemm', [affine, b.constant('w2', randomTensor([8, 12], 3, -0.4, 0.4))], { alpha: 1, beta: 1, transA: false, transB: true, clamp: null })).build();
+    const model = int8Model(optimize(graph));
+    expect(model.steps.map((s) => s.op)).toEqual(['quantize', 'gemm', 'lut', 'gemm', 'dequantize']);
+    const [step] = lutSteps(model);
+    const hardSwish = (v: number) => (v * Math.min(6, Math.max(0, v + 3))) / 6;
+    const want = expectedTable(model, step!, (v) => 0.8 * hardSwish(v) + 0.1);
+    // The chain runs in float32 (the float kernels); the formula here in float64: a code may round the other way.
+    const off = [...step!.table].filter((v, i) => v !== want[i]);
+    expect([...step!.table].filter((v, i) => Math.abs(v - want[i]!) > 1)).toEqual([]);
+    expect(off.length).toBeLessThanOrEqual(2);
   });
 
   it('keeps a function float when a code maps to NaN, or when its input is float', () => {

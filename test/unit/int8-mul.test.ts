@@ -87,11 +87,15 @@ describe('(Q21) int8 Mul', () => {
     for (const seed of [100, 101]) expect(worstSteps(graph, model, seed)).toBeLessThanOrEqual(3);
   });
 
-  it('leaves a Mul by a constant in float (no int8 form for a constant operand)', () => {
+  it('makes x · c a table when c is one element, and leaves a per-channel constant no Conv absorbs in float', () => {
     const b = new GraphBuilder('scaled');
     const x = b.input('x', SHAPE);
-    const c = b.node('Conv', [x, b.constant('w1', randomTensor([8, 3, 3, 3], 7))], convAttrs({ pads: [1, 1, 1, 1] }));
-    const graph = b.output(b.node('Mul', [c, b.constant('k', randomTensor([8, 1, 1], 8))], NONE)).build();
-    expect(int8Model(graph).steps.flatMap((s) => (s.op === 'float' && s.node.op === 'Mul' ? [s.name] : []))).toEqual([graph.nodes[1]!.name]);
+    const c = b.node('Sigmoid', [b.node('Conv', [x, b.constant('w1', randomTensor([8, 3, 3, 3], 7))], convAttrs({ pads: [1, 1, 1, 1] }))], NONE);
+    const scaled = b.node('Mul', [c, b.constant('two', randomTensor([1], 9))], NONE);
+    const graph = b.output(b.node('Mul', [scaled, b.constant('k', randomTensor([8, 1, 1], 8))], NONE)).build();
+    const model = int8Model(graph);
+    // Sigmoid then · c: one table, the chain's (Q20).
+    expect(model.steps.filter((s) => s.op === 'lut').map((s) => s.name)).toEqual([graph.nodes[1]!.name]);
+    expect(model.steps.flatMap((s) => (s.op === 'float' && s.node.op === 'Mul' ? [s.name] : []))).toEqual([graph.nodes[3]!.name]);
   });
 });

@@ -49,8 +49,8 @@ const BEFORE = {
   CONSTANT_DATA: ['Add', 'Sub', 'Mul', 'Div', 'Concat'],
 };
 
-/** The original float-only activations that became 256-entry tables (Q20). */
-const ORIGINAL_TABLES = ['LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish'];
+/** The original float-only ops that became 256-entry tables (Q20): activations, and Sub / Div by a constant. */
+const ORIGINAL_TABLES = ['LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Sub', 'Div'];
 
 describe('OP_TRAITS', () => {
   it('has one row per IR op: the ops the float reference implements', () => {

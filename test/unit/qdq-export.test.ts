@@ -150,16 +150,16 @@ function qdqNet(): Graph {
   const b = new GraphBuilder('qdq-net');
   const x = b.input('x', ['N', 2, 6, 6]);
   const c1 = b.node('Conv', [x, b.constant('w1', randomTensor([4, 2, 3, 3], 1)), b.constant('b1', randomTensor([4], 2))], convAttrs({ pads: [1, 1, 1, 1], clamp: { min: 0, max: Infinity } }), 'c1');
-  // The program runs Div in float on the float input; its output is quantized for conv c2.
-  const s = b.node('Div', [x, b.constant('three', f32([], [3]))], NONE, 's');
+  // The program runs Softmax in float on the float input; its output is quantized for conv c2.
+  const s = b.node('Softmax', [x], { axis: -1, coerce2d: false }, 's');
   const c2 = b.node('Conv', [s, b.constant('w2', randomTensor([4, 2, 1, 1], 3))], convAttrs(), 'c2');
   const a = b.node('Add', [c1, c2], NONE, 'a');
   const gap = b.node('GlobalAveragePool', [a], { layout: 'NCHW' }, 'gap');
   const fl = b.node('Flatten', [gap], { axis: 1 }, 'fl');
   const g = b.node('Gemm', [fl, b.constant('B', randomTensor([4, 3], 4)), b.constant('C', randomTensor([3], 5))], { transA: false, transB: false, alpha: 1, beta: 1, clamp: null }, 'g');
   b.node('MatMul', [g, b.constant('M', randomTensor([3, 5], 6))], NONE, 'out');
-  // A float op reading the float Div output, which the program also quantizes for c2.
-  b.node('Sub', [s, s], NONE, 'sq');
+  // A float op reading the float Softmax output, which the program also quantizes for c2.
+  b.node('Softmax', [s], { axis: 1, coerce2d: false }, 'sq');
   return b.output('out', ['N', 5]).output('s', ['N', 2, 6, 6]).output('sq', ['N', 2, 6, 6]).build();
 }
 
@@ -187,9 +187,9 @@ describe('exportQdq', () => {
     expect(plan.unmapped).toEqual([]);
     expect(plan.conflicts).toEqual([]);
     expect([...plan.activations.keys()].sort()).toEqual(['a', 'c1', 'c2', 'fl', 'g', 'gap', 'out', 's', 'x']);
-    // Only 'sq' reads the unquantized Div output; the program quantizes the input before anything reads it.
+    // Only 'sq' reads the unquantized Softmax output, and only 's' (NCHW, float) the unquantized input.
     expect(plan.activations.get('s')!.floatReaders).toEqual(new Set(['sq']));
-    expect(plan.activations.get('x')!.floatReaders).toEqual(new Set());
+    expect(plan.activations.get('x')!.floatReaders).toEqual(new Set(['s']));
     expect(plan.activations.get('s')).toMatchObject({ floatOutput: true });
     expect(plan.activations.get('out')).toMatchObject({ floatOutput: false });
     expect(toNumber(proto.opsetImport[0]!.version)).toBe(13);
@@ -207,14 +207,14 @@ describe('exportQdq', () => {
   });
 
   it('gives each reader the float or the dequantized tensor, as the program does', () => {
-    // The program quantizes the input first and runs Div on the dequantized values.
-    expect(producer.get(byName.get('s')!.input[0]!)!.name).toBe('x/DequantizeLinear');
+    // The program runs Softmax on the float input itself, and c1 on its quantized form.
+    expect(byName.get('s')!.input[0]).toBe('x');
     expect(producer.get(byName.get('c1')!.input[0]!)!.name).toBe('x/DequantizeLinear');
-    // Mul reads the float Div output; c2 its quantized form.
-    expect(byName.get('sq')!.input).toEqual(['s', 's']);
+    // The second Softmax reads the float Softmax output; c2 its quantized form.
+    expect(byName.get('sq')!.input).toEqual(['s']);
     expect(producer.get(byName.get('c2')!.input[0]!)!.name).toBe('s/DequantizeLinear');
-    // Graph outputs: 's' is the float Div output; 'out' (int8 in the program) is dequantized.
-    expect(producer.get('s')!.opType).toBe('Div');
+    // Graph outputs: 's' is the float Softmax output; 'out' (int8 in the program) is dequantized.
+    expect(producer.get('s')!.opType).toBe('Softmax');
     expect(producer.get('out')!.name).toBe('out/DequantizeLinear');
     expect(producer.get(byName.get('out/QuantizeLinear')!.input[0]!)!.opType).toBe('MatMul');
   });

@@ -91,6 +91,8 @@ const TABLE = { ...UNARY, ...LUT } as const;
 const MONOTONIC = { ...TABLE, showsInputs: 'first' } as const;
 // Numpy-broadcast arithmetic: constant operands are re-laid out with the NHWC data.
 const BROADCAST = { nhwc: 'broadcast', ...FLOAT_ONLY, gpu: 'none' } as const;
+// ... and with a one-element constant, a function of the other operand: a table (Q20).
+const BROADCAST_TABLE = { ...BROADCAST, ...LUT } as const;
 
 export const ELEMENTWISE_TRAITS = {
   Abs: TABLE,
@@ -129,8 +131,8 @@ export const ELEMENTWISE_TRAITS = {
   IsInf: UNARY,
   Not: UNARY,
   BitwiseNot: UNARY,
-  Pow: BROADCAST,
-  Mod: BROADCAST,
+  Pow: BROADCAST_TABLE,
+  Mod: BROADCAST_TABLE,
   // A 1-D slope may be per channel (kernel: alignSlope), which a constant re-laid out for NHWC would not keep.
   PRelu: CPU_FLOAT,
   BitShift: CPU_FLOAT,
@@ -145,8 +147,8 @@ export const ELEMENTWISE_TRAITS = {
   LessOrEqual: CPU_FLOAT,
   Greater: CPU_FLOAT,
   GreaterOrEqual: CPU_FLOAT,
-  Min: BROADCAST,
-  Max: BROADCAST,
+  Min: BROADCAST_TABLE,
+  Max: BROADCAST_TABLE,
   Sum: BROADCAST,
   Mean: BROADCAST,
   Where: CPU_FLOAT,
