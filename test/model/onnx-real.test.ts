@@ -6,43 +6,22 @@
 // on (a sigmoid of a logit below −14 is ~1e-7, where float32 exp implementations differ in relative
 // terms; the reference computes it in float64).
 
-import { existsSync, readFileSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../src/import/onnx.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import { tensor, type Tensor } from '../../src/ir/tensor.ts';
 import { decodeImage } from '../../src/data/image.ts';
-import { ONNX_MODEL_IDS, onnxModelPath, type OnnxModelId } from '../../src/models/fetch-onnx.ts';
+import { ONNX_MODEL_IDS, type OnnxModelId } from '../../src/models/fetch-onnx.ts';
 import { fixInputs } from '../../src/passes/fix-inputs.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
+import { embeddings, f32, melFrames, modelBytes, runOrt, window } from '../helpers/onnx-models.ts';
 import { speech } from '../helpers/speech.ts';
 
 const RTOL = 1e-4;
 const ATOL = 1e-6;
 const HEADS = ['alexa_v0.1', 'hey_jarvis_v0.1', 'hey_mycroft_v0.1', 'hey_rhasspy_v0.1', 'timer_v0.1', 'weather_v0.1'] as const;
-
-function modelBytes(id: OnnxModelId): Uint8Array {
-  const file = onnxModelPath(id);
-  if (!existsSync(file)) throw new Error(`${file} is missing: run npm run fetch-models`);
-  return readFileSync(file);
-}
-
-const sessions = new Map<OnnxModelId, Promise<ort.InferenceSession>>();
-const ortSession = (id: OnnxModelId) => {
-  if (!sessions.has(id)) sessions.set(id, ort.InferenceSession.create(modelBytes(id), { executionProviders: ['cpu'], logSeverityLevel: 3 }));
-  return sessions.get(id)!;
-};
-
-async function runOrt(id: OnnxModelId, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-  const s = await ortSession(id);
-  const ortFeeds = Object.fromEntries(
-    Object.entries(feeds).map(([k, t]) => [k, t.dtype === 'int64' ? new ort.Tensor('int64', BigInt64Array.from(t.data, (v) => BigInt(v)), t.shape) : new ort.Tensor('float32', Float32Array.from(t.data), t.shape)]),
-  );
-  const out = await s.run(ortFeeds);
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, tensor('float32', [...v.dims], v.data as Float32Array)]));
-}
 
 /** max |a − b| / (max |b| + ATOL / RTOL): the measure the tolerance bounds (≤ RTOL). */
 function relativeError(a: Tensor, b: Tensor): number {
@@ -65,26 +44,6 @@ async function expectMatchesOrt(id: OnnxModelId, graph: Graph, feeds: Record<str
     expect(err, `${id} output "${o.name}"`).toBeLessThanOrEqual(RTOL);
   }
   return theirs;
-}
-
-const f32 = (shape: number[], data: ArrayLike<number>) => tensor('float32', shape, data);
-
-// openWakeWord's chain: melspectrogram frames (x/10 + 2), 76-frame windows every 8 frames →
-// embedding_model → the last N embeddings → a head's score.
-async function melFrames(audio: Float32Array): Promise<Tensor> {
-  const out = await runOrt('melspectrogram', { input: f32([1, audio.length], audio) });
-  const mel = out.output!;
-  const frames = mel.shape[2]!;
-  return f32([frames, 32], Array.from(mel.data, (v) => v / 10 + 2));
-}
-
-const window = (mel: Tensor, start: number) => f32([1, 76, 32, 1], mel.data.subarray(start * 32, (start + 76) * 32));
-
-async function embeddings(mel: Tensor): Promise<Tensor> {
-  const count = Math.floor((mel.shape[0]! - 76) / 8) + 1;
-  const rows: number[] = [];
-  for (let i = 0; i < count; i++) rows.push(...(await runOrt('embedding_model', { input_1: window(mel, i * 8) })).conv2d_19!.data);
-  return f32([count, 96], rows);
 }
 
 /** hey_jarvis's score at each embedding position, every stage run by `stage` (ours or ORT). */
