@@ -39,8 +39,8 @@ describe('webgpu-int8 bench', () => {
     expect(report.schema).toBe(SCHEMA);
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.adapter.vendor).not.toBe('');
-    for (const peak of [report.peaks.f32, report.peaks.f32vec4, report.peaks.i32vec4]) expect(positive(peak.gops)).toBe(true);
-    if (report.adapter.dot4I8Packed) expect('gops' in report.peaks.dot4 && positive(report.peaks.dot4.gops)).toBe(true);
+    for (const peak of [report.peaks.f32, report.peaks.f32vec4, report.peaks.i32vec4]) expect(peak.gops, 'peak GOPS').toSatisfy(positive);
+    if (report.adapter.dot4I8Packed) expect('gops' in report.peaks.dot4 ? report.peaks.dot4.gops : report.peaks.dot4, 'dot4 peak GOPS of an adapter with dot4I8Packed').toSatisfy(positive);
 
     const [model] = report.models;
     expect(model!.macs).toBeGreaterThan(1e6);
@@ -48,18 +48,18 @@ describe('webgpu-int8 bench', () => {
     for (const e of model!.engines) {
       expect(e.status, `${e.engine}: ${JSON.stringify(e.error)}`).toBe('ok');
       expect(e.runsMs).toHaveLength(2);
-      expect(e.runsMs!.every(positive)).toBe(true);
-      expect(positive(e.latencyMs!.median) && positive(e.firstRunMs) && positive(e.gops!.e2e)).toBe(true);
+      expect(e.runsMs!.filter((ms) => !positive(ms)), `${e.engine}: runs that are not a positive time`).toEqual([]);
+      expect({ median: e.latencyMs!.median, first: e.firstRunMs, gops: e.gops!.e2e }, `${e.engine}: latency and GOPS`).toEqual({ median: expect.toSatisfy(positive), first: expect.toSatisfy(positive), gops: expect.toSatisfy(positive) });
       // The bundled model's logits: every engine must keep the reference's class.
       expect(e.correctness!.top1!.agrees, `${e.engine} top-1`).toBe(true);
-      expect(Number.isFinite(e.correctness!.maxAbs)).toBe(true);
+      expect(e.correctness!.maxAbs, `${e.engine}: max |diff| is a number`).toSatisfy(Number.isFinite);
     }
     const [int8, fp32] = model!.engines;
     for (const ours of [int8!, fp32!]) {
-      expect(positive(ours.gpu!.ms)).toBe(true);
+      expect(ours.gpu!.ms, 'GPU time').toSatisfy(positive);
       expect(ours.kernels!.length).toBeGreaterThan(5);
       expect(ours.kernels!.filter((k) => k.macs !== null).length).toBeGreaterThanOrEqual(7);
-      expect(positive(ours.memory!.weightBytes) && positive(ours.memory!.activationBytes)).toBe(true);
+      expect(ours.memory, 'memory figures').toEqual(expect.objectContaining({ weightBytes: expect.toSatisfy(positive), activationBytes: expect.toSatisfy(positive) }));
     }
     expect(int8!.memory!.totalBytes!).toBeLessThan(fp32!.memory!.totalBytes!);
     expect(int8!.peakFraction!.ofPeak).toBeGreaterThan(0);

@@ -175,7 +175,7 @@ describe('demo page in headless Chromium', () => {
     await bare.goto(`${server!.url}/`);
     await bare.locator('#no-webgpu').waitFor({ state: 'visible', timeout: 30_000 });
     expect(await bare.textContent('#no-webgpu-reason')).toContain('navigator.gpu is undefined');
-    expect(await bare.isHidden('#app')).toBe(true);
+    expect(await bare.isHidden('#app'), 'the app stays hidden without WebGPU').toBe(true);
     await screenshot(bare, 'no-webgpu');
     await bare.close();
   });
@@ -268,7 +268,7 @@ describe('demo page in headless Chromium', () => {
         await page.setInputFiles('#file-input', file);
         await page.waitForFunction(() => window.demo?.state.input?.id.startsWith('file/'), undefined, { timeout: 60_000 });
         inputId = await page.evaluate(() => window.demo!.state.input!.id);
-      } else expect(inputId.endsWith(`/${c.image}`)).toBe(true);
+      } else expect(inputId.endsWith(`/${c.image}`), `input id ${inputId} names ${c.image}`).toBe(true);
       await page.locator('#calib-status[data-state="done"]').waitFor({ timeout: 240_000 });
       await waitForResults(page, inputId, 360_000);
       const t1 = performance.now();

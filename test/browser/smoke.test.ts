@@ -51,7 +51,7 @@ describe('WebGPU in headless Chromium', () => {
       `\ndevice ${result.ms.device.toFixed(0)} ms, kernel (pipeline + dispatch + readback) ${result.ms.kernel.toFixed(0)} ms`,
       `\n${result.userAgent}`,
     );
-    expect(result.dot4I8Packed).toBe(true);
+    expect(result.dot4I8Packed, 'SwiftShader in Chromium exposes dot4I8Packed').toBe(true);
     const want = int8SmokeReference(input);
     expect(firstMismatch(result.output.dots, want.dots)).toBeUndefined();
     expect(firstMismatch(result.output.packed, want.packed)).toBeUndefined();

@@ -21,7 +21,7 @@ describe('WebGPU in node (Dawn)', () => {
   afterAll(() => ctx?.device.destroy());
 
   it.skipIf(skip)(`has the packed_4x8_integer_dot_product WGSL language feature${why}`, () => {
-    expect(ctx.dot4I8Packed).toBe(true);
+    expect(ctx.dot4I8Packed, `dot4I8Packed on ${JSON.stringify(ctx.adapterInfo)}`).toBe(true);
   });
 
   it.skipIf(skip)(`dot4I8Packed and pack4xI8Clamp match the JS reference bit for bit${why}`, async () => {
