@@ -14,6 +14,8 @@ export type NhwcRole =
   | 'concat'
   /** Flatten(axis 1) of a global pool's output: the NHWC twin flattens to the same [N, C]. */
   | 'flatten-pooled'
+  /** Resize of a 4-D NHWC tensor: the same node on the twin, its `axes` remapped to NHWC. */
+  | 'resize'
   /** Stays NCHW: NHWC inputs are transposed back for it. */
   | 'nchw';
 

@@ -12,6 +12,7 @@ import { planFloatNode } from './float/registry.ts';
 import { gemmKernel } from './gemm.ts';
 import { isLayoutAlias, layoutKernel, transposePerm } from './layout.ts';
 import { padKernel } from './pad.ts';
+import { resizeKernel } from './resize.ts';
 import { globalPoolKernel, poolKernel } from './pool.ts';
 import type { KernelSpec } from './spec.ts';
 
@@ -69,6 +70,7 @@ const PLANNERS: { [Op in Step['op']]: Planner<Op> } = {
   layout: (step, shapes, model) => {
     const outputShape = nodeOutputShape(step, shapes, model);
     if (step.node.op === 'Pad') return one(padKernel(step, shapes[0]!, outputShape, model.constants));
+    if (step.node.op === 'Resize') return one(resizeKernel(step, shapes[0]!, outputShape, model.constants));
     const perm = step.node.op === 'Transpose' ? transposePerm(step.node.attrs.perm, shapes[0]!.length) : undefined;
     if (isLayoutAlias(shapes[0]!, outputShape, perm)) return { alias: step.node.inputs[0]!, outputShape };
     return one(layoutKernel(step, shapes[0]!, outputShape));

@@ -27,6 +27,7 @@ const FAMILIES = {
   dequantize_int8: { source: WGSL['dequantize_int8.wgsl'], libraries: ['int8'] },
   layout_int8: { source: WGSL['layout_int8.wgsl'], libraries: ['int8'] },
   pad_int8: { source: WGSL['pad_int8.wgsl'], libraries: ['int8'] },
+  resize_int8: { source: WGSL['resize_int8.wgsl'], libraries: [] },
   pool_int8: { source: WGSL['pool_int8.wgsl'], libraries: ['int8'] },
   quantize_f32: { source: WGSL['quantize_f32.wgsl'], libraries: ['int8', 'quantize'] },
   quantize_im2col: { source: WGSL['quantize_im2col.wgsl'], libraries: ['int8', 'quantize'] },

@@ -50,6 +50,8 @@ function nhwcForm(s: State, node: Node): Node | undefined {
       return concat(s, nodeWith(node, 'nhwc', role));
     case 'flatten-pooled':
       return flatten(s, nodeWith(node, 'nhwc', role));
+    case 'resize':
+      return resize(s, nodeWith(node, 'nhwc', role));
     case 'nchw':
       return undefined;
     default:
@@ -130,6 +132,17 @@ function concat(s: State, node: NodeWith<'nhwc', 'concat'>): Node | undefined {
   if (inputs.some((i) => i === undefined)) return undefined;
   const axis = node.attrs.axis < 0 ? node.attrs.axis + 4 : node.attrs.axis;
   return withLayout(node, inputs as string[], { axis: TO_NHWC.indexOf(axis) });
+}
+
+/**
+ * Resize lists roi / scales / sizes per axis in `axes` order: on the NHWC twin the same lists
+ * hold with each NCHW axis renamed to its NHWC position (C → 3, H → 1, W → 2).
+ */
+function resize(s: State, node: NodeWith<'nhwc', 'resize'>): Node | undefined {
+  const x = s.twin.get(node.inputs[0]!);
+  if (!x || s.rank(node.inputs[0]!) !== 4) return undefined;
+  const axes = (node.attrs.axes ?? [0, 1, 2, 3]).map((a) => TO_NHWC.indexOf(a < 0 ? a + 4 : a));
+  return withLayout(node, [x, ...node.inputs.slice(1)], { axes });
 }
 
 /** Flatten(axis 1) of [N, C, 1, 1] and of [N, 1, 1, C] give the same [N, C]: read the NHWC twin. */

@@ -284,6 +284,7 @@ function layoutStep(s: QuantizerState, node: NodeWith<'int8', 'layout'>): boolea
   const onGraphInput = s.graph.inputs.some((i) => i.name === x);
   if (!(s.isInt8(x) || onGraphInput) || !rest.every(s.isConstant)) return false;
   if (node.op === 'Pad' && node.attrs.mode !== 'constant') return false;
+  if (node.op === 'Resize' && !resizeMovesRows(s, node)) return false;
   s.asInt8(x);
   const inputs = [`${x}:q`, ...node.inputs.slice(1)];
   if (node.op === 'Pad') inputs[2] = padFill(s, node, s.int8Info(x));
@@ -291,6 +292,16 @@ function layoutStep(s: QuantizerState, node: NodeWith<'int8', 'layout'>): boolea
   const output = s.markInt8(node.outputs[0]!, s.int8Info(x));
   s.steps.push({ op: 'layout', name: node.name, node: { ...node, inputs, outputs: [output] } as Node });
   return true;
+}
+
+/**
+ * (Q18) A Resize that only moves values, and whole packed rows of them: nearest, no extrapolated
+ * region (tf_crop_and_resize), and the last (packed) axis left as it is.
+ */
+function resizeMovesRows(s: QuantizerState, node: NodeOf<'Resize'>): boolean {
+  const inLast = s.shapes.get(node.inputs[0]!)?.at(-1);
+  const outLast = s.shapes.get(node.outputs[0]!)?.at(-1);
+  return node.attrs.mode === 'nearest' && node.attrs.coordinates !== 'tf_crop_and_resize' && typeof inLast === 'number' && inLast === outLast;
 }
 
 /** (Q18) A constant Pad on int8 data pads with its value quantized: the zero point for a zero pad. */

@@ -49,8 +49,15 @@ const BEFORE = {
   CONSTANT_DATA: ['Add', 'Sub', 'Mul', 'Div', 'Concat'],
 };
 
-/** The original float-only ops that became 256-entry tables (Q20): activations, and Sub / Div by a constant. */
-const ORIGINAL_TABLES = ['LeakyRelu', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Sub', 'Div'];
+/**
+ * Original ops whose int8 form came after the sets below (git 7ee64cc), and what it is now: the
+ * activations and Sub / Div by a constant became 256-entry tables (Q20), Mul an int8 step of its
+ * own (Q21), nearest Resize a layout step (Q18). The comparison with the old sets leaves them out.
+ */
+const INT8_SINCE: Partial<Record<OpType, string>> = {
+  LeakyRelu: 'lut', Sigmoid: 'lut', HardSigmoid: 'lut', HardSwish: 'lut', Sub: 'lut', Div: 'lut', Mul: 'mul', Resize: 'layout',
+};
+const unchanged = (ops: readonly OpType[]) => original(ops).filter((op) => !(op in INT8_SINCE));
 
 describe('OP_TRAITS', () => {
   it('has one row per IR op: the ops the float reference implements', () => {
@@ -61,8 +68,7 @@ describe('OP_TRAITS', () => {
   it('gives the sets the stages used before, unchanged', () => {
     const derived = {
       LAYOUT_OPS: opsWhere((t) => t.int8 === 'layout'),
-      // Tables (Q20) and Mul (Q21) came after these sets: the test below names the original ops they took.
-      QUANTIZE_NODE_CASES: opsWhere((t) => t.int8 !== 'float-only' && t.int8 !== 'layout' && t.int8 !== 'lut' && t.int8 !== 'mul'),
+      QUANTIZE_NODE_CASES: opsWhere((t) => t.int8 !== 'float-only' && t.int8 !== 'layout'),
       PASS_THROUGH: opsWhere((t) => t.showsInputs !== 'none'),
       PASSES_QPARAMS: opsWhere((t) => t.valuesFromInput),
       KEEPS_QPARAMS: opsWhere((t) => t.givenSameQParams),
@@ -74,7 +80,7 @@ describe('OP_TRAITS', () => {
       CONSTANT_DATA: opsWhere((t) => t.gpu === 'binary' || t.gpu === 'concat'),
     };
     for (const [name, ops] of Object.entries(derived)) {
-      expect(sorted(original(ops)), name).toEqual(sorted(BEFORE[name as keyof typeof BEFORE]));
+      expect(sorted(unchanged(ops)), name).toEqual(sorted(BEFORE[name as keyof typeof BEFORE].filter((op) => !(op in INT8_SINCE))));
     }
     expect(opsWhere((t) => t.nhwc === 'concat')).toEqual(['Concat']);
     expect(opsWhere((t) => t.nhwc === 'flatten-pooled')).toEqual(['Flatten']);
@@ -82,13 +88,13 @@ describe('OP_TRAITS', () => {
   });
 
   it('sends to float exactly the ops quantizeNode sent there before, each by declaration', () => {
-    const quantized = new Set([...BEFORE.QUANTIZE_NODE_CASES, ...BEFORE.LAYOUT_OPS, ...ORIGINAL_TABLES, 'Mul']);
+    const quantized = new Set([...BEFORE.QUANTIZE_NODE_CASES, ...BEFORE.LAYOUT_OPS, ...Object.keys(INT8_SINCE)]);
     expect(sorted(original(opsWhere((t) => t.int8 === 'float-only')))).toEqual(sorted(ORIGINAL_OPS.filter((op) => !quantized.has(op))));
   });
 
-  it('gives a table (Q20) to the original float activations and a mul step (Q21) to Mul, and nothing new to other original ops', () => {
-    expect(sorted(original(opsWhere((t) => t.int8 === 'lut')))).toEqual(sorted(ORIGINAL_TABLES));
-    expect(opsWhere((t) => t.int8 === 'mul')).toEqual(['Mul']);
+  it('gives the original ops of INT8_SINCE their new int8 forms, and nothing new to the other original ops', () => {
+    for (const [op, form] of Object.entries(INT8_SINCE)) expect(OP_TRAITS[op as OpType].int8, op).toBe(form);
+    expect(sorted(original(opsWhere((t) => t.int8 === 'lut' || t.int8 === 'mul')))).toEqual(sorted(Object.keys(INT8_SINCE).filter((op) => op !== 'Resize')));
   });
 
   it('ties the columns together', () => {
@@ -101,9 +107,9 @@ describe('OP_TRAITS', () => {
       if (t.valuesFromInput) expect(keepsQParams, `${op}: valuesFromInput with int8 ${t.int8}`).toContain(t.int8);
       // Aliases on the GPU are moves of the elements in order: the int8 path moves them as layout steps.
       if (t.gpu === 'alias') expect(t.int8, `${op}: a GPU alias`).toBe('layout');
-      // An op the GPU float path cannot run has no int8 step either, but a table: the lut kernel
-      // runs any table, whatever float function made it.
-      if (t.gpu === 'none') expect(['float-only', 'lut'], `${op}: no GPU float kernel`).toContain(t.int8);
+      // An op the GPU float path cannot run has no int8 step either, but a table (the lut kernel
+      // runs any table, whatever float function made it) or a move (Resize).
+      if (t.gpu === 'none') expect(['float-only', 'lut', 'layout'], `${op}: no GPU float kernel`).toContain(t.int8);
     }
   });
 

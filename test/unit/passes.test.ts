@@ -218,6 +218,20 @@ describe('NHWC layout assignment', () => {
     expectSameOutputs(g, nhwc, { x: randomTensor([1, 4, 8, 8], 9) });
   });
 
+  it('keeps a Resize NHWC between convs, its axes renamed, with equal results (scales, and sizes for listed axes)', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 3, 5, 6]);
+    const c1 = b.node('Conv', [x, b.constant('w1', randomTensor([4, 3, 3, 3], 1))], convAttrs({ pads: [1, 1, 1, 1] }));
+    const nearest = { mode: 'nearest', coordinates: 'asymmetric', nearest: 'floor', cubicA: -0.75, excludeOutside: false, extrapolation: 0, keepAspect: 'stretch' } as const;
+    const up = b.node('Resize', [c1, '', b.constant('scales', f32([4], [1, 1, 2, 1.5])), ''], { ...nearest, axes: null });
+    const linear = b.node('Resize', [up, '', '', b.constant('sizes', i64([2], [7, 11]))], { ...nearest, mode: 'linear', coordinates: 'half_pixel', axes: [2, 3] });
+    const g = b.output(b.node('Conv', [linear, b.constant('w2', randomTensor([2, 4, 1, 1], 2))], convAttrs())).build();
+    const nhwc = assignNhwcLayout(g);
+    expect(ops(nhwc)).toEqual(['Transpose', 'Conv', 'Resize', 'Resize', 'Conv', 'Transpose']);
+    expect(nhwc.nodes.filter((n) => n.op === 'Resize').map((n) => n.op === 'Resize' && n.attrs.axes)).toEqual([[0, 3, 1, 2], [1, 2]]);
+    expectSameOutputs(g, nhwc, { x: randomTensor([1, 3, 5, 6], 3) });
+  });
+
   it('is what optimize() applies for the int8 path', () => {
     const g = convBnRelu6Net(true);
     const nhwc = optimize(g, { layout: 'NHWC' });

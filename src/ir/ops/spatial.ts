@@ -122,7 +122,9 @@ export const SPATIAL_TRAITS = {
   GlobalLpPool: CPU_FLOAT,
   MaxUnpool: CPU_FLOAT,
   DepthToSpace: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'none' },
-  Resize: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'none' },
+  // Nearest Resize moves values: an int8 layout step (Q18) with the input's (s, z). The other
+  // modes make new values, so those stay float (quant/quantize-graph.ts checks the mode).
+  Resize: { nhwc: 'resize', int8: 'layout', givenSameQParams: true, valuesFromInput: false, showsInputs: 'first', gpu: 'none' },
   GridSample: CPU_FLOAT,
   RoiAlign: CPU_FLOAT,
 } as const satisfies Record<keyof SpatialAttrs, OpTraits>;

@@ -137,6 +137,23 @@ export function resize(x: Tensor, given: { roi?: number[]; scales?: number[]; si
   return tensor(x.dtype, shape, isFloat(x.dtype) ? data : data.map(Math.round));
 }
 
+/**
+ * For a nearest Resize without extrapolation: per axis, the input index each output index reads
+ * (the identity on axes left as they are). The int8 GPU kernel moves values by these tables, so
+ * it picks exactly the elements `resize` does.
+ */
+export function nearestSourceIndices(shape: readonly number[], given: { roi?: number[]; scales?: number[]; sizes?: number[] }, a: ResizeAttrs): Int32Array[] {
+  if (a.mode !== 'nearest' || a.coordinates === 'tf_crop_and_resize') throw new RangeError(`nearestSourceIndices: a ${a.mode} Resize with ${a.coordinates} coordinates is not a move`);
+  const plan = planResize(shape, a, given);
+  const r = shape.length;
+  return shape.map((len, axis) => {
+    const roi: [number, number] = [plan.roi[axis]!, plan.roi[r + axis]!];
+    if (Math.abs(plan.scales[axis]! - 1) < 1e-9 && plan.out[axis] === len) return Int32Array.from({ length: len }, (_, i) => i);
+    const taps = axisTaps(a, len, plan.out[axis]!, plan.scales[axis]!, roi);
+    return Int32Array.from({ length: plan.out[axis]! }, (_, o) => taps.index[o * 2 + (taps.weight[o * 2] === 1 ? 0 : 1)]!);
+  });
+}
+
 /** Moves blocks of channels into `blocksize`×`blocksize` spatial blocks (DCR or CRD channel order). */
 export function depthToSpace(x: Tensor, attrs: AttrsByOp['DepthToSpace']): Tensor {
   const b = attrs.blocksize;
