@@ -8,7 +8,7 @@ import type { Graph } from './ir/graph.ts';
 import type { Tensor } from './ir/tensor.ts';
 import type { ConvVariantOption } from './kernels/conv-variants.ts';
 import type { Int8Path } from './kernels/shaders.ts';
-import { fixInputs, type FixedInput } from './passes/fix-inputs.ts';
+import { fixInputs, fixInputShapes, type FixedInput } from './passes/fix-inputs.ts';
 import { optimize } from './passes/pipeline.ts';
 import { planFloatProgram } from './plan/float-plan.ts';
 import type { QuantizedModel } from './quant/program.ts';
@@ -25,6 +25,13 @@ export interface QuantizeOptions extends ObserverOptions {
   onProgress?: (done: number, total: number) => void;
   /** Graph inputs fixed to a value (e.g. silero VAD's sr: 16000): constants from here on, so an If on one folds away. */
   fixedInputs?: Readonly<Record<string, FixedInput>>;
+  /** Graph inputs' symbolic dims bound to numbers (e.g. x: [1, 3, 160, 448]): static shapes from here on. */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
+}
+
+/** The graph with the caller's fixed inputs and input shapes applied, then the passes (NHWC). */
+function prepared(graph: Graph, options: { fixedInputs?: Readonly<Record<string, FixedInput>>; inputShapes?: Readonly<Record<string, readonly number[]>> }): Graph {
+  return optimize(fixInputShapes(fixInputs(graph, options.fixedInputs ?? {}), options.inputShapes ?? {}), { layout: 'NHWC' });
 }
 
 /**
@@ -33,7 +40,7 @@ export interface QuantizeOptions extends ObserverOptions {
  * quantization.
  */
 export async function quantize(graph: Graph, options: QuantizeOptions): Promise<QuantizedModel> {
-  const nhwc = optimize(fixInputs(graph, options.fixedInputs ?? {}), { layout: 'NHWC' });
+  const nhwc = prepared(graph, options);
   const method = options.method ?? 'entropy';
   if (options.calibration.length === 0) throw new CalibrationError('quantize() needs at least one calibration sample');
   const calibrator = new Calibrator(nhwc, method, options);
@@ -74,7 +81,10 @@ export function createSession(model: QuantizedModel, options: CreateSessionOptio
 }
 
 /** The fp32 baseline of the same graph on the GPU, through the same scheduler and runtime. */
-export function createFloatSession(graph: Graph, options: Omit<CreateSessionOptions, 'int8Path'> & { fixedInputs?: Readonly<Record<string, FixedInput>> }): Promise<Session> {
-  const nhwc = optimize(fixInputs(graph, options.fixedInputs ?? {}), { layout: 'NHWC' });
+export function createFloatSession(
+  graph: Graph,
+  options: Omit<CreateSessionOptions, 'int8Path'> & Pick<QuantizeOptions, 'fixedInputs' | 'inputShapes'>,
+): Promise<Session> {
+  const nhwc = prepared(graph, options);
   return Session.fromPlan(nhwc, planFloatProgram(nhwc, options.batch ?? 1), options);
 }

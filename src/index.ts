@@ -17,7 +17,7 @@ export { importOnnxQdq, isQdqModel, type QdqImport } from './import/onnx-qdq.ts'
 export { importTfjs, type TfjsImportOptions } from './import/tfjs.ts';
 export { parseModelJson, shardPaths, decodeWeights, type TfModelJson } from './import/tfjs-model.ts';
 export { optimize, FUSION_PASSES, type Pass, type OptimizeOptions } from './passes/pipeline.ts';
-export { fixInputs, type FixedInput } from './passes/fix-inputs.ts';
+export { fixInputs, fixInputShapes, type FixedInput } from './passes/fix-inputs.ts';
 export { assignNhwcLayout } from './passes/to-nhwc.ts';
 export { runFloat, type RunOptions } from './ref/float/run.ts';
 

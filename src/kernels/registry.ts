@@ -47,7 +47,8 @@ function nodeInputShapes(step: StepOf<'layout' | 'float'>, inputShapes: number[]
 /** The output shape of a layout or float step, from the IR's shape inference. */
 function nodeOutputShape(step: StepOf<'layout' | 'float'>, inputShapes: number[][], model: QuantizedModel): number[] {
   const all = nodeInputShapes(step, inputShapes, model);
-  const shapes = new Map(step.node.inputs.map((name, i) => [name, all[i] ?? []]));
+  // An omitted input ('') has no shape: giving it one would read as a computed input (Resize's sizes).
+  const shapes = new Map(step.node.inputs.flatMap((name, i) => (name === '' ? [] : [[name, all[i] ?? []] as const])));
   const [out] = inferNode(step.node, shapes, model.constants);
   if (!out || !out.every((d): d is number => typeof d === 'number')) throw new Error(`${step.node.op} step "${step.name}": its output shape is not static`);
   return out;

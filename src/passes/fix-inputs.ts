@@ -23,3 +23,33 @@ export function fixInputs(graph: Graph, fixed: Readonly<Record<string, FixedInpu
   }
   return { ...graph, inputs: graph.inputs.filter((i) => !(i.name in fixed)), initializers };
 }
+
+/**
+ * Graph inputs' symbolic dims bound to numbers (PP-OCRv4 det's [-1, 3, -1, -1] at the size it
+ * runs at): the graph then has static shapes from its inputs on, which passes that need them
+ * (convtranspose-to-conv) and the GPU plan read. A dim named in several inputs gets one value.
+ */
+export function fixInputShapes(graph: Graph, shapes: Readonly<Record<string, readonly number[]>>): Graph {
+  const names = Object.keys(shapes);
+  if (names.length === 0) return graph;
+  const bound = new Map<string, number>();
+  const inputs = graph.inputs.map((input) => {
+    const shape = shapes[input.name];
+    if (!shape) return input;
+    const fits = shape.length === input.shape.length && input.shape.every((d, i) => (typeof d === 'string' ? Number.isInteger(shape[i]) && shape[i]! > 0 : d === shape[i]));
+    if (!fits) throw new InputError(`cannot give input "${input.name}" the shape [${shape}]: expected [${input.shape}]`);
+    input.shape.forEach((d, i) => {
+      if (typeof d !== 'string') return;
+      const earlier = bound.get(d);
+      if (earlier !== undefined && earlier !== shape[i]) throw new InputError(`input "${input.name}": dim "${d}" is ${shape[i]} here but ${earlier} in another input`);
+      bound.set(d, shape[i]!);
+    });
+    return { ...input, shape: [...shape] };
+  });
+  for (const name of names) {
+    if (!graph.inputs.some((i) => i.name === name)) throw new InputError(`cannot give input "${name}" a shape: the graph's inputs are ${graph.inputs.map((i) => `"${i.name}"`).join(', ')}`);
+  }
+  // Another input with a dim of the same name takes the value too.
+  const all = inputs.map((input) => (input.shape.some((d) => typeof d === 'string' && bound.has(d)) ? { ...input, shape: input.shape.map((d) => (typeof d === 'string' ? (bound.get(d) ?? d) : d)) } : input));
+  return { ...graph, inputs: all };
+}

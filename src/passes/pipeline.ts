@@ -4,6 +4,7 @@
 
 import { inferShapes } from '../ir/shapes.ts';
 import type { Graph } from '../ir/graph.ts';
+import { convTransposeToConv } from './convtranspose-to-conv.ts';
 import { eliminateDeadCode } from './eliminate-dead-code.ts';
 import { foldBatchNorm } from './fold-batchnorm.ts';
 import { foldConstants } from './fold-constants.ts';
@@ -18,6 +19,7 @@ export const FUSION_PASSES: readonly (readonly [string, Pass])[] = [
   ['fold-constants', foldConstants],
   ['remove-identities', removeIdentities],
   ['minmax-to-clip', minMaxToClip],
+  ['convtranspose-to-conv', convTransposeToConv],
   ['fold-batchnorm', foldBatchNorm],
   ['fuse-activations', fuseActivations],
   ['eliminate-dead-code', eliminateDeadCode],

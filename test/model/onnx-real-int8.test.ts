@@ -8,8 +8,10 @@
 //   fully integral;
 // - the openWakeWord chain with the int8 embedding model detects "hey jarvis" at exactly the
 //   positions the float chain does, and nothing in another phrase;
-// - PP-OCRv4 det on crops of OpenCV's text photos (opencv-doc): calibrated on one photo, evaluated
-//   on another, measured as the IoU of the text maps thresholded at 0.3 (DB's threshold).
+// - PP-OCRv4 det on crops of OpenCV's text photos (opencv-doc), its input bound to 160 × 448
+//   (inputShapes, so its head's ConvTransposes become Convs): fully integral; calibrated on one
+//   photo, evaluated on another, measured as the IoU of the text maps thresholded at 0.3 (DB's
+//   threshold); its GPU bytes equal the int8 reference, native and emulated.
 // Calibration method: minmax, the simplest (the README's models table gives every method's
 // figures; entropy, the default, is the worst on both models).
 import { readFileSync } from 'node:fs';
@@ -109,33 +111,42 @@ describe.skipIf(skipGpu)('openWakeWord embedding model, int8 on Dawn', () => {
   }
 });
 
-describe('PP-OCRv4 det, int8', () => {
-  const DATA = '/usr/share/doc/opencv-doc/examples/data/';
-  const photo = (file: string) => decodeImage(readFileSync(DATA + file), DATA + file);
-  // 160 × 448 crops (multiples of 32, as the detector's strides need), ImageNet mean / std.
-  const [h, w] = [160, 448];
-  const MEAN = [0.485, 0.456, 0.406];
-  const STD = [0.229, 0.224, 0.225];
-  const crop = (image: Pixels, left: number, top: number): Record<string, Tensor> => {
-    const x = new Float32Array(3 * h * w);
-    for (let c = 0; c < 3; c++) {
-      for (let y = 0; y < h; y++) {
-        for (let i = 0; i < w; i++) x[(c * h + y) * w + i] = (image.data[((y + top) * image.width + i + left) * image.channels + c]! / 255 - MEAN[c]!) / STD[c]!;
-      }
+const DATA = '/usr/share/doc/opencv-doc/examples/data/';
+const photo = (file: string) => decodeImage(readFileSync(DATA + file), DATA + file);
+// 160 × 448 crops (multiples of 32, as the detector's strides need), ImageNet mean / std.
+const [H, W] = [160, 448];
+const MEAN = [0.485, 0.456, 0.406];
+const STD = [0.229, 0.224, 0.225];
+function crop(image: Pixels, left: number, top: number): Record<string, Tensor> {
+  const x = new Float32Array(3 * H * W);
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < H; y++) {
+      for (let i = 0; i < W; i++) x[(c * H + y) * W + i] = (image.data[((y + top) * image.width + i + left) * image.channels + c]! / 255 - MEAN[c]!) / STD[c]!;
     }
-    return { x: f32([1, 3, h, w], x) };
-  };
+  }
+  return { x: f32([1, 3, H, W], x) };
+}
 
-  it('keeps the text map of a photo it did not see (IoU of the maps at 0.3)', async () => {
-    const graph = importOnnx(modelBytes('ppocr-v4-det'));
-    const rotated = photo('imageTextR.png');
-    const model = await quantize(graph, { calibration: [crop(rotated, 0, 0), crop(rotated, 100, 160), crop(photo('licenseplate_motion.jpg'), 100, 200)], method: 'minmax' });
-    const evaluation = photo('imageTextN.png');
-    const out = graph.outputs[0]!.name;
+const ocrGraph = importOnnx(modelBytes('ppocr-v4-det'));
+const rotated = photo('imageTextR.png');
+const ocrInt8 = await quantize(ocrGraph, {
+  calibration: [crop(rotated, 0, 0), crop(rotated, 100, 160), crop(photo('licenseplate_motion.jpg'), 100, 200)],
+  method: 'minmax',
+  inputShapes: { x: [1, 3, H, W] },
+});
+const ocrOut = ocrGraph.outputs[0]!.name;
+const evaluation = photo('imageTextN.png');
+
+describe('PP-OCRv4 det, int8', () => {
+  it('is fully integral at a fixed input size (ConvTranspose as Conv, nearest Resize moved in int8)', () => {
+    expect(floatSteps(ocrInt8)).toEqual([]);
+  });
+
+  it('keeps the text map of a photo it did not see (IoU of the maps at 0.3)', () => {
     for (const [left, top] of [[0, 0], [100, 90]] as const) {
       const feeds = crop(evaluation, left, top);
-      const want = runFloat(graph, feeds)[out]!.data;
-      const got = runInt8(model, feeds)[out]!.data;
+      const want = runFloat(ocrGraph, feeds)[ocrOut]!.data;
+      const got = runInt8(ocrInt8, feeds)[ocrOut]!.data;
       let both = 0;
       let either = 0;
       for (let i = 0; i < want.length; i++) {
@@ -145,9 +156,29 @@ describe('PP-OCRv4 det, int8', () => {
         either += Number(a || b);
       }
       const iou = both / either;
-      console.log(`ppocr-v4-det int8 (minmax), crop (${left}, ${top}): text-map IoU ${iou.toFixed(4)} over ${either} px, cosine ${cosine(want, got).toFixed(4)}; float steps: ${floatSteps(model).map((s) => s.split(' ')[0]).join(', ')}`);
+      console.log(`ppocr-v4-det int8 (minmax), crop (${left}, ${top}): text-map IoU ${iou.toFixed(4)} over ${either} px, cosine ${cosine(want, got).toFixed(4)}`);
       expect(either, 'the float map finds text in the crop').toBeGreaterThan(2000);
       expect(iou).toBeGreaterThanOrEqual(0.85);
     }
   });
+});
+
+describe.skipIf(skipGpu)('PP-OCRv4 det, int8 on Dawn', () => {
+  let gpu: GpuContext;
+  beforeAll(async () => {
+    gpu = await nodeGpuDevice();
+  });
+  afterAll(() => gpu?.device.destroy());
+
+  for (const int8Path of ['native', 'emulated'] as const) {
+    it(`equals the int8 reference byte for byte (${int8Path} path)`, { timeout: 600_000 }, async () => {
+      const session = await Session.create(ocrInt8, { gpu, int8Path, convVariant: 'dp4a' });
+      const feeds = crop(evaluation, 100, 90);
+      const t0 = performance.now();
+      const got = (await session.run(feeds))[ocrOut]!;
+      console.log(`ppocr-v4-det int8 on Dawn (${int8Path}): ${session.info.dispatches} dispatches, one run ${(performance.now() - t0).toFixed(0)} ms`);
+      expect(bits(got)).toEqual(bits(runInt8(ocrInt8, feeds)[ocrOut]!));
+      session.destroy();
+    });
+  }
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { convAttrs, GraphBuilder, poolAttrs } from '../../src/ir/builder.ts';
 import type { Graph } from '../../src/ir/graph.ts';
+import type { ConvTransposeAttrs } from '../../src/ir/ops/spatial.ts';
 import { f32, i64, type Tensor } from '../../src/ir/tensor.ts';
 import { eliminateDeadCode } from '../../src/passes/eliminate-dead-code.ts';
 import { foldBatchNorm } from '../../src/passes/fold-batchnorm.ts';
@@ -9,6 +10,7 @@ import { fuseActivations } from '../../src/passes/fuse-activations.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { removeIdentities } from '../../src/passes/remove-identities.ts';
 import { assignNhwcLayout } from '../../src/passes/to-nhwc.ts';
+import { fixInputShapes } from '../../src/passes/fix-inputs.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { randomTensor, relativeMaxDiff } from '../helpers/random.ts';
 
@@ -237,5 +239,56 @@ describe('NHWC layout assignment', () => {
     const nhwc = optimize(g, { layout: 'NHWC' });
     expect(ops(nhwc)).toEqual(['Transpose', 'Conv', 'Conv', 'GlobalAveragePool', 'Flatten', 'Gemm']);
     expectSameOutputs(g, nhwc, { x: randomTensor([2, 3, 9, 9], 7, 0, 1) });
+  });
+});
+
+describe('ConvTranspose as a Conv over zero-inserted input', () => {
+  const cases = [
+    { name: 'stride 2, k 2 (a DB head)', cin: 4, cout: 3, k: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], outputPadding: [0, 0], dilations: [1, 1], group: 1 },
+    { name: 'stride 2, k 3, pads 1, output padding 1', cin: 3, cout: 5, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], outputPadding: [1, 1], dilations: [1, 1], group: 1 },
+    { name: 'strides 3 × 1, k 4 × 3, uneven pads', cin: 2, cout: 2, k: [4, 3], strides: [3, 1], pads: [1, 0, 0, 1], outputPadding: [0, 0], dilations: [1, 1], group: 1 },
+    { name: 'groups and dilation', cin: 4, cout: 6, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], outputPadding: [0, 0], dilations: [2, 2], group: 2 },
+    { name: 'stride 1 (no zeros)', cin: 3, cout: 2, k: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], outputPadding: [0, 0], dilations: [1, 1], group: 1 },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: the same outputs, then BN and Relu folded into the Conv`, () => {
+      const b = new GraphBuilder();
+      const x = b.input('x', ['N', c.cin, 5, 6]);
+      const w = b.constant('w', randomTensor([c.cin, c.cout / c.group, ...c.k], 1));
+      const attrs: ConvTransposeAttrs = { strides: c.strides, pads: c.pads, autoPad: 'NOTSET', dilations: c.dilations, group: c.group, outputPadding: c.outputPadding, outputShape: null };
+      const up = b.node('ConvTranspose', [x, w, b.constant('b', randomTensor([c.cout], 2))], attrs);
+      const g = b.output(b.node('Relu', [addBatchNorm(b, up, c.cout, 3)], NONE)).build();
+      const fused = optimize(g);
+      expect(ops(fused).filter((op) => op !== 'Reshape' && op !== 'Pad')).toEqual(['Conv']);
+      expectSameOutputs(g, fused, { x: randomTensor([2, c.cin, 5, 6], 4) });
+    });
+  }
+
+  it('leaves one that crops more than its kernel reaches', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 2, 5, 5]);
+    const attrs: ConvTransposeAttrs = { strides: [2, 2], pads: [2, 2, 2, 2], autoPad: 'NOTSET', dilations: [1, 1], group: 1, outputPadding: [0, 0], outputShape: null };
+    const g = b.output(b.node('ConvTranspose', [x, b.constant('w', randomTensor([2, 2, 2, 2], 1))], attrs)).build();
+    expect(ops(optimize(g))).toEqual(['ConvTranspose']);
+  });
+});
+
+describe('fixInputShapes', () => {
+  const graph = () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', ['N', 3, 'H', 'W']);
+    const m = b.input('m', ['N', 'H']);
+    return b.output(b.node('Relu', [x], NONE)).output(b.node('Relu', [m], NONE)).build();
+  };
+
+  it('binds symbolic dims, in every input that names them', () => {
+    const fixed = fixInputShapes(graph(), { x: [1, 3, 160, 448] });
+    expect(fixed.inputs.map((i) => i.shape)).toEqual([[1, 3, 160, 448], [1, 160]]);
+  });
+
+  it('refuses a shape that does not fit, a dim given two values, an unknown input', () => {
+    expect(() => fixInputShapes(graph(), { x: [1, 4, 160, 448] })).toThrow('cannot give input "x" the shape [1,4,160,448]: expected [N,3,H,W]');
+    expect(() => fixInputShapes(graph(), { x: [1, 3, 160, 448], m: [1, 100] })).toThrow('input "m": dim "H" is 100 here but 160 in another input');
+    expect(() => fixInputShapes(graph(), { y: [1] })).toThrow('cannot give input "y" a shape: the graph\'s inputs are "x", "m"');
   });
 });
