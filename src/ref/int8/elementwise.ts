@@ -1,4 +1,4 @@
-// int8 Add (Q13), Concat (Q16), Clamp (Q18), Quantize (Q14) and Dequantize (Q15).
+// int8 Add (Q13), Mul (Q21), Concat (Q16), Clamp (Q18), tables (Q20), Quantize (Q14) and Dequantize (Q15).
 
 import { allocData, tensor, type Tensor } from '../../ir/tensor.ts';
 import { multiplyByQuantizedMultiplier } from '../../quant/fixed-point.ts';
@@ -10,33 +10,28 @@ import { concat } from '../float/shape-ops.ts';
 const clamp = (v: number, lo: number, hi: number) => (v < lo ? lo : v > hi ? hi : v);
 const LEFT_SHIFT = 2 ** 20;
 
-export function addInt8(a: Tensor, b: Tensor, step: AddStep): Tensor {
+/** An elementwise int8 op of two broadcast tensors: `f` of their centred codes, then + z_out and the clamp. */
+function broadcastInt8(a: Tensor, b: Tensor, step: AddStep | MulStep, f: (ca: number, cb: number) => number): Tensor {
   const shape = broadcastShapes(a.shape, b.shape);
   const out = tensor('int8', shape);
   const ao = broadcastOffsets(a.shape, shape);
   const bo = broadcastOffsets(b.shape, shape);
   const [za, zb] = step.zeroPoints;
-  const [ma, mb] = step.multipliers;
-  for (let i = 0; i < out.data.length; i++) {
-    const sa = multiplyByQuantizedMultiplier((a.data[ao[i]!]! - za) * LEFT_SHIFT, ma);
-    const sb = multiplyByQuantizedMultiplier((b.data[bo[i]!]! - zb) * LEFT_SHIFT, mb);
-    out.data[i] = clamp(step.zeroPoint + multiplyByQuantizedMultiplier(sa + sb, step.outMultiplier), step.lo, step.hi);
-  }
+  for (let i = 0; i < out.data.length; i++) out.data[i] = clamp(step.zeroPoint + f(a.data[ao[i]!]! - za, b.data[bo[i]!]! - zb), step.lo, step.hi);
   return out;
+}
+
+/** (Q13) */
+export function addInt8(a: Tensor, b: Tensor, step: AddStep): Tensor {
+  const [ma, mb] = step.multipliers;
+  return broadcastInt8(a, b, step, (ca, cb) =>
+    multiplyByQuantizedMultiplier(multiplyByQuantizedMultiplier(ca * LEFT_SHIFT, ma) + multiplyByQuantizedMultiplier(cb * LEFT_SHIFT, mb), step.outMultiplier),
+  );
 }
 
 /** (Q21) q_out = clamp(z_out + MBQM((q_a − z_a)(q_b − z_b), M), lo, hi), broadcast. */
 export function mulInt8(a: Tensor, b: Tensor, step: MulStep): Tensor {
-  const shape = broadcastShapes(a.shape, b.shape);
-  const out = tensor('int8', shape);
-  const ao = broadcastOffsets(a.shape, shape);
-  const bo = broadcastOffsets(b.shape, shape);
-  const [za, zb] = step.zeroPoints;
-  for (let i = 0; i < out.data.length; i++) {
-    const product = (a.data[ao[i]!]! - za) * (b.data[bo[i]!]! - zb);
-    out.data[i] = clamp(step.zeroPoint + multiplyByQuantizedMultiplier(product, step.multiplier), step.lo, step.hi);
-  }
-  return out;
+  return broadcastInt8(a, b, step, (ca, cb) => multiplyByQuantizedMultiplier(ca * cb, step.multiplier));
 }
 
 export function concatInt8(inputs: Tensor[], step: ConcatStep): Tensor {
