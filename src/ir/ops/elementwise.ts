@@ -85,8 +85,9 @@ type Op = keyof ElementwiseAttrs;
 
 // Truly elementwise on their one data input: they follow it into NHWC.
 const UNARY = { nhwc: 'elementwise', ...FLOAT_ONLY, gpu: 'none' } as const;
-// Float functions of one float tensor: on int8 data, a 256-entry table (Q20).
-const TABLE = { ...UNARY, ...LUT } as const;
+// Float functions of one float tensor: on int8 data, a 256-entry table (Q20); on the fp32 GPU
+// path, an entry of unary_f32's expression table.
+const TABLE = { ...UNARY, ...LUT, gpu: 'unary' } as const;
 // Increasing functions: the output still shows the input's values in order.
 const MONOTONIC = { ...TABLE, showsInputs: 'first' } as const;
 // Numpy-broadcast arithmetic: constant operands are re-laid out with the NHWC data.
@@ -153,7 +154,8 @@ export const ELEMENTWISE_TRAITS = {
   Mean: BROADCAST,
   Where: CPU_FLOAT,
   // Cast's input 1 (CastLike's) gives only a dtype, so it follows its data input like a unary op.
-  Cast: UNARY,
+  // On the GPU (every tensor f32) a Cast to a float type is an alias, to float16 a rounding.
+  Cast: { ...UNARY, gpu: 'unary' },
 } as const satisfies Record<Op, OpTraits>;
 
 /** Every input broadcast together (numpy rules); undefined when one input's shape is unknown. */

@@ -21,9 +21,18 @@ export const floatBits = (x: number): number => f32Bits(Math.fround(x));
 /** Bytes of a float32 tensor on the GPU (a rank-0 tensor holds one element). */
 export const floatBytes = (shape: readonly number[]): number => sizeOf(shape) * 4;
 
+/**
+ * A constant as the f32 the GPU float path holds every tensor in: floats rounded to float32;
+ * bools as 0 / 1 and integers as themselves, which f32 holds exactly below 2^24 (larger ones are
+ * refused rather than rounded).
+ */
 export function asFloat32(t: Tensor, what: string): Float32Array {
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new TypeError(`${what} is ${t.dtype}, not a float tensor`);
-  return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+  if (t.data instanceof Float32Array) return t.data;
+  if (t.dtype !== 'float32' && t.dtype !== 'float64') {
+    const big = t.data.find((v) => Math.abs(v) > 2 ** 24);
+    if (big !== undefined) throw new RangeError(`${what} is ${t.dtype} with ${big}, which float32 does not hold exactly`);
+  }
+  return Float32Array.from(t.data);
 }
 
 /** A node input as a storage binding: the activation tensor, or the constant's data. */

@@ -1,6 +1,6 @@
 // Elementwise float32 nodes → kernels: Add / Sub / Mul / Div with numpy broadcasting (binary_f32;
-// either operand may be a constant, uploaded as data), and the activations Relu, Clip, Sigmoid,
-// HardSwish, HardSigmoid, LeakyRelu (unary_f32, the op chosen by the OP override).
+// either operand may be a constant, uploaded as data), and every float function of one tensor
+// (unary_f32, the op chosen by the OP override from the UNARY_OPS table).
 
 import type { Node } from '../../ir/graph.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
@@ -55,8 +55,15 @@ export function binaryF32Kernel(
   };
 }
 
-export const UNARY_OPS = { Relu: 0, Clip: 1, Sigmoid: 2, HardSwish: 3, HardSigmoid: 4, LeakyRelu: 5 } as const;
+/** The unary_f32 OP code of each op (the table is in shaders/unary_f32.wgsl). Gelu and Cast pick theirs by attribute. */
+export const UNARY_OPS = {
+  Relu: 0, Clip: 1, Sigmoid: 2, HardSwish: 3, HardSigmoid: 4, LeakyRelu: 5, Abs: 6, Neg: 7, Exp: 8, Log: 9, Sqrt: 10,
+  Reciprocal: 11, Floor: 12, Ceil: 13, Round: 14, Sign: 15, Erf: 16, Tanh: 17, Sin: 18, Cos: 19, Tan: 20, Asin: 21,
+  Acos: 22, Atan: 23, Sinh: 24, Cosh: 25, Asinh: 26, Acosh: 27, Atanh: 28, Softplus: 29, Softsign: 30, Mish: 31,
+  Elu: 32, Selu: 33, Celu: 34, ThresholdedRelu: 35, Gelu: 36, Shrink: 38, Cast: 39,
+} as const;
 export type UnaryOpType = keyof typeof UNARY_OPS;
+const GELU_TANH = 37;
 
 /** alpha, beta of the unary kernel's uniforms, as the op reads them. */
 function unaryParams(node: Node, constants: ReadonlyMap<string, Tensor>): [number, number] {
@@ -66,7 +73,14 @@ function unaryParams(node: Node, constants: ReadonlyMap<string, Tensor>): [numbe
     case 'HardSigmoid':
       return [floatBits(node.attrs.alpha), floatBits(node.attrs.beta)];
     case 'LeakyRelu':
+    case 'Elu':
+    case 'Celu':
+    case 'ThresholdedRelu':
       return [floatBits(node.attrs.alpha), 0];
+    case 'Selu':
+      return [floatBits(node.attrs.alpha), floatBits(node.attrs.gamma)];
+    case 'Shrink':
+      return [floatBits(node.attrs.lambd), floatBits(node.attrs.bias)];
     default:
       return [0, 0];
   }
@@ -83,7 +97,7 @@ export function unaryF32Kernel(node: Extract<Node, { op: UnaryOpType }>, inputSh
     spec: {
       label: node.name,
       shader: 'unary_f32',
-      constants: { WORKGROUP_SIZE, OP: UNARY_OPS[node.op] },
+      constants: { WORKGROUP_SIZE, OP: node.op === 'Gelu' && node.attrs.approximate === 'tanh' ? GELU_TANH : UNARY_OPS[node.op] },
       uniforms: uniformWords([total, width, ...unaryParams(node, constants)]),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,

@@ -58,6 +58,10 @@ export function transposeF32Kernel(node: NodeOf<'Transpose'>, inputShape: readon
  */
 export function padF32Kernel(node: NodeOf<'Pad'>, inputShape: readonly number[], outputShape: readonly number[], constants: ReadonlyMap<string, Tensor>): PlannedKernel {
   if (node.attrs.mode !== 'constant') throw new RangeError(`mode "${node.attrs.mode}" (only constant padding runs on the GPU)`);
+  for (const [i, what] of [[1, 'pads'], [2, 'constant_value'], [3, 'axes']] as const) {
+    const name = node.inputs[i] ?? '';
+    if (name !== '' && !constants.has(name)) throw new RangeError(`its ${what} input "${name}" is not a constant (fix the graph input it comes from)`);
+  }
   const { before, fill } = padGeometry(node, inputShape.length, constants);
   const what = `Pad "${node.name}"`;
   const total = sizeOf(outputShape);

@@ -57,8 +57,17 @@ export function planFloatNode(
       return one(globalPoolF32Kernel(nodeWith(node, 'gpu', kernel), shape(0)));
     case 'binary':
       return one(binaryF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), shape(1), constants));
-    case 'unary':
-      return one(unaryF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants));
+    case 'unary': {
+      const u = nodeWith(node, 'gpu', kernel);
+      if (u.op === 'Cast') {
+        // Every GPU tensor is f32 (bools 0/1, integers exact below 2^24): a Cast to a float type
+        // of f32 width or more keeps the values, so it is an alias; to float16 it rounds.
+        const to = u.attrs.to ?? constants.get(u.inputs[1] ?? '')?.dtype;
+        if (to === 'float32' || to === 'float64') return { alias: u.inputs[0]!, outputShape: shape(0) };
+        if (to !== 'float16') throw new RangeError(`a Cast to ${to ?? 'the run-time type of a non-constant input 1'} (the GPU float path casts to float types only)`);
+      }
+      return one(unaryF32Kernel(u, shape(0), constants));
+    }
     case 'concat':
       return concatF32Kernels(nodeWith(node, 'gpu', kernel), node.inputs.map((_, i) => shape(i)), constants);
     case 'transpose': {
