@@ -64,6 +64,8 @@ export type FloatGpu =
   | 'transpose'
   | 'pad'
   | 'softmax'
+  /** Over a set of axes (ReduceSum …), or the index of the extreme along one (ArgMax, ArgMin). */
+  | 'reduce'
   /** The GPU float path refuses it (the CPU reference runs it). */
   | 'none';
 

@@ -70,21 +70,24 @@ export interface ReduceAttrs {
   SoftmaxCrossEntropyLoss: LossAttrs;
 }
 
+// On the fp32 GPU path: reduce_f32 (NCHW: an NHWC input is transposed back first).
+const GPU_REDUCE = { ...CPU_FLOAT, gpu: 'reduce' } as const;
+
 export const REDUCE_TRAITS = {
-  ReduceSum: CPU_FLOAT,
-  ReduceMean: CPU_FLOAT,
-  ReduceMax: CPU_FLOAT,
-  ReduceMin: CPU_FLOAT,
-  ReduceProd: CPU_FLOAT,
-  ReduceL1: CPU_FLOAT,
-  ReduceL2: CPU_FLOAT,
-  ReduceLogSum: CPU_FLOAT,
-  ReduceLogSumExp: CPU_FLOAT,
-  ReduceSumSquare: CPU_FLOAT,
-  ArgMax: CPU_FLOAT,
-  ArgMin: CPU_FLOAT,
-  LogSoftmax: CPU_FLOAT,
-  Hardmax: CPU_FLOAT,
+  ReduceSum: GPU_REDUCE,
+  ReduceMean: GPU_REDUCE,
+  ReduceMax: GPU_REDUCE,
+  ReduceMin: GPU_REDUCE,
+  ReduceProd: GPU_REDUCE,
+  ReduceL1: GPU_REDUCE,
+  ReduceL2: GPU_REDUCE,
+  ReduceLogSum: GPU_REDUCE,
+  ReduceLogSumExp: GPU_REDUCE,
+  ReduceSumSquare: GPU_REDUCE,
+  ArgMax: GPU_REDUCE,
+  ArgMin: GPU_REDUCE,
+  LogSoftmax: { ...CPU_FLOAT, gpu: 'softmax' },
+  Hardmax: { ...CPU_FLOAT, gpu: 'softmax' },
   LayerNormalization: CPU_FLOAT,
   InstanceNormalization: CPU_FLOAT,
   GroupNormalization: CPU_FLOAT,

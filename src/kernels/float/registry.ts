@@ -14,6 +14,7 @@ import { convF32Kernel, gemmF32Kernel, matmulF32Kernel } from './conv.ts';
 import { binaryF32Kernel, unaryF32Kernel } from './elementwise.ts';
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { globalPoolF32Kernel, poolF32Kernel } from './pool.ts';
+import { reduceF32Kernel, softmaxF32Kernel } from './reduce.ts';
 
 const one = ({ spec, outputShape }: PlannedKernel): PlannedStep => ({ specs: [spec], outputShape });
 
@@ -81,8 +82,16 @@ export function planFloatNode(
       return one(padF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), inferred, constants));
     }
     case 'softmax': {
-      const step: FloatStep = { op: 'float', name: node.name, node };
-      return one(softmaxKernel(step, shape(0)));
+      const s = nodeWith(node, 'gpu', kernel);
+      if (s.op === 'Softmax') {
+        const step: FloatStep = { op: 'float', name: node.name, node: s };
+        return one(softmaxKernel(step, shape(0)));
+      }
+      return one(softmaxF32Kernel(s, shape(0)));
+    }
+    case 'reduce': {
+      const r = reduceF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants);
+      return 'alias' in r ? r : one(r);
     }
     case 'none':
       // An If left after the passes branches on a graph input: fixing that input folds it.
