@@ -2,6 +2,7 @@
 // model is for: the same top-1 class, or the same faces.
 import { detectFaces } from '../../src/models/detect.ts';
 import { iou } from '../../src/models/boxes.ts';
+import { textMapIoU } from '../../src/models/text-map.ts';
 import type { FaceDetectorModel } from '../../src/models/catalog.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import type { EngineId } from '../page/protocol.ts';
@@ -13,6 +14,8 @@ type Outputs = Record<string, { shape: number[]; data: ArrayLike<number> }>;
 /** Float engines must match the float reference this closely (relative to each output's range). */
 const FLOAT_TOLERANCE = 1e-3;
 const FACE_IOU = 0.5;
+/** The text-map IoU (thresholded at 0.3) an engine must reach against the float reference. */
+const TEXT_MAP_IOU = 0.85;
 
 const argmax = (xs: ArrayLike<number>) => {
   let best = 0;
@@ -56,6 +59,11 @@ function faces(model: PreparedModel, got: Outputs): NonNullable<Correctness['fac
 export function checkOutputs(model: PreparedModel, engine: EngineId, got: Outputs): Correctness {
   const d = deviation(model, got);
   const withinFloat = engine === 'int8' || d.maxRel <= FLOAT_TOLERANCE;
+  if (model.task === 'text-detector') {
+    const first = model.outputs[0]!;
+    const textMap = textMapIoU(model.reference[first]!.data, got[first]!.data);
+    return { ...d, textMap, verdict: textMap.iou >= TEXT_MAP_IOU && withinFloat ? 'agrees' : 'deviates' };
+  }
   if (model.task === 'face-detector') {
     const f = faces(model, got);
     const same = f.matched === f.reference && f.engine === f.reference;

@@ -10,7 +10,13 @@ const num = (v: number, digits = 2) => (v >= 100 ? v.toFixed(0) : v.toFixed(digi
 function check(r: EngineReport): string {
   const c = r.correctness;
   if (!c) return '–';
-  const task = c.top1 ? `top-1 ${c.top1.agrees ? 'same' : `${c.top1.engine} vs ${c.top1.reference}`}` : c.faces ? `faces ${c.faces.matched}/${c.faces.reference} (${c.faces.engine} found)` : '';
+  const task = c.top1
+    ? `top-1 ${c.top1.agrees ? 'same' : `${c.top1.engine} vs ${c.top1.reference}`}`
+    : c.faces
+      ? `faces ${c.faces.matched}/${c.faces.reference} (${c.faces.engine} found)`
+      : c.textMap
+        ? `text map IoU ${c.textMap.iou.toFixed(3)}`
+        : '';
   return `${c.verdict}: ${task}, max rel ${c.maxRel.toExponential(1)}`;
 }
 

@@ -8,7 +8,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED } from '../../src/cli/bundled.ts';
-import { loadFloatModel, loadTfjsModel, type FloatModel } from '../../src/cli/model.ts';
+import { floatModelOf, loadFloatModel, loadTfjsModel, type FloatModel } from '../../src/cli/model.ts';
+import { decodeImage } from '../../src/data/image.ts';
+import { importOnnx } from '../../src/import/onnx.ts';
+import { onnxModelPath } from '../../src/models/fetch-onnx.ts';
+import { TEXT_MAP_SIZE, textDetectorInput } from '../../src/models/text-map.ts';
+import { fixInputShapes } from '../../src/passes/fix-inputs.ts';
 import { loadImages } from '../../src/cli/options.ts';
 import { calibrateAndQuantize } from '../../src/cli/quantize.ts';
 import type { ImageSet } from '../../src/data/dataset.ts';
@@ -30,7 +35,7 @@ export const BENCH_CACHE = fileURLToPath(new URL('../../.cache/bench', import.me
 export interface PreparedModel {
   id: BenchModelId;
   title: string;
-  task: 'classifier' | 'face-detector';
+  task: 'classifier' | 'face-detector' | 'text-detector';
   catalog?: CatalogModel;
   /** Files under BENCH_CACHE/<id>/ (q8, onnx, input) and the TF.js model folder, if any. */
   files: { q8: string; onnx: string; input: string; tfjsDir?: string; floatOnnx?: string };
@@ -50,10 +55,49 @@ export interface PreparedModel {
 interface Recipe {
   float: () => FloatModel;
   calib: () => ImageSet;
-  method: 'entropy' | 'percentile';
+  method: 'entropy' | 'percentile' | 'minmax';
   input: () => { set: ImageSet; source: string };
   title: string;
   catalog?: CatalogModel;
+  task?: 'text-detector';
+  /** The ONNX file onnxruntime-web runs, when the model is one as shipped (not our export of the fused graph). */
+  onnx?: string;
+  calibrationSource?: string;
+}
+
+// PP-OCRv4 det on crops of OpenCV's text photos (Debian's opencv-doc), as
+// test/model/onnx-real-int8.test.ts calibrates and evaluates it, at one fixed input size.
+const TEXT_PHOTOS = '/usr/share/doc/opencv-doc/examples/data/';
+const TEXT_CALIBRATION: [string, number, number][] = [['imageTextR.png', 0, 0], ['imageTextR.png', 100, 160], ['licenseplate_motion.jpg', 100, 200]];
+const TEXT_INPUT: [string, number, number] = ['imageTextN.png', 100, 90];
+
+function textCrops(crops: readonly [string, number, number][]): ImageSet {
+  const inputs = crops.map(([file, left, top]) => {
+    const where = path.join(TEXT_PHOTOS, file);
+    if (!fs.existsSync(where)) throw new Error(`${where} is missing: apt-get install opencv-doc`);
+    return textDetectorInput(decodeImage(fs.readFileSync(where), where), left, top);
+  });
+  const { height, width } = TEXT_MAP_SIZE;
+  return { count: inputs.length, imageShape: [height, width, 3], input: (i) => inputs[i]!, names: crops.map(([f, l, t]) => `${f} (${l}, ${t})`) };
+}
+
+function textDetector(): Recipe {
+  const file = onnxModelPath('ppocr-v4-det');
+  const { height, width } = TEXT_MAP_SIZE;
+  return {
+    title: `PP-OCRv4 det ${height}×${width} (ONNX)`,
+    float: () => {
+      if (!fs.existsSync(file)) throw new Error(`${file} is missing: run npm run fetch-models`);
+      const graph = importOnnx(fs.readFileSync(file));
+      return floatModelOf(fixInputShapes(graph, { [graph.inputs[0]!.name]: [1, 3, height, width] }));
+    },
+    calib: () => textCrops(TEXT_CALIBRATION),
+    method: 'minmax',
+    input: () => ({ set: textCrops([TEXT_INPUT]), source: `opencv-doc ${TEXT_INPUT[0]} crop at (${TEXT_INPUT[1]}, ${TEXT_INPUT[2]})` }),
+    task: 'text-detector',
+    onnx: file,
+    calibrationSource: `opencv-doc text photo crops: ${TEXT_CALIBRATION.map(([f, l, t]) => `${f} (${l}, ${t})`).join(', ')}`,
+  };
 }
 
 function catalogSet(model: CatalogModel, dir: string, count?: number): ImageSet {
@@ -61,6 +105,7 @@ function catalogSet(model: CatalogModel, dir: string, count?: number): ImageSet 
 }
 
 function recipe(id: BenchModelId): Recipe {
+  if (id === 'ppocr-v4-det') return textDetector();
   if (id === 'fashion_mnist_cnn') {
     const shape = [1, 1, 28, 28];
     return {
@@ -102,7 +147,7 @@ function int8Program(dir: string, r: Recipe, float: FloatModel, log: (s: string)
   const calib = r.calib();
   log(`calibrating ${float.graph.name} (${r.method}, ${calib.count} samples) on the CPU float reference…`);
   const model = calibrateAndQuantize(float, calib, { method: r.method, calibCount: 500, perTensor: false, symmetricActivations: false, percentile: 99.99 });
-  const calibration = { method: r.method, samples: Math.min(500, calib.count), source: r.catalog ? path.basename(calibrationImages(r.catalog)) : 'Fashion-MNIST train, first 500' };
+  const calibration = { method: r.method, samples: Math.min(500, calib.count), source: r.calibrationSource ?? (r.catalog ? path.basename(calibrationImages(r.catalog)) : 'Fashion-MNIST train, first 500') };
   write(file, writeQ8(model));
   fs.writeFileSync(keyFile, `${key.slice(0, -1)},"calibration":${JSON.stringify(calibration)}}`);
   return { model, calibration };
@@ -113,8 +158,8 @@ export function prepareModel(id: BenchModelId, log: (s: string) => void = () => 
   const dir = path.join(BENCH_CACHE, id);
   const float = r.float();
   const { model: int8, calibration } = int8Program(dir, r, float, log);
-  const onnxFile = id === 'fashion_mnist_cnn' ? BUNDLED.model : path.join(dir, 'model.onnx');
-  if (id !== 'fashion_mnist_cnn' && !fs.existsSync(onnxFile)) write(onnxFile, onnxOf(float.fused));
+  const onnxFile = id === 'fashion_mnist_cnn' ? BUNDLED.model : (r.onnx ?? path.join(dir, 'model.onnx'));
+  if (!fs.existsSync(onnxFile)) write(onnxFile, onnxOf(float.fused));
   const { set, source } = r.input();
   const input = set.input(0);
   const inputFile = path.join(dir, 'input.f32');
@@ -130,9 +175,9 @@ export function prepareModel(id: BenchModelId, log: (s: string) => void = () => 
   return {
     id,
     title: r.title,
-    task: r.catalog?.kind ?? 'classifier',
+    task: r.task ?? r.catalog?.kind ?? 'classifier',
     ...(r.catalog ? { catalog: r.catalog } : {}),
-    files: { q8: path.join(dir, 'model.q8'), onnx: onnxFile, input: inputFile, ...(r.catalog ? { tfjsDir: modelDir(r.catalog.id) } : { floatOnnx: BUNDLED.model }) },
+    files: { q8: path.join(dir, 'model.q8'), onnx: onnxFile, input: inputFile, ...(r.catalog ? { tfjsDir: modelDir(r.catalog.id) } : { floatOnnx: r.onnx ?? BUNDLED.model }) },
     inputName,
     inputShape: input.shape,
     inputSource: source,

@@ -28,7 +28,9 @@ export interface Correctness {
   top1?: { reference: number; engine: number; agrees: boolean };
   /** Face detectors: faces decoded from the outputs (score > 0.75, NMS), matched at IoU ≥ 0.5. */
   faces?: { reference: number; engine: number; matched: number; minIoU: number | null };
-  /** 'agrees': same top-1 / same faces and (float engines) maxRel ≤ 1e-3; else 'deviates'. */
+  /** Text detectors: IoU of the probability maps thresholded at 0.3, and the pixels either marks. */
+  textMap?: { iou: number; pixels: number };
+  /** 'agrees': same top-1 / same faces / text maps at IoU ≥ 0.85, and (float engines) maxRel ≤ 1e-3; else 'deviates'. */
   verdict: 'agrees' | 'deviates';
 }
 
@@ -85,7 +87,7 @@ export interface EngineReport {
 export interface ModelReport {
   id: string;
   title: string;
-  task: 'classifier' | 'face-detector';
+  task: 'classifier' | 'face-detector' | 'text-detector';
   input: { name: string; shape: number[]; source: string };
   outputs: string[];
   /** Conv + Gemm/MatMul multiply-accumulates of one inference. */

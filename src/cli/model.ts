@@ -35,6 +35,11 @@ export type LoadedModel = FloatModel | { kind: 'q8'; model: QuantizedModel };
 export function loadFloatModel(path: string): FloatModel {
   // A QDQ model imports as its float graph (Q/DQ removed, weights dequantized) and its quantization.
   const { graph, given } = importOnnxQdq(readBytes(path, 'model'));
+  return floatModelOf(graph, given);
+}
+
+/** An imported ONNX graph with its fused NCHW and NHWC forms. */
+export function floatModelOf(graph: Graph, given: GivenQuantization | null = null): FloatModel {
   const fused = optimize(graph);
   // The NHWC graph is the fused one with its layout assigned: no need to run the fusion passes twice.
   return { kind: 'onnx', graph, fused, nhwc: assignNhwcLayout(fused), given };

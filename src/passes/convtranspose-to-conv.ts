@@ -1,8 +1,11 @@
 // A 2-D ConvTranspose with constant weights is a Conv: over its input with s − 1 zeros inserted
 // after each element along each axis of stride s, with the kernel flipped and its in/out channels
-// swapped, and pads (k − 1)·d − pad. Written as Reshape → Pad (the zeros) → Reshape → Conv, every
-// piece has int8 and fp32 GPU kernels, and a BatchNormalization or Relu after it folds and fuses
-// into the Conv as usual (PP-OCRv4 det's head: ConvTranspose → BN → Relu, twice).
+// swapped, and pads (k − 1)·d − pad. The zeros go in channels-last, where the two Reshapes keep
+// the packed rows and cost nothing on the GPU: Transpose to NHWC → Reshape [N, H, 1, W, 1, C] →
+// Pad (the zeros) → Reshape [N, H·s, W·s, C] → Transpose back → Conv. On the int8 path's NHWC
+// graph the Transposes cancel against the layout pass's own (cancel-transposes.ts), leaving one
+// Pad dispatch; a BatchNormalization or Relu after it folds and fuses into the Conv as usual
+// (PP-OCRv4 det's head: ConvTranspose → BN → Relu, twice).
 //
 // Per axis, with input length L, stride s, dilation d, kernel k, the ConvTranspose's pads pb, pa
 // and output padding op (planTransposedAxis), the zero-inserted input has s·L values (s − 1
@@ -57,13 +60,16 @@ function rewrite(node: NodeOf<'ConvTranspose'>, constants: Map<string, Tensor>, 
   let input = x;
   if (strides.some((s) => s > 1)) {
     const [sh, sw] = strides as [number, number];
-    constants.set(name('split_shape'), i64([6], [0, 0, h, 1, wd, 1]));
-    constants.set(name('zeros'), i64([12], [0, 0, 0, 0, 0, 0, 0, 0, 0, sh - 1, 0, sw - 1]));
-    constants.set(name('merged_shape'), i64([4], [0, 0, h * sh, wd * sw]));
+    const c = shape[1] as number;
+    constants.set(name('split_shape'), i64([6], [0, h, 1, wd, 1, c]));
+    constants.set(name('zeros'), i64([12], [0, 0, 0, 0, 0, 0, 0, 0, sh - 1, 0, sw - 1, 0]));
+    constants.set(name('merged_shape'), i64([4], [0, h * sh, wd * sw, c]));
     nodes.push(
-      { op: 'Reshape', name: name('split'), inputs: [x, name('split_shape')], outputs: [name('split')], attrs: { allowZero: false } },
+      { op: 'Transpose', name: name('to_nhwc'), inputs: [x], outputs: [name('nhwc')], attrs: { perm: [0, 2, 3, 1] } },
+      { op: 'Reshape', name: name('split'), inputs: [name('nhwc'), name('split_shape')], outputs: [name('split')], attrs: { allowZero: false } },
       { op: 'Pad', name: name('insert_zeros'), inputs: [name('split'), name('zeros'), '', ''], outputs: [name('inserted')], attrs: { mode: 'constant' } },
-      { op: 'Reshape', name: name('merge'), inputs: [name('inserted'), name('merged_shape')], outputs: [name('upsampled')], attrs: { allowZero: false } },
+      { op: 'Reshape', name: name('merge'), inputs: [name('inserted'), name('merged_shape')], outputs: [name('merged')], attrs: { allowZero: false } },
+      { op: 'Transpose', name: name('to_nchw'), inputs: [name('merged')], outputs: [name('upsampled')], attrs: { perm: [0, 3, 1, 2] } },
     );
     input = name('upsampled');
   }

@@ -9,6 +9,7 @@ import { nodeWith, OP_TRAITS, unhandledTrait, type NodeWith } from '../ir/op-tra
 import { inferShapes } from '../ir/shapes.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { transpose } from '../ref/float/shape-ops.ts';
+import { cancelTransposes } from './cancel-transposes.ts';
 import { eliminateDeadCode } from './eliminate-dead-code.ts';
 
 const TO_NHWC = [0, 2, 3, 1];
@@ -33,7 +34,7 @@ export function assignNhwcLayout(graph: Graph): Graph {
     rank: (name) => shapes.get(name)?.length,
   };
   for (const node of graph.nodes) convertNode(s, node);
-  return eliminateDeadCode({ ...graph, nodes: s.nodes, initializers: s.constants });
+  return eliminateDeadCode(cancelTransposes({ ...graph, nodes: s.nodes, initializers: s.constants }));
 }
 
 /** The node's NHWC form by its op's nhwc trait (src/ir/op-traits.ts), or undefined where it stays NCHW. */

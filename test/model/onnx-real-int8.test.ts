@@ -25,6 +25,7 @@ import { importOnnx } from '../../src/import/onnx.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import type { QuantizedModel } from '../../src/quant/program.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
+import { TEXT_MAP_SIZE, textDetectorInput, textMapIoU } from '../../src/models/text-map.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
 import { f32, melFrames, modelBytes, window } from '../helpers/onnx-models.ts';
 import { speech } from '../helpers/speech.ts';
@@ -113,19 +114,8 @@ describe.skipIf(skipGpu)('openWakeWord embedding model, int8 on Dawn', () => {
 
 const DATA = '/usr/share/doc/opencv-doc/examples/data/';
 const photo = (file: string) => decodeImage(readFileSync(DATA + file), DATA + file);
-// 160 × 448 crops (multiples of 32, as the detector's strides need), ImageNet mean / std.
-const [H, W] = [160, 448];
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
-function crop(image: Pixels, left: number, top: number): Record<string, Tensor> {
-  const x = new Float32Array(3 * H * W);
-  for (let c = 0; c < 3; c++) {
-    for (let y = 0; y < H; y++) {
-      for (let i = 0; i < W; i++) x[(c * H + y) * W + i] = (image.data[((y + top) * image.width + i + left) * image.channels + c]! / 255 - MEAN[c]!) / STD[c]!;
-    }
-  }
-  return { x: f32([1, 3, H, W], x) };
-}
+const { height: H, width: W } = TEXT_MAP_SIZE;
+const crop = (image: Pixels, left: number, top: number): Record<string, Tensor> => ({ x: textDetectorInput(image, left, top) });
 
 const ocrGraph = importOnnx(modelBytes('ppocr-v4-det'));
 const rotated = photo('imageTextR.png');
@@ -147,17 +137,9 @@ describe('PP-OCRv4 det, int8', () => {
       const feeds = crop(evaluation, left, top);
       const want = runFloat(ocrGraph, feeds)[ocrOut]!.data;
       const got = runInt8(ocrInt8, feeds)[ocrOut]!.data;
-      let both = 0;
-      let either = 0;
-      for (let i = 0; i < want.length; i++) {
-        const a = want[i]! > 0.3;
-        const b = got[i]! > 0.3;
-        both += Number(a && b);
-        either += Number(a || b);
-      }
-      const iou = both / either;
-      console.log(`ppocr-v4-det int8 (minmax), crop (${left}, ${top}): text-map IoU ${iou.toFixed(4)} over ${either} px, cosine ${cosine(want, got).toFixed(4)}`);
-      expect(either, 'the float map finds text in the crop').toBeGreaterThan(2000);
+      const { iou, pixels } = textMapIoU(want, got);
+      console.log(`ppocr-v4-det int8 (minmax), crop (${left}, ${top}): text-map IoU ${iou.toFixed(4)} over ${pixels} px, cosine ${cosine(want, got).toFixed(4)}`);
+      expect(pixels, 'the float map finds text in the crop').toBeGreaterThan(2000);
       expect(iou).toBeGreaterThanOrEqual(0.85);
     }
   });

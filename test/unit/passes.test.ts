@@ -259,10 +259,22 @@ describe('ConvTranspose as a Conv over zero-inserted input', () => {
       const up = b.node('ConvTranspose', [x, w, b.constant('b', randomTensor([c.cout], 2))], attrs);
       const g = b.output(b.node('Relu', [addBatchNorm(b, up, c.cout, 3)], NONE)).build();
       const fused = optimize(g);
-      expect(ops(fused).filter((op) => op !== 'Reshape' && op !== 'Pad')).toEqual(['Conv']);
+      expect(ops(fused).filter((op) => op !== 'Reshape' && op !== 'Pad' && op !== 'Transpose')).toEqual(['Conv']);
       expectSameOutputs(g, fused, { x: randomTensor([2, c.cin, 5, 6], 4) });
     });
   }
+
+  it('inserts the zeros channels-last: on the NHWC graph, one Pad between the convs and no Transpose', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 3, 5, 6]);
+    const c1 = b.node('Conv', [x, b.constant('w1', randomTensor([4, 3, 3, 3], 1))], convAttrs({ pads: [1, 1, 1, 1] }));
+    const attrs: ConvTransposeAttrs = { strides: [2, 2], pads: [0, 0, 0, 0], autoPad: 'NOTSET', dilations: [1, 1], group: 1, outputPadding: [0, 0], outputShape: null };
+    const up = b.node('ConvTranspose', [c1, b.constant('wt', randomTensor([4, 2, 2, 2], 2))], attrs);
+    const g = b.output(b.node('Conv', [up, b.constant('w2', randomTensor([2, 2, 1, 1], 3))], convAttrs())).build();
+    const nhwc = optimize(g, { layout: 'NHWC' });
+    expect(ops(nhwc)).toEqual(['Transpose', 'Conv', 'Reshape', 'Pad', 'Reshape', 'Conv', 'Conv', 'Transpose']);
+    expectSameOutputs(g, nhwc, { x: randomTensor([1, 3, 5, 6], 4) });
+  });
 
   it('leaves one that crops more than its kernel reaches', () => {
     const b = new GraphBuilder();

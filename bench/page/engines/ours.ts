@@ -42,7 +42,7 @@ export async function createOurs(request: EngineRequest): Promise<Runner> {
     session =
       request.engine === 'int8'
         ? await Session.create(readQ8(await fetchBytes(model.q8)), { gpu, ...variantOptions(request.variant) })
-        : await createFloatSession(await floatGraph(model), { gpu });
+        : await createFloatSession(await floatGraph(model), { gpu, inputShapes: { [model.inputName]: model.inputShape } });
   } catch (e) {
     gpu.device.destroy();
     throw e;
