@@ -1,10 +1,14 @@
-// float32 elementwise Add / Sub / Mul / Div with numpy broadcasting (the spec is
-// src/ref/float/elementwise.ts). One invocation per output element of an output of rank ≤ 8:
+// float32 elementwise functions of two tensors with numpy broadcasting (the spec is
+// src/ref/float/elementwise-binary.ts). Bools are carried as f32 0 / 1 (comparisons write them,
+// And / Or / Xor / Where read them: nonzero is true). One invocation per output element of an output of rank ≤ 8:
 // its coordinates (from the flat index, innermost axis first) times each operand's element
 // strides (0 along a broadcast axis) locate the operands' elements.
 
 override WORKGROUP_SIZE: u32 = 64u;
-// 0 Add, 1 Sub, 2 Mul, 3 Div.
+// 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Pow, 5 Max, 6 Min, 7 Mod (the divisor's sign), 8 fmod (the
+// dividend's), 9 PRelu (b the slope), 10 Equal, 11 Less, 12 LessOrEqual, 13 Greater,
+// 14 GreaterOrEqual, 15 And, 16 Or, 17 Xor, 18 (a + b) · scale (a variadic Mean's last step),
+// 19 Pow of an integer base: the power truncated to an integer, as the base's type holds it.
 override OP: u32 = 0u;
 // How output elements find their operands: 0 both operands have the output's shape (one to one);
 // 1 numpy broadcasting through the strides; 2 b is one element, 3 a is one element (a scalar
@@ -12,7 +16,7 @@ override OP: u32 = 0u;
 override BROADCAST: u32 = 1u;
 
 struct Binary {
-  total: u32, dispatch_width: u32, rank: u32, _pad0: u32,
+  total: u32, dispatch_width: u32, rank: u32, scale: f32,
   // Innermost axis first, at most 8; 1-padded.
   out_shape: array<vec4<u32>, 2>,
   a_strides: array<vec4<u32>, 2>,
@@ -23,6 +27,41 @@ struct Binary {
 @group(0) @binding(1) var<storage, read> input_a: array<f32>;
 @group(0) @binding(2) var<storage, read> input_b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> output: array<f32>;
+
+// a^b for any sign of a: WGSL's pow is undefined for a < 0 (and at 0), so |a|^b with the sign of
+// an odd integer exponent (a negative base with a fractional exponent is NaN, as in C).
+fn pow_f32(a: f32, b: f32) -> f32 {
+  if (b == 0.0) {
+    return 1.0;
+  }
+  if (a == 0.0) {
+    return select(0.0, 1.0 / a, b < 0.0);
+  }
+  if (b == floor(b) && abs(b) <= 64.0) {
+    // An integer exponent by repeated squaring: exact wherever the power is (9^3 = 729, not
+    // exp2(3 · log2 9) = 729.0002), any sign of base.
+    var n = u32(abs(b));
+    var base = a;
+    var r = 1.0;
+    while (n > 0u) {
+      if ((n & 1u) == 1u) {
+        r *= base;
+      }
+      base *= base;
+      n = n >> 1u;
+    }
+    return select(r, 1.0 / r, b < 0.0);
+  }
+  if (a < 0.0) {
+    return sqrt(-1.0 - abs(a)); // NaN: a negative base to a fractional power
+  }
+  return exp2(b * log2(a));
+}
+
+// C fmod: a − b · trunc(a / b), the dividend's sign.
+fn fmod_f32(a: f32, b: f32) -> f32 {
+  return a - b * trunc(a / b);
+}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {
@@ -51,7 +90,26 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     case 0u: { y = a + b; }
     case 1u: { y = a - b; }
     case 2u: { y = a * b; }
-    default: { y = a / b; }
+    case 3u: { y = a / b; }
+    case 4u: { y = pow_f32(a, b); }
+    case 19u: { y = trunc(pow_f32(a, b)); }
+    case 5u: { y = max(a, b); }
+    case 6u: { y = min(a, b); }
+    case 7u: {
+      let r = fmod_f32(a, b);
+      y = select(r, r + b, r != 0.0 && ((r < 0.0) != (b < 0.0)));
+    }
+    case 8u: { y = fmod_f32(a, b); }
+    case 9u: { y = select(a, a * b, a < 0.0); }
+    case 10u: { y = select(0.0, 1.0, a == b); }
+    case 11u: { y = select(0.0, 1.0, a < b); }
+    case 12u: { y = select(0.0, 1.0, a <= b); }
+    case 13u: { y = select(0.0, 1.0, a > b); }
+    case 14u: { y = select(0.0, 1.0, a >= b); }
+    case 15u: { y = select(0.0, 1.0, a != 0.0 && b != 0.0); }
+    case 16u: { y = select(0.0, 1.0, a != 0.0 || b != 0.0); }
+    case 17u: { y = select(0.0, 1.0, (a != 0.0) != (b != 0.0)); }
+    default: { y = (a + b) * u.scale; }
   }
   output[index] = y;
 }

@@ -36,6 +36,7 @@ export function planFloatProgram(graph: Graph, batch = 1): ProgramPlan {
     uses.set(input.name, { name: input.name, bytes: floatBytes(shape), first: -1, last: -1 });
   }
   const specs: KernelSpec[] = [];
+  const read = new Set([...graph.nodes.flatMap((n) => n.inputs), ...graph.outputs.map((o) => o.name)]);
   graph.nodes.forEach((node, index) => {
     const where = `${node.op} node "${node.name}"`;
     const inputShapes = node.inputs.map((name) => {
@@ -45,10 +46,13 @@ export function planFloatProgram(graph: Graph, batch = 1): ProgramPlan {
       if (!isStatic(s)) throw new Error(`${where}: its input "${name}" has a shape [${s}] that is not static`);
       return s;
     });
+    // One output per node (the others, if the graph uses them, have no GPU kernel).
+    const extra = node.outputs.slice(1).find((o) => o !== '' && read.has(o));
+    if (extra !== undefined) throw new RangeError(`${where}: its output "${extra}" (only the first output of a node runs on the GPU float path)`);
     const [inferred] = inferNode(node, known, constants);
     let planned;
     try {
-      planned = planFloatNode(node, inputShapes, constants, isStatic(inferred) ? inferred : undefined);
+      planned = planFloatNode(node, inputShapes, constants, isStatic(inferred) ? inferred : undefined, true);
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
     }
@@ -58,6 +62,9 @@ export function planFloatProgram(graph: Graph, batch = 1): ProgramPlan {
     for (const name of node.inputs) {
       const use = uses.get(name);
       if (use) use.last = Math.max(use.last, index);
+    }
+    if ('temps' in planned) {
+      for (const t of planned.temps) uses.set(t.name, { name: t.name, bytes: floatBytes(t.shape), first: index, last: index });
     }
     const output = node.outputs[0]!;
     known.set(output, planned.outputShape);

@@ -94,6 +94,8 @@ const MONOTONIC = { ...TABLE, showsInputs: 'first' } as const;
 const BROADCAST = { nhwc: 'broadcast', ...FLOAT_ONLY, gpu: 'none' } as const;
 // ... and with a one-element constant, a function of the other operand: a table (Q20).
 const BROADCAST_TABLE = { ...BROADCAST, ...LUT } as const;
+// Comparisons and logic, NCHW: on the fp32 GPU path bools are f32 0 / 1 (binary_f32).
+const GPU_COMPARE = { ...CPU_FLOAT, gpu: 'binary' } as const;
 
 export const ELEMENTWISE_TRAITS = {
   Abs: TABLE,
@@ -132,26 +134,26 @@ export const ELEMENTWISE_TRAITS = {
   IsInf: UNARY,
   Not: UNARY,
   BitwiseNot: UNARY,
-  Pow: BROADCAST_TABLE,
-  Mod: BROADCAST_TABLE,
+  Pow: { ...BROADCAST_TABLE, gpu: 'binary' },
+  Mod: { ...BROADCAST_TABLE, gpu: 'binary' },
   // A 1-D slope may be per channel (kernel: alignSlope), which a constant re-laid out for NHWC would not keep.
-  PRelu: CPU_FLOAT,
+  PRelu: { ...CPU_FLOAT, gpu: 'binary' },
   BitShift: CPU_FLOAT,
   BitwiseAnd: CPU_FLOAT,
   BitwiseOr: CPU_FLOAT,
   BitwiseXor: CPU_FLOAT,
-  And: CPU_FLOAT,
-  Or: CPU_FLOAT,
-  Xor: CPU_FLOAT,
-  Equal: CPU_FLOAT,
-  Less: CPU_FLOAT,
-  LessOrEqual: CPU_FLOAT,
-  Greater: CPU_FLOAT,
-  GreaterOrEqual: CPU_FLOAT,
-  Min: BROADCAST_TABLE,
-  Max: BROADCAST_TABLE,
-  Sum: BROADCAST,
-  Mean: BROADCAST,
+  And: GPU_COMPARE,
+  Or: GPU_COMPARE,
+  Xor: GPU_COMPARE,
+  Equal: GPU_COMPARE,
+  Less: GPU_COMPARE,
+  LessOrEqual: GPU_COMPARE,
+  Greater: GPU_COMPARE,
+  GreaterOrEqual: GPU_COMPARE,
+  Min: { ...BROADCAST_TABLE, gpu: 'binary' },
+  Max: { ...BROADCAST_TABLE, gpu: 'binary' },
+  Sum: { ...BROADCAST, gpu: 'binary' },
+  Mean: { ...BROADCAST, gpu: 'binary' },
   Where: CPU_FLOAT,
   // Cast's input 1 (CastLike's) gives only a dtype, so it follows its data input like a unary op.
   // On the GPU (every tensor f32) a Cast to a float type is an alias, to float16 a rounding.

@@ -7,11 +7,18 @@ import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import { broadcastShapes } from '../../ref/float/broadcast.ts';
 import type { PlannedKernel } from '../conv.ts';
 import { innermostFirst } from '../packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { dispatchFor, uniformWords, WORKGROUP_SIZE, type KernelSpec, type StorageBinding } from '../spec.ts';
 import { boundBits, broadcastStrides, floatBits, operandBinding, scalarInput } from './common.ts';
 
-export const BINARY_OPS = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
+/** The binary_f32 OP code of each op (the table is in shaders/binary_f32.wgsl); Mod picks fmod by attribute. */
+export const BINARY_OPS = {
+  Add: 0, Sub: 1, Mul: 2, Div: 3, Pow: 4, Max: 5, Min: 6, Mod: 7, PRelu: 9, Equal: 10, Less: 11, LessOrEqual: 12,
+  Greater: 13, GreaterOrEqual: 14, And: 15, Or: 16, Xor: 17, Sum: 0, Mean: 0,
+} as const;
 export type BinaryOpType = keyof typeof BINARY_OPS;
+const FMOD = 8;
+const MEAN_STEP = 18;
+const INTEGER_POW = 19;
 
 /** The shader's BROADCAST mode: 0 one to one, 1 strided broadcasting, 2 b is one element, 3 a is. */
 function binaryIndexing(aShape: readonly number[], bShape: readonly number[], outputShape: readonly number[]): number {
@@ -22,37 +29,94 @@ function binaryIndexing(aShape: readonly number[], bShape: readonly number[], ou
   return 1;
 }
 
+/** One operand of a dispatch: a tensor (activation or constant) and its shape. */
+interface Operand {
+  binding: StorageBinding;
+  shape: readonly number[];
+}
+
 /**
- * Uniforms (28 words): total, dispatch width, rank, 0 | output dims ×8 (innermost first,
- * 1-padded) | a element strides ×8 | b element strides ×8 (0 along broadcast axes).
- * Overrides: OP (0 Add, 1 Sub, 2 Mul, 3 Div), BROADCAST (binaryIndexing).
+ * One binary_f32 dispatch. Uniforms (28 words): total, dispatch width, rank, scale (f32 bits) |
+ * output dims ×8 (innermost first, 1-padded) | a element strides ×8 | b element strides ×8 (0
+ * along broadcast axes). Overrides: OP (BINARY_OPS), BROADCAST (binaryIndexing).
  */
-export function binaryF32Kernel(
-  node: Extract<Node, { op: BinaryOpType }>,
-  aShape: readonly number[],
-  bShape: readonly number[],
-  constants: ReadonlyMap<string, Tensor>,
-): PlannedKernel {
-  const outputShape = broadcastShapes(aShape, bShape);
-  const what = `${node.op} "${node.name}"`;
+function binarySpec(label: string, op: number, a: Operand, b: Operand, output: string, scale = 1): { spec: KernelSpec; outputShape: number[] } {
+  const outputShape = broadcastShapes(a.shape, b.shape);
+  const what = `"${label}"`;
   const total = sizeOf(outputShape);
   const { workgroups, width } = dispatchFor(total);
   return {
     spec: {
-      label: node.name,
+      label,
       shader: 'binary_f32',
-      constants: { WORKGROUP_SIZE, OP: BINARY_OPS[node.op], BROADCAST: binaryIndexing(aShape, bShape, outputShape) },
+      constants: { WORKGROUP_SIZE, OP: op, BROADCAST: binaryIndexing(a.shape, b.shape, outputShape) },
       uniforms: uniformWords([
-        total, width, outputShape.length, 0,
+        total, width, outputShape.length, floatBits(scale),
         ...innermostFirst(outputShape, 1, what),
-        ...innermostFirst(broadcastStrides(aShape, outputShape), 0, what),
-        ...innermostFirst(broadcastStrides(bShape, outputShape), 0, what),
+        ...innermostFirst(broadcastStrides(a.shape, outputShape), 0, what),
+        ...innermostFirst(broadcastStrides(b.shape, outputShape), 0, what),
       ]),
-      storage: [operandBinding(node, 0, constants), operandBinding(node, 1, constants), { tensor: node.outputs[0]!, write: true }],
+      storage: [a.binding, b.binding, { tensor: output, write: true }],
       workgroups,
     },
     outputShape,
   };
+}
+
+/**
+ * A 1-D PRelu slope that does not broadcast numpy's way but matches exactly one of X's dims is
+ * that axis's (opset < 7's per-channel slope), as the reference's alignSlope takes it.
+ */
+function preluSlopeShape(xShape: readonly number[], slope: readonly number[]): readonly number[] {
+  if (slope.length !== 1) return slope;
+  const d = slope[0]!;
+  if (d === 1 || d === xShape[xShape.length - 1]) return slope;
+  const axes = xShape.flatMap((n, i) => (n === d ? [i] : []));
+  return axes.length === 1 ? xShape.map((n, i) => (i === axes[0] ? n : 1)) : slope;
+}
+
+/** A temporary tensor a multi-dispatch node writes between its dispatches (the plan gives it memory). */
+export interface TempTensor {
+  name: string;
+  shape: number[];
+}
+
+/**
+ * Elementwise ops of two tensors, numpy broadcasting, either operand possibly a constant; and the
+ * variadic Sum / Mean / Max / Min as a chain of dispatches through temporaries (one input: an
+ * alias). Comparisons and logic write bools as f32 0 / 1.
+ */
+export function binaryF32Kernels(
+  node: Extract<Node, { op: BinaryOpType }>,
+  shapes: readonly (readonly number[])[],
+  constants: ReadonlyMap<string, Tensor>,
+  allowTemps: boolean,
+): { specs: KernelSpec[]; outputShape: number[]; temps: TempTensor[] } | { alias: string; outputShape: number[] } {
+  const operands: Operand[] = node.inputs.map((_, i) => ({ binding: operandBinding(node, i, constants), shape: shapes[i]! }));
+  if (operands.length === 1) return { alias: node.inputs[0]!, outputShape: [...shapes[0]!] };
+  if (operands.length < 2) throw new RangeError('it has no inputs');
+  if (operands.length > 2 && !allowTemps) throw new RangeError(`${operands.length} inputs (a chain of dispatches through temporaries runs in the float plan only)`);
+  const output = node.outputs[0]!;
+  if (node.op === 'PRelu') operands[1] = { ...operands[1]!, shape: preluSlopeShape(operands[0]!.shape, operands[1]!.shape) };
+  // Pow's output has its base's type: an integer base (a constant: the GPU computes no integer
+  // tensor Pow could take) makes the power an integer.
+  const base = constants.get(node.inputs[0] ?? '');
+  const integerPow = node.op === 'Pow' && base !== undefined && base.dtype !== 'float32' && base.dtype !== 'float64';
+  const op = node.op === 'Mod' && node.attrs.fmod ? FMOD : integerPow ? INTEGER_POW : BINARY_OPS[node.op];
+  const specs: KernelSpec[] = [];
+  const temps: TempTensor[] = [];
+  let acc = operands[0]!;
+  for (let i = 1; i < operands.length; i++) {
+    const last = i === operands.length - 1;
+    const mean = node.op === 'Mean' && last;
+    const target = last ? output : `${output}#${i}`;
+    const made = binarySpec(operands.length > 2 ? `${node.name}#${i}` : node.name, mean ? MEAN_STEP : op, acc, operands[i]!, target, mean ? 1 / operands.length : 1);
+    specs.push(made.spec);
+    if (!last) temps.push({ name: target, shape: made.outputShape });
+    acc = { binding: { tensor: target }, shape: made.outputShape };
+  }
+  if (node.op === 'PRelu' && acc.shape.join() !== shapes[0]!.join()) throw new RangeError(`its slope [${shapes[1]}] does not broadcast to X [${shapes[0]}]`);
+  return { specs, outputShape: [...acc.shape], temps };
 }
 
 /** The unary_f32 OP code of each op (the table is in shaders/unary_f32.wgsl). Gelu and Cast pick theirs by attribute. */

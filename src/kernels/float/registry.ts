@@ -9,9 +9,10 @@ import type { FloatStep } from '../../quant/program.ts';
 import type { PlannedKernel } from '../conv.ts';
 import { softmaxKernel } from '../elementwise.ts';
 import type { PlannedStep } from '../registry.ts';
+import type { KernelSpec } from '../spec.ts';
 import { concatF32Kernels } from './concat.ts';
 import { convF32Kernel, gemmF32Kernel, matmulF32Kernel } from './conv.ts';
-import { binaryF32Kernel, unaryF32Kernel } from './elementwise.ts';
+import { binaryF32Kernels, unaryF32Kernel, type TempTensor } from './elementwise.ts';
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { globalPoolF32Kernel, poolF32Kernel } from './pool.ts';
 import { reduceF32Kernel, softmaxF32Kernel } from './reduce.ts';
@@ -24,12 +25,17 @@ const one = ({ spec, outputShape }: PlannedKernel): PlannedStep => ({ specs: [sp
  * ops take as theirs. Throws (without naming the node: the plan adds that) when the node's use
  * of its op has no GPU float kernel.
  */
+/** A planned node; `temps`: tensors its dispatches pass between them, which the plan gives memory. */
+export type FloatPlannedStep = PlannedStep | { specs: KernelSpec[]; outputShape: number[]; temps: TempTensor[] };
+
 export function planFloatNode(
   node: Node,
   inputShapes: readonly (readonly number[] | undefined)[],
   constants: ReadonlyMap<string, Tensor>,
   inferred: readonly number[] | undefined,
-): PlannedStep {
+  /** Whether the caller gives memory to `temps` (the float plan does; an int8 plan's float steps do not). */
+  allowTemps = false,
+): FloatPlannedStep {
   const shape = (i: number): number[] => {
     const s = inputShapes[i];
     if (!s) throw new RangeError(`input ${i} is required`);
@@ -57,7 +63,7 @@ export function planFloatNode(
     case 'global-pool':
       return one(globalPoolF32Kernel(nodeWith(node, 'gpu', kernel), shape(0)));
     case 'binary':
-      return one(binaryF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), shape(1), constants));
+      return binaryF32Kernels(nodeWith(node, 'gpu', kernel), node.inputs.map((_, i) => shape(i)), constants, allowTemps);
     case 'unary': {
       const u = nodeWith(node, 'gpu', kernel);
       if (u.op === 'Cast') {
