@@ -12,7 +12,8 @@ export { GraphBuilder, convAttrs, poolAttrs } from './ir/builder.ts';
 export { printGraph, opHistogram } from './ir/print.ts';
 export { inferShapes } from './ir/shapes.ts';
 
-export { importOnnx, SUPPORTED_OPSETS } from './import/onnx.ts';
+export { importOnnx, SUPPORTED_OPSETS, type OnnxImportOptions } from './import/onnx.ts';
+export type { ExternalData } from './import/onnx-external.ts';
 export { importOnnxQdq, isQdqModel, type QdqImport } from './import/onnx-qdq.ts';
 export { importTfjs, type TfjsImportOptions } from './import/tfjs.ts';
 export { parseModelJson, shardPaths, decodeWeights, type TfModelJson } from './import/tfjs-model.ts';

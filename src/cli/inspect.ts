@@ -8,7 +8,7 @@ import { importOnnxQdq } from '../import/onnx-qdq.ts';
 import { fixInputs, type FixedInput } from '../passes/fix-inputs.ts';
 import { optimize } from '../passes/pipeline.ts';
 import { runFloat } from '../ref/float/run.ts';
-import { readBytes, readIdx } from './files.ts';
+import { besideModel, readBytes, readIdx } from './files.ts';
 import { progressBar } from './progress.ts';
 
 export interface InspectOptions {
@@ -23,7 +23,7 @@ export interface InspectOptions {
 export function inspect(modelPath: string, options: InspectOptions): void {
   const t0 = performance.now();
   // A QDQ model shows as its float graph (Q/DQ removed, weights dequantized).
-  const imported = importOnnxQdq(readBytes(modelPath, 'model'));
+  const imported = importOnnxQdq(readBytes(modelPath, 'model'), { externalData: besideModel(modelPath) });
   const { given } = imported;
   const graph = fixInputs(imported.graph, options.fixedInputs ?? {});
   const qdq = given ? ` (ONNX QDQ: Q/DQ removed; ${given.activations.size} quantized tensors, int8 weights of ${given.linear.size} nodes)` : '';

@@ -13,7 +13,7 @@ import { assignNhwcLayout } from '../passes/to-nhwc.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import type { GivenQuantization } from '../quant/qdq-import.ts';
 import { readQ8 } from '../quant/q8-file.ts';
-import { readBytes } from './files.ts';
+import { besideModel, readBytes } from './files.ts';
 import { isModelId, MODEL_IDS, MODELS, type CatalogModel } from '../models/catalog.ts';
 import { modelDir } from '../models/paths.ts';
 
@@ -34,7 +34,7 @@ export type LoadedModel = FloatModel | { kind: 'q8'; model: QuantizedModel };
 
 export function loadFloatModel(path: string): FloatModel {
   // A QDQ model imports as its float graph (Q/DQ removed, weights dequantized) and its quantization.
-  const { graph, given } = importOnnxQdq(readBytes(path, 'model'));
+  const { graph, given } = importOnnxQdq(readBytes(path, 'model'), { externalData: besideModel(path) });
   return floatModelOf(graph, given);
 }
 

@@ -26,7 +26,8 @@ import { OnnxAttrs } from './onnx-attrs.ts';
 import { decodeModel, ModelProtoCoder, type GraphProto, type NodeProto, type TensorProto } from './onnx-proto.ts';
 import { OnnxDataType as T } from './onnx-schema.ts';
 import { constantNodeValue, forEachAxisIndex, lazyConstant, outputType, quantizeConstant, sameParams, typeName, type Constant, type QuantizedConstant, type QuantParams } from './onnx-qdq-constants.ts';
-import { importOnnx } from './onnx.ts';
+import { resolveExternalData } from './onnx-external.ts';
+import { importOnnx, type OnnxImportOptions } from './onnx.ts';
 
 export interface QdqImport {
   /** The float graph: Q/DQ removed, quantized constants dequantized. */
@@ -47,10 +48,12 @@ export function isQdqModel(bytes: Uint8Array): boolean {
 }
 
 /** Imports an ONNX model; a QDQ model comes back as its float graph and the quantization it gives. */
-export function importOnnxQdq(bytes: Uint8Array): QdqImport {
+export function importOnnxQdq(bytes: Uint8Array, options: OnnxImportOptions = {}): QdqImport {
   const model = decodeModel(bytes);
   const g = model.graph;
-  if (!g || !g.node.some((n) => isQ(n) || isDQ(n))) return { graph: importOnnx(bytes), given: null };
+  if (!g || !g.node.some((n) => isQ(n) || isDQ(n))) return { graph: importOnnx(bytes, options), given: null };
+  // The Q/DQ constants are read before the import: external ones need their bytes first.
+  resolveExternalData(model, options.externalData);
   const given = stripQdq(g);
   const graph = importOnnx(ModelProtoCoder.encode(model).finish());
   return { graph, given };

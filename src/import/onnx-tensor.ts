@@ -39,7 +39,7 @@ export function onnxDType(dataType: number, where: string): DType {
 export function decodeTensorProto(p: TensorProto, where = `tensor "${p.name}"`): Tensor {
   if (p.dataLocation === 1 || p.externalData.length > 0) {
     const file = p.externalData.find((e) => e.key === 'location')?.value ?? '?';
-    throw new UnsupportedModelError(`${where} keeps its data in an external file ("${file}"); external-data models are not supported — re-save the model with all tensors inside the .onnx`);
+    throw new UnsupportedModelError(`${where} keeps its data in an external file ("${file}") that was not resolved: import the model with importOnnx(bytes, { externalData })`);
   }
   const shape = p.dims.map(toNumber);
   if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) throw new ModelFormatError(`${where} has invalid dims [${shape}]`);

@@ -6,13 +6,20 @@ import type { Branch } from '../ir/ops/control.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { OnnxAttrs } from './onnx-attrs.ts';
 import { onnxConverters, UnsupportedUse, type ConvertContext } from './onnx-ops.ts';
+import { resolveExternalData, type ExternalData } from './onnx-external.ts';
 import { decodeModel, toNumber, type GraphProto, type NodeProto, type ValueInfoProto } from './onnx-proto.ts';
 import { decodeTensorProto, onnxDType } from './onnx-tensor.ts';
 
 export const SUPPORTED_OPSETS = { min: 1, max: 21 } as const;
 
-export function importOnnx(bytes: Uint8Array): Graph {
+export interface OnnxImportOptions {
+  /** The sidecar files of a model with external data, by the location the model gives (onnx-external.ts). */
+  externalData?: ExternalData;
+}
+
+export function importOnnx(bytes: Uint8Array, options: OnnxImportOptions = {}): Graph {
   const model = decodeModel(bytes);
+  resolveExternalData(model, options.externalData);
   const g = model.graph;
   if (!g) throw new ModelFormatError('ONNX model has no graph (is this an .onnx file?)');
   const opsets = new Map<string, number>(model.opsetImport.map((o) => [o.domain === 'ai.onnx' ? '' : o.domain, toNumber(o.version)]));
