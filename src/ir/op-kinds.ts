@@ -66,6 +66,8 @@ export type FloatGpu =
   | 'softmax'
   /** Over a set of axes (ReduceSum …), or the index of the extreme along one (ArgMax, ArgMin). */
   | 'reduce'
+  /** Moves elements: a strided view of the input, or through a table of constant indices. */
+  | 'gather'
   /** The GPU float path refuses it (the CPU reference runs it). */
   | 'none';
 

@@ -50,7 +50,7 @@ export const OP_TRAITS = {
   Squeeze: { nhwc: 'nchw', ...LAYOUT, gpu: 'alias' },
   Unsqueeze: { nhwc: 'nchw', ...LAYOUT, gpu: 'alias' },
   Shape: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'none' },
-  Gather: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'none' },
+  Gather: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'gather' },
   ...ELEMENTWISE_TRAITS,
   ...REDUCE_TRAITS,
   ...INDEXING_TRAITS,

@@ -41,6 +41,7 @@ const FAMILIES = {
   transpose_f32: { source: WGSL['transpose_f32.wgsl'], libraries: [] },
   pad_f32: { source: WGSL['pad_f32.wgsl'], libraries: [] },
   reduce_f32: { source: WGSL['reduce_f32.wgsl'], libraries: [] },
+  gather_f32: { source: WGSL['gather_f32.wgsl'], libraries: [] },
 } as const satisfies Record<string, { source: string; libraries: readonly Library[]; prelude?: string }>;
 
 export type ShaderId = keyof typeof FAMILIES;

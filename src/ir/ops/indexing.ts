@@ -48,24 +48,27 @@ export interface IndexingAttrs {
   Unique: { sorted: boolean; axis: number | null };
 }
 
+// On the fp32 GPU path: gather_f32 (NCHW).
+const GPU_GATHER = { ...CPU_FLOAT, gpu: 'gather' } as const;
+
 export const INDEXING_TRAITS = {
   // Slice, Split, Expand, Tile and SpaceToDepth only move values: they become LAYOUT rows once the
   // int8 quantizer's layout step can run them.
-  Slice: CPU_FLOAT,
+  Slice: GPU_GATHER,
   Split: CPU_FLOAT,
-  Expand: CPU_FLOAT,
-  Tile: CPU_FLOAT,
+  Expand: GPU_GATHER,
+  Tile: GPU_GATHER,
   Range: CPU_FLOAT,
   ConstantOfShape: CPU_FLOAT,
   Size: CPU_FLOAT,
-  GatherElements: CPU_FLOAT,
+  GatherElements: GPU_GATHER,
   GatherND: CPU_FLOAT,
   ScatterElements: CPU_FLOAT,
   ScatterND: CPU_FLOAT,
   OneHot: CPU_FLOAT,
   Compress: CPU_FLOAT,
   Trilu: CPU_FLOAT,
-  SpaceToDepth: CPU_FLOAT,
+  SpaceToDepth: GPU_GATHER,
   NonZero: CPU_FLOAT,
   EyeLike: CPU_FLOAT,
   Einsum: CPU_FLOAT,

@@ -121,7 +121,7 @@ export const SPATIAL_TRAITS = {
   GlobalMaxPool: { nhwc: 'spatial', int8: 'global-pool', givenSameQParams: true, valuesFromInput: true, showsInputs: 'none', gpu: 'global-pool' },
   GlobalLpPool: CPU_FLOAT,
   MaxUnpool: CPU_FLOAT,
-  DepthToSpace: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'none' },
+  DepthToSpace: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'gather' },
   // Nearest Resize moves values: an int8 layout step (Q18) with the input's (s, z). The other
   // modes make new values, so those stay float (quant/quantize-graph.ts checks the mode).
   Resize: { nhwc: 'resize', int8: 'layout', givenSameQParams: true, valuesFromInput: false, showsInputs: 'first', gpu: 'none' },

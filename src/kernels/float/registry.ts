@@ -14,6 +14,7 @@ import { concatF32Kernels } from './concat.ts';
 import { convF32Kernel, gemmF32Kernel, matmulF32Kernel } from './conv.ts';
 import { binaryF32Kernels, unaryF32Kernel, type TempTensor } from './elementwise.ts';
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
+import { gatherF32Kernel } from './indexing.ts';
 import { globalPoolF32Kernel, poolF32Kernel } from './pool.ts';
 import { reduceF32Kernel, softmaxF32Kernel } from './reduce.ts';
 
@@ -99,6 +100,8 @@ export function planFloatNode(
       const r = reduceF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants);
       return 'alias' in r ? r : one(r);
     }
+    case 'gather':
+      return one(gatherF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants, inferred));
     case 'none':
       // An If left after the passes branches on a graph input: fixing that input folds it.
       if (node.op === 'If') throw new RangeError(`an If on "${node.inputs[0]}", which no constant or static shape decides: fix the graph input it depends on (fixedInputs / --fix-input) so it folds away`);
