@@ -10,6 +10,7 @@ import { foldBatchNorm } from './fold-batchnorm.ts';
 import { foldConstants } from './fold-constants.ts';
 import { fuseActivations } from './fuse-activations.ts';
 import { minMaxToClip } from './minmax-to-clip.ts';
+import { reduceToPool } from './reduce-to-pool.ts';
 import { removeIdentities } from './remove-identities.ts';
 import { assignNhwcLayout } from './to-nhwc.ts';
 
@@ -19,6 +20,7 @@ export const FUSION_PASSES: readonly (readonly [string, Pass])[] = [
   ['fold-constants', foldConstants],
   ['remove-identities', removeIdentities],
   ['minmax-to-clip', minMaxToClip],
+  ['reduce-to-pool', reduceToPool],
   ['convtranspose-to-conv', convTransposeToConv],
   ['fold-batchnorm', foldBatchNorm],
   ['fuse-activations', fuseActivations],

@@ -12,6 +12,8 @@ import { removeIdentities } from '../../src/passes/remove-identities.ts';
 import { assignNhwcLayout } from '../../src/passes/to-nhwc.ts';
 import { fixInputShapes } from '../../src/passes/fix-inputs.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
+import { calibrate } from '../../src/calibrate/calibrator.ts';
+import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
 import { randomTensor, relativeMaxDiff } from '../helpers/random.ts';
 
 const ops = (g: Graph) => g.nodes.map((n) => n.op);
@@ -302,5 +304,23 @@ describe('fixInputShapes', () => {
     expect(() => fixInputShapes(graph(), { x: [1, 4, 160, 448] })).toThrow('cannot give input "x" the shape [1,4,160,448]: expected [N,3,H,W]');
     expect(() => fixInputShapes(graph(), { x: [1, 3, 160, 448], m: [1, 100] })).toThrow('input "m": dim "H" is 100 here but 160 in another input');
     expect(() => fixInputShapes(graph(), { y: [1] })).toThrow('cannot give input "y" a shape: the graph\'s inputs are "x", "m"');
+  });
+});
+
+describe('ReduceMean / ReduceMax over the spatial axes as global pools', () => {
+  it('becomes GlobalAveragePool / GlobalMaxPool (with a Flatten for keepdims 0), with the same outputs, and int8 pool steps', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 3, 6, 5]);
+    const c = b.node('Conv', [x, b.constant('w', randomTensor([4, 3, 3, 3], 1))], convAttrs({ pads: [1, 1, 1, 1] }));
+    const mean = b.node('ReduceMean', [c, b.constant('hw', i64([2], [-1, 2]))], { keepdims: true, noopWithEmptyAxes: false });
+    const max = b.node('ReduceMax', [c, b.constant('hw2', i64([2], [2, 3]))], { keepdims: false, noopWithEmptyAxes: false });
+    const channels = b.node('ReduceMean', [c, b.constant('c', i64([1], [1]))], { keepdims: true, noopWithEmptyAxes: false });
+    const g = b.output(mean).output(max).output(channels).build();
+    const fused = optimize(g);
+    expect(ops(fused)).toEqual(['Conv', 'GlobalAveragePool', 'GlobalMaxPool', 'Flatten', 'ReduceMean']);
+    expectSameOutputs(g, fused, { x: randomTensor([1, 3, 6, 5], 2) });
+    const nhwc = optimize(g, { layout: 'NHWC' });
+    const program = quantizeGraph(nhwc, calibrate(nhwc, 2, (i) => ({ x: randomTensor([1, 3, 6, 5], 3 + i) }), { method: 'minmax' }));
+    expect(program.steps.map((s) => s.op).filter((op) => op.startsWith('global'))).toEqual(['globalavgpool', 'globalmaxpool']);
   });
 });
