@@ -74,6 +74,8 @@ export interface CreateSessionOptions {
   int8Path?: Int8Path;
   /** int8 conv kernel variant: 'auto' (default, timed per adapter) or one forced (SessionOptions.convVariant). */
   convVariant?: ConvVariantOption;
+  /** Inputs' symbolic dims bound to numbers at session creation (a program exported with dynamic height and width). */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
 }
 
 export function createSession(model: QuantizedModel, options: CreateSessionOptions): Promise<Session> {
@@ -83,7 +85,7 @@ export function createSession(model: QuantizedModel, options: CreateSessionOptio
 /** The fp32 baseline of the same graph on the GPU, through the same scheduler and runtime. */
 export function createFloatSession(
   graph: Graph,
-  options: Omit<CreateSessionOptions, 'int8Path'> & Pick<QuantizeOptions, 'fixedInputs' | 'inputShapes'>,
+  options: Omit<CreateSessionOptions, 'int8Path'> & Pick<QuantizeOptions, 'fixedInputs'>,
 ): Promise<Session> {
   const nhwc = prepared(graph, options);
   return Session.fromPlan(nhwc, planFloatProgram(nhwc, options.batch ?? 1), options);

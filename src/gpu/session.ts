@@ -6,6 +6,7 @@
 import { DeviceLostError, InputError } from '../errors.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import type { ConvVariantOption } from '../kernels/conv-variants.ts';
+import { bindInputShapes } from '../passes/fix-inputs.ts';
 import type { Int8Path } from '../kernels/shaders.ts';
 import { planProgram, type ProgramPlan } from '../plan/plan.ts';
 import type { QuantizedModel } from '../quant/program.ts';
@@ -17,6 +18,8 @@ export interface SessionOptions {
   gpu: GpuContext;
   /** Batch size the session is built for (symbolic batch dims take it). Default 1. */
   batch?: number;
+  /** Inputs' symbolic dims bound to numbers (e.g. x: [1, 3, 160, 448]), for a program with dims other than the batch. */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
   /** Force the emulated int8 path (for testing the fallback). Default: native when the adapter has dot4I8Packed. */
   int8Path?: Int8Path;
   /**
@@ -73,7 +76,8 @@ export class Session {
   }
 
   /** An int8 program on the GPU. */
-  static async create(model: QuantizedModel, options: SessionOptions): Promise<Session> {
+  static async create(quantized: QuantizedModel, options: SessionOptions): Promise<Session> {
+    const model = options.inputShapes ? { ...quantized, inputs: bindInputShapes(quantized.inputs, options.inputShapes) } : quantized;
     const batch = options.batch ?? 1;
     const wanted = options.convVariant ?? 'auto';
     const convVariant = wanted === 'auto' ? await autotuneConvs(model, batch, options.gpu, int8PathOf(options)) : () => wanted;

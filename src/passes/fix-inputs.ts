@@ -30,12 +30,18 @@ export function fixInputs(graph: Graph, fixed: Readonly<Record<string, FixedInpu
  * (convtranspose-to-conv) and the GPU plan read. A dim named in several inputs gets one value.
  */
 export function fixInputShapes(graph: Graph, shapes: Readonly<Record<string, readonly number[]>>): Graph {
-  const names = Object.keys(shapes);
-  if (names.length === 0) return graph;
+  return Object.keys(shapes).length === 0 ? graph : { ...graph, inputs: bindInputShapes(graph.inputs, shapes) };
+}
+
+/** `inputs` with the given shapes bound (checked against the declared ones) and every symbolic dim they name bound too. */
+export function bindInputShapes<I extends { name: string; shape: readonly (number | string)[] }>(inputs: readonly I[], shapes: Readonly<Record<string, readonly number[]>>): I[] {
   const bound = new Map<string, number>();
-  const inputs = graph.inputs.map((input) => {
+  for (const name of Object.keys(shapes)) {
+    if (!inputs.some((i) => i.name === name)) throw new InputError(`cannot give input "${name}" a shape: the inputs are ${inputs.map((i) => `"${i.name}"`).join(', ')}`);
+  }
+  for (const input of inputs) {
     const shape = shapes[input.name];
-    if (!shape) return input;
+    if (!shape) continue;
     const fits = shape.length === input.shape.length && input.shape.every((d, i) => (typeof d === 'string' ? Number.isInteger(shape[i]) && shape[i]! > 0 : d === shape[i]));
     if (!fits) throw new InputError(`cannot give input "${input.name}" the shape [${shape}]: expected [${input.shape}]`);
     input.shape.forEach((d, i) => {
@@ -44,12 +50,6 @@ export function fixInputShapes(graph: Graph, shapes: Readonly<Record<string, rea
       if (earlier !== undefined && earlier !== shape[i]) throw new InputError(`input "${input.name}": dim "${d}" is ${shape[i]} here but ${earlier} in another input`);
       bound.set(d, shape[i]!);
     });
-    return { ...input, shape: [...shape] };
-  });
-  for (const name of names) {
-    if (!graph.inputs.some((i) => i.name === name)) throw new InputError(`cannot give input "${name}" a shape: the graph's inputs are ${graph.inputs.map((i) => `"${i.name}"`).join(', ')}`);
   }
-  // Another input with a dim of the same name takes the value too.
-  const all = inputs.map((input) => (input.shape.some((d) => typeof d === 'string' && bound.has(d)) ? { ...input, shape: input.shape.map((d) => (typeof d === 'string' ? (bound.get(d) ?? d) : d)) } : input));
-  return { ...graph, inputs: all };
+  return inputs.map((input) => ({ ...input, shape: input.shape.map((d) => (typeof d === 'string' ? (bound.get(d) ?? d) : d)) }));
 }
