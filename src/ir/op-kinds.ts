@@ -68,6 +68,8 @@ export type FloatGpu =
   | 'reduce'
   /** Moves elements: a strided view of the input, or through a table of constant indices. */
   | 'gather'
+  /** Layer / instance / group normalization: statistics per run of consecutive elements. */
+  | 'norm'
   /** The GPU float path refuses it (the CPU reference runs it). */
   | 'none';
 

@@ -46,13 +46,10 @@ export function planFloatProgram(graph: Graph, batch = 1): ProgramPlan {
       if (!isStatic(s)) throw new Error(`${where}: its input "${name}" has a shape [${s}] that is not static`);
       return s;
     });
-    // One output per node (the others, if the graph uses them, have no GPU kernel).
-    const extra = node.outputs.slice(1).find((o) => o !== '' && read.has(o));
-    if (extra !== undefined) throw new RangeError(`${where}: its output "${extra}" (only the first output of a node runs on the GPU float path)`);
     const [inferred] = inferNode(node, known, constants);
     let planned;
     try {
-      planned = planFloatNode(node, inputShapes, constants, isStatic(inferred) ? inferred : undefined, true);
+      planned = planFloatNode(node, inputShapes, constants, isStatic(inferred) ? inferred : undefined, true, (name) => read.has(name));
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
     }
@@ -63,8 +60,21 @@ export function planFloatProgram(graph: Graph, batch = 1): ProgramPlan {
       const use = uses.get(name);
       if (use) use.last = Math.max(use.last, index);
     }
-    if ('temps' in planned) {
+    if ('temps' in planned && planned.temps) {
       for (const t of planned.temps) uses.set(t.name, { name: t.name, bytes: floatBytes(t.shape), first: index, last: index });
+    }
+    // Outputs past the first: only the kernels that give their shapes write them.
+    const shapesOut = 'outputShapes' in planned ? planned.outputShapes : undefined;
+    for (const [i, o] of node.outputs.entries()) {
+      if (i === 0 || o === '') continue;
+      const s = shapesOut?.[i];
+      if (!s) {
+        if (read.has(o)) throw new RangeError(`${where}: its output "${o}" (only the first output of a ${node.op} runs on the GPU float path)`);
+        continue;
+      }
+      known.set(o, s);
+      shapes.set(o, s);
+      uses.set(o, { name: o, bytes: floatBytes(s), first: index, last: index });
     }
     const output = node.outputs[0]!;
     known.set(output, planned.outputShape);

@@ -55,7 +55,7 @@ export const INDEXING_TRAITS = {
   // Slice, Split, Expand, Tile and SpaceToDepth only move values: they become LAYOUT rows once the
   // int8 quantizer's layout step can run them.
   Slice: GPU_GATHER,
-  Split: CPU_FLOAT,
+  Split: GPU_GATHER,
   Expand: GPU_GATHER,
   Tile: GPU_GATHER,
   Range: CPU_FLOAT,

@@ -4,15 +4,15 @@
 // from a table (GatherElements). Every shape, start, repeat and index must be a constant.
 
 import type { Node } from '../../ir/graph.ts';
-import { sliceAxes, sliceAxis } from '../../ir/ops/indexing.ts';
+import { sliceAxes, sliceAxis, splitLengths } from '../../ir/ops/indexing.ts';
 import { sizeOf, stridesOf, type Tensor } from '../../ir/tensor.ts';
 import { broadcastShapes } from '../../ref/float/broadcast.ts';
 import type { PlannedKernel } from '../conv.ts';
 import { innermostFirst } from '../packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { dispatchFor, uniformWords, WORKGROUP_SIZE, type KernelSpec } from '../spec.ts';
 import { broadcastStrides } from './common.ts';
 
-export type GatherOpType = 'Slice' | 'Expand' | 'Tile' | 'DepthToSpace' | 'SpaceToDepth' | 'Gather' | 'GatherElements';
+export type GatherOpType = 'Split' | 'Slice' | 'Expand' | 'Tile' | 'DepthToSpace' | 'SpaceToDepth' | 'Gather' | 'GatherElements';
 
 /** How the output reads the input: a view (outermost first), its strides and offset, and an optional table. */
 interface View {
@@ -39,6 +39,8 @@ function viewOf(node: Extract<Node, { op: GatherOpType }>, x: readonly number[],
   const strides = stridesOf(x);
   const rank = x.length;
   switch (node.op) {
+    case 'Split':
+      throw new RangeError('a Split has one view per output (splitF32Kernels)');
     case 'Slice': {
       const starts = required(constantValues(node, 1, constants, 'starts'), 'starts');
       const ends = required(constantValues(node, 2, constants, 'ends'), 'ends');
@@ -129,35 +131,62 @@ function viewOf(node: Extract<Node, { op: GatherOpType }>, x: readonly number[],
 }
 
 /**
+ * Split: one dispatch per output, each a view of its part (an output nothing reads is skipped).
+ * `outputShapes`: every output's shape, in order.
+ */
+export function splitF32Kernels(node: Extract<Node, { op: 'Split' }>, x: readonly number[], constants: ReadonlyMap<string, Tensor>, read: (name: string) => boolean): { specs: KernelSpec[]; outputShape: number[]; outputShapes: number[][] } {
+  const rank = x.length;
+  const a = node.attrs.axis < 0 ? node.attrs.axis + rank : node.attrs.axis;
+  if (a < 0 || a >= rank) throw new RangeError(`axis ${node.attrs.axis} is out of range for rank ${rank}`);
+  const lengths = constantValues(node, 1, constants, 'split') ?? splitLengths(x[a]!, node.attrs.parts);
+  if (lengths.length !== node.outputs.length || lengths.reduce((s, v) => s + v, 0) !== x[a]) throw new RangeError(`split lengths [${lengths}] for ${node.outputs.length} outputs of an axis of ${x[a]}`);
+  const strides = stridesOf(x);
+  const specs: KernelSpec[] = [];
+  const outputShapes: number[][] = [];
+  let start = 0;
+  node.outputs.forEach((o, i) => {
+    const dims = x.map((d, k) => (k === a ? lengths[i]! : d));
+    outputShapes.push(dims);
+    if (o !== '' && read(o)) specs.push(gatherSpec(`${node.name}#${i}`, node.inputs[0]!, o, { dims, strides, offset: start * strides[a]! }, `Split "${node.name}"`));
+    start += lengths[i]!;
+  });
+  return { specs, outputShape: outputShapes[0]!, outputShapes };
+}
+
+function gatherSpec(label: string, input: string, output: string, view: View, what: string): KernelSpec {
+  const total = sizeOf(view.dims);
+  if (total === 0) throw new RangeError('its output is empty (the GPU plan makes no zero-size tensors)');
+  const mode = view.table?.mode ?? 0;
+  // The table axis counted innermost first, as the shader walks the view.
+  const tableAxis = view.table && mode === 1 ? view.dims.length - 1 - view.table.axis : 0;
+  const { workgroups, width } = dispatchFor(total);
+  return {
+    label,
+    shader: 'gather_f32',
+    constants: { WORKGROUP_SIZE, TABLE: mode },
+    uniforms: uniformWords([
+      total, width, mode === 2 ? 0 : view.dims.length, tableAxis,
+      view.offset, 0, 0, 0,
+      ...innermostFirst(mode === 2 ? [] : view.dims, 1, what),
+      ...innermostFirst(mode === 2 ? [] : view.strides, 0, what),
+    ]),
+    storage: [{ tensor: input }, { data: view.table?.data ?? new Int32Array(1), label: `${label}/table` }, { tensor: output, write: true }],
+    workgroups,
+  };
+}
+
+/**
  * Uniforms (24 words): total, dispatch width, view rank, table axis | offset (i32), 0, 0, 0 |
  * view dims ×8 (innermost first, 1-padded) | signed element strides ×8. Override TABLE.
  * Binding 2 is the table (one 0 when there is none).
  */
 export function gatherF32Kernel(node: Extract<Node, { op: GatherOpType }>, inputShape: readonly number[], constants: ReadonlyMap<string, Tensor>, outputShape: readonly number[] | undefined): PlannedKernel {
   const view = viewOf(node, inputShape, constants);
-  const total = sizeOf(view.dims);
-  if (total === 0) throw new RangeError('its output is empty (the GPU plan makes no zero-size tensors)');
   const what = `${node.op} "${node.name}"`;
-  const mode = view.table?.mode ?? 0;
-  // The table axis counted innermost first, as the shader walks the view.
-  const tableAxis = view.table && mode === 1 ? view.dims.length - 1 - view.table.axis : 0;
-  const { workgroups, width } = dispatchFor(total);
-  const shape = outputShape ? [...outputShape] : view.table?.mode === 1 ? [...inputShape.slice(0, view.table.axis), ...(constants.get(node.inputs[1]!)!.shape), ...inputShape.slice(view.table.axis + 1)] : view.dims;
-  if (sizeOf(shape) !== total) throw new Error(`${what}: the view [${view.dims}] does not fill the output [${shape}]`);
+  const shape = outputShape ? [...outputShape] : view.dims;
+  if (sizeOf(shape) !== sizeOf(view.dims)) throw new Error(`${what}: the view [${view.dims}] does not fill the output [${shape}]`);
   return {
-    spec: {
-      label: node.name,
-      shader: 'gather_f32',
-      constants: { WORKGROUP_SIZE, TABLE: mode },
-      uniforms: uniformWords([
-        total, width, mode === 2 ? 0 : view.dims.length, tableAxis,
-        view.offset, 0, 0, 0,
-        ...innermostFirst(mode === 2 ? [] : view.dims, 1, what),
-        ...innermostFirst(mode === 2 ? [] : view.strides, 0, what),
-      ]),
-      storage: [{ tensor: node.inputs[0]! }, { data: view.table?.data ?? new Int32Array(1), label: `${node.name}/table` }, { tensor: node.outputs[0]!, write: true }],
-      workgroups,
-    },
+    spec: gatherSpec(node.name, node.inputs[0]!, node.outputs[0]!, view, what),
     outputShape: shape,
   };
 }

@@ -14,7 +14,8 @@ import { concatF32Kernels } from './concat.ts';
 import { convF32Kernel, gemmF32Kernel, matmulF32Kernel } from './conv.ts';
 import { binaryF32Kernels, unaryF32Kernel, type TempTensor } from './elementwise.ts';
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
-import { gatherF32Kernel } from './indexing.ts';
+import { gatherF32Kernel, splitF32Kernels } from './indexing.ts';
+import { normF32Kernels } from './norm.ts';
 import { globalPoolF32Kernel, poolF32Kernel } from './pool.ts';
 import { reduceF32Kernel, softmaxF32Kernel } from './reduce.ts';
 
@@ -26,16 +27,22 @@ const one = ({ spec, outputShape }: PlannedKernel): PlannedStep => ({ specs: [sp
  * ops take as theirs. Throws (without naming the node: the plan adds that) when the node's use
  * of its op has no GPU float kernel.
  */
-/** A planned node; `temps`: tensors its dispatches pass between them, which the plan gives memory. */
-export type FloatPlannedStep = PlannedStep | { specs: KernelSpec[]; outputShape: number[]; temps: TempTensor[] };
+/**
+ * A planned node. `temps`: tensors its dispatches pass between them, which the plan gives
+ * memory; `outputShapes`: the shape of every output of a node with several (Split,
+ * LayerNormalization), which the plan gives memory too (the float plan only: see allowTemps).
+ */
+export type FloatPlannedStep = PlannedStep | { specs: KernelSpec[]; outputShape: number[]; temps?: TempTensor[]; outputShapes?: number[][] };
 
 export function planFloatNode(
   node: Node,
   inputShapes: readonly (readonly number[] | undefined)[],
   constants: ReadonlyMap<string, Tensor>,
   inferred: readonly number[] | undefined,
-  /** Whether the caller gives memory to `temps` (the float plan does; an int8 plan's float steps do not). */
+  /** Whether the caller gives memory to `temps` and extra outputs (the float plan does; an int8 plan's float steps do not). */
   allowTemps = false,
+  /** Whether a tensor is read (by a node or as a graph output): outputs nothing reads get no dispatch. */
+  read: (name: string) => boolean = () => true,
 ): FloatPlannedStep {
   const shape = (i: number): number[] => {
     const s = inputShapes[i];
@@ -100,8 +107,17 @@ export function planFloatNode(
       const r = reduceF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants);
       return 'alias' in r ? r : one(r);
     }
-    case 'gather':
-      return one(gatherF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants, inferred));
+    case 'gather': {
+      const g = nodeWith(node, 'gpu', kernel);
+      if (g.op !== 'Split') return one(gatherF32Kernel(g, shape(0), constants, inferred));
+      if (!allowTemps) throw new RangeError('a Split (several outputs run in the float plan only)');
+      return splitF32Kernels(g, shape(0), constants, read);
+    }
+    case 'norm': {
+      const n = nodeWith(node, 'gpu', kernel);
+      if (!allowTemps && n.outputs.length > 1) throw new RangeError('a LayerNormalization with its statistics outputs (several outputs run in the float plan only)');
+      return normF32Kernels(n, inputShapes, constants);
+    }
     case 'none':
       // An If left after the passes branches on a graph input: fixing that input folds it.
       if (node.op === 'If') throw new RangeError(`an If on "${node.inputs[0]}", which no constant or static shape decides: fix the graph input it depends on (fixedInputs / --fix-input) so it folds away`);
