@@ -8,7 +8,8 @@ override WORKGROUP_SIZE: u32 = 64u;
 // 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Pow, 5 Max, 6 Min, 7 Mod (the divisor's sign), 8 fmod (the
 // dividend's), 9 PRelu (b the slope), 10 Equal, 11 Less, 12 LessOrEqual, 13 Greater,
 // 14 GreaterOrEqual, 15 And, 16 Or, 17 Xor, 18 (a + b) · scale (a variadic Mean's last step),
-// 19 Pow of an integer base: the power truncated to an integer, as the base's type holds it.
+// 19 Pow of an integer base: the power truncated to an integer, as the base's type holds it,
+// 20 a ? b : 0 and 21 a ? 0 : b (the halves of a Where on condition a).
 override OP: u32 = 0u;
 // How output elements find their operands: 0 both operands have the output's shape (one to one);
 // 1 numpy broadcasting through the strides; 2 b is one element, 3 a is one element (a scalar
@@ -93,6 +94,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     case 3u: { y = a / b; }
     case 4u: { y = pow_f32(a, b); }
     case 19u: { y = trunc(pow_f32(a, b)); }
+    case 20u: { y = select(0.0, b, a != 0.0); }
+    case 21u: { y = select(b, 0.0, a != 0.0); }
     case 5u: { y = max(a, b); }
     case 6u: { y = min(a, b); }
     case 7u: {

@@ -17,7 +17,7 @@ import { SPATIAL_TRAITS } from './ops/spatial.ts';
 export type { FloatGpu, Int8Form, NhwcRole, OpTraits } from './op-kinds.ts';
 
 export const OP_TRAITS = {
-  BatchNormalization: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'none' },
+  BatchNormalization: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'binary' },
   Relu: { nhwc: 'elementwise', int8: 'clamp', givenSameQParams: true, valuesFromInput: true, showsInputs: 'none', gpu: 'unary' },
   LeakyRelu: { nhwc: 'elementwise', ...LUT, gpu: 'unary' },
   Sigmoid: { nhwc: 'elementwise', ...LUT, showsInputs: 'first', gpu: 'unary' },

@@ -154,7 +154,7 @@ export const ELEMENTWISE_TRAITS = {
   Max: { ...BROADCAST_TABLE, gpu: 'binary' },
   Sum: { ...BROADCAST, gpu: 'binary' },
   Mean: { ...BROADCAST, gpu: 'binary' },
-  Where: CPU_FLOAT,
+  Where: GPU_COMPARE,
   // Cast's input 1 (CastLike's) gives only a dtype, so it follows its data input like a unary op.
   // On the GPU (every tensor f32) a Cast to a float type is an alias, to float16 a rounding.
   Cast: { ...UNARY, gpu: 'unary' },

@@ -14,11 +14,15 @@ import { boundBits, broadcastStrides, floatBits, operandBinding, scalarInput } f
 export const BINARY_OPS = {
   Add: 0, Sub: 1, Mul: 2, Div: 3, Pow: 4, Max: 5, Min: 6, Mod: 7, PRelu: 9, Equal: 10, Less: 11, LessOrEqual: 12,
   Greater: 13, GreaterOrEqual: 14, And: 15, Or: 16, Xor: 17, Sum: 0, Mean: 0,
+  // Chains of the codes above and below (binaryChainKernels).
+  Where: -1, BatchNormalization: -1,
 } as const;
 export type BinaryOpType = keyof typeof BINARY_OPS;
 const FMOD = 8;
 const MEAN_STEP = 18;
 const INTEGER_POW = 19;
+const WHERE_TRUE = 20;
+const WHERE_FALSE = 21;
 
 /** The shader's BROADCAST mode: 0 one to one, 1 strided broadcasting, 2 b is one element, 3 a is. */
 function binaryIndexing(aShape: readonly number[], bShape: readonly number[], outputShape: readonly number[]): number {
@@ -92,6 +96,10 @@ export function binaryF32Kernels(
   constants: ReadonlyMap<string, Tensor>,
   allowTemps: boolean,
 ): { specs: KernelSpec[]; outputShape: number[]; temps: TempTensor[] } | { alias: string; outputShape: number[] } {
+  if (node.op === 'Where' || node.op === 'BatchNormalization') {
+    if (!allowTemps) throw new RangeError('a chain of dispatches through temporaries (the float plan only)');
+    return binaryChainKernels(node, shapes, constants);
+  }
   const operands: Operand[] = node.inputs.map((_, i) => ({ binding: operandBinding(node, i, constants), shape: shapes[i]! }));
   if (operands.length === 1) return { alias: node.inputs[0]!, outputShape: [...shapes[0]!] };
   if (operands.length < 2) throw new RangeError('it has no inputs');
@@ -117,6 +125,75 @@ export function binaryF32Kernels(
   }
   if (node.op === 'PRelu' && acc.shape.join() !== shapes[0]!.join()) throw new RangeError(`its slope [${shapes[1]}] does not broadcast to X [${shapes[0]}]`);
   return { specs, outputShape: [...acc.shape], temps };
+}
+
+/**
+ * Ops as chains of binary_f32 dispatches through temporaries:
+ *  - Where(c, x, y) = (c ? x : 0) + (c ? 0 : y): selects, never arithmetic on the unselected
+ *    side (an Inf or NaN there stays out); bools are f32 0 / 1, nonzero true.
+ *  - BatchNormalization (inference) = (x − mean) / (var + ε)^½ · scale + bias, the per-channel
+ *    operands [C] broadcast as [C, 1, …] along axis 1.
+ *  - Clip(x, min, max) with bounds that are not constants = Min(Max(x, min), max).
+ */
+export function binaryChainKernels(
+  node: Extract<Node, { op: 'Where' | 'BatchNormalization' | 'Clip' }>,
+  shapes: readonly (readonly number[] | undefined)[],
+  constants: ReadonlyMap<string, Tensor>,
+): { specs: KernelSpec[]; outputShape: number[]; temps: TempTensor[] } {
+  const output = node.outputs[0]!;
+  const input = (i: number, shape?: readonly number[]): Operand => {
+    const s = shapes[i];
+    if (!s) throw new RangeError(`input ${i} is required`);
+    return { binding: operandBinding(node, i, constants), shape: shape ?? s };
+  };
+  const scalar = (v: number, label: string): Operand => ({ binding: { data: new Float32Array([v]), label: `${node.name}/${label}` }, shape: [] });
+  // Each step: op, a, b; an operand given as a number is the result of that earlier step.
+  const run = (plan: [op: number, a: Operand | number, b: Operand | number][]) => {
+    const specs: KernelSpec[] = [];
+    const temps: TempTensor[] = [];
+    const results: Operand[] = [];
+    const at = (o: Operand | number) => (typeof o === 'number' ? results[o]! : o);
+    let outputShape: number[] = [];
+    plan.forEach(([op, a, b], k) => {
+      const last = k === plan.length - 1;
+      const target = last ? output : `${output}#${k}`;
+      const made = binarySpec(`${node.name}#${k}`, op, at(a), at(b), target);
+      specs.push(made.spec);
+      if (!last) temps.push({ name: target, shape: made.outputShape });
+      results.push({ binding: { tensor: target }, shape: made.outputShape });
+      outputShape = made.outputShape;
+    });
+    return { specs, outputShape, temps };
+  };
+  switch (node.op) {
+    case 'Where':
+      return run([[WHERE_TRUE, input(0), input(1)], [WHERE_FALSE, input(0), input(2)], [BINARY_OPS.Add, 0, 1]]);
+    case 'BatchNormalization': {
+      const x = shapes[0];
+      if (!x || x.length < 2) throw new RangeError('its input has no channel axis');
+      const perChannel = [x[1]!, ...new Array<number>(x.length - 2).fill(1)];
+      const channel = (i: number): Operand => {
+        const s = shapes[i];
+        if (!s || sizeOf(s) !== x[1]) throw new RangeError(`input ${i} must hold ${x[1]} values (one per channel)`);
+        return input(i, perChannel);
+      };
+      return run([
+        [BINARY_OPS.Sub, input(0), channel(3)],
+        [BINARY_OPS.Add, channel(4), scalar(node.attrs.epsilon, 'epsilon')],
+        [BINARY_OPS.Pow, 1, scalar(0.5, 'half')],
+        [BINARY_OPS.Div, 0, 2],
+        [BINARY_OPS.Mul, 3, channel(1)],
+        [BINARY_OPS.Add, 4, channel(2)],
+      ]);
+    }
+    case 'Clip': {
+      const plan: [number, Operand | number, Operand | number][] = [];
+      if ((node.inputs[1] ?? '') !== '') plan.push([BINARY_OPS.Max, input(0), input(1)]);
+      if ((node.inputs[2] ?? '') !== '') plan.push([BINARY_OPS.Min, plan.length > 0 ? 0 : input(0), input(2)]);
+      if (plan.length === 0) throw new RangeError('a Clip with no bounds (an identity the optimizer removes)');
+      return run(plan);
+    }
+  }
 }
 
 /** The unary_f32 OP code of each op (the table is in shaders/unary_f32.wgsl). Gelu and Cast pick theirs by attribute. */

@@ -12,7 +12,7 @@ import type { PlannedStep } from '../registry.ts';
 import type { KernelSpec } from '../spec.ts';
 import { concatF32Kernels } from './concat.ts';
 import { convF32Kernel, gemmF32Kernel, matmulF32Kernel } from './conv.ts';
-import { binaryF32Kernels, unaryF32Kernel, type TempTensor } from './elementwise.ts';
+import { binaryChainKernels, binaryF32Kernels, unaryF32Kernel, type TempTensor } from './elementwise.ts';
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { gatherF32Kernel, splitF32Kernels } from './indexing.ts';
 import { normF32Kernels } from './norm.ts';
@@ -74,6 +74,10 @@ export function planFloatNode(
       return binaryF32Kernels(nodeWith(node, 'gpu', kernel), node.inputs.map((_, i) => shape(i)), constants, allowTemps);
     case 'unary': {
       const u = nodeWith(node, 'gpu', kernel);
+      if (u.op === 'Clip' && [1, 2].some((i) => (u.inputs[i] ?? '') !== '' && !constants.has(u.inputs[i]!))) {
+        if (!allowTemps) throw new RangeError('a Clip with bounds that are not constants (a chain of dispatches: the float plan only)');
+        return binaryChainKernels(u, inputShapes, constants);
+      }
       if (u.op === 'Cast') {
         // Every GPU tensor is f32 (bools 0/1, integers exact below 2^24): a Cast to a float type
         // of f32 width or more keeps the values, so it is an alias; to float16 it rounds.
