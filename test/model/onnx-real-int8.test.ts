@@ -3,17 +3,17 @@
 // byte for byte, native and emulated:
 // - openWakeWord's embedding model on melspectrogram windows of speech synthesised by espeak-ng:
 //   calibrated on two phrases, evaluated on a third it did not see: cosine of the 96-d embedding
-//   ≥ 0.98 on every window and ≥ 0.99 on average (the lowest are the windows of silence and of
-//   espeak's quiet edges, whose embeddings of nearly constant input are the least well kept);
-//   fully integral;
+//   ≥ 0.99 on every window (MSE calibration; the README gives every method's worst window: the
+//   windows of silence, whose embeddings of nearly constant input are the least well kept, decide
+//   it); fully integral;
 // - the openWakeWord chain with the int8 embedding model detects "hey jarvis" at exactly the
 //   positions the float chain does, and nothing in another phrase;
 // - PP-OCRv4 det on crops of OpenCV's text photos (opencv-doc), its input bound to 160 × 448
 //   (inputShapes, so its head's ConvTransposes become Convs): fully integral; calibrated on one
 //   photo, evaluated on another, measured as the IoU of the text maps thresholded at 0.3 (DB's
 //   threshold); its GPU bytes equal the int8 reference, native and emulated.
-// Calibration method: minmax, the simplest (the README's models table gives every method's
-// figures; entropy, the default, is the worst on both models).
+// Calibration: MSE for the embedding model, minmax for PP-OCRv4 det (the README's models table
+// gives every method's figures; entropy, the default, is the worst on both models).
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantize } from '../../src/api.ts';
@@ -58,7 +58,7 @@ const embeddingGraph = importOnnx(modelBytes('embedding_model'));
 const jarvis = await windows('hey jarvis');
 const other = await windows('good morning');
 const calibration = [...other, ...(await windows('what time is it'))].map((w) => w.feeds);
-const embeddingInt8 = await quantize(embeddingGraph, { calibration, method: 'minmax' });
+const embeddingInt8 = await quantize(embeddingGraph, { calibration, method: 'mse' });
 const embeddingOut = embeddingGraph.outputs[0]!.name;
 
 describe('openWakeWord embedding model, int8', () => {
@@ -67,13 +67,12 @@ describe('openWakeWord embedding model, int8', () => {
     expect(embeddingInt8.steps.filter((s) => s.op === 'lut').length).toBe(19);
   });
 
-  it('keeps the embedding of a phrase it was not calibrated on: cosine ≥ 0.98 on every window, ≥ 0.99 on average', () => {
+  it('keeps the embedding of a phrase it was not calibrated on: cosine ≥ 0.99 on every window', () => {
     const cos = jarvis.map((w) => cosine(runFloat(embeddingGraph, w.feeds)[embeddingOut]!.data, runInt8(embeddingInt8, w.feeds)[embeddingOut]!.data));
     const mean = cos.reduce((a, b) => a + b, 0) / cos.length;
     const sorted = [...cos].sort((a, b) => a - b);
-    console.log(`embedding_model int8 (minmax) on "hey jarvis": cosine to float over ${cos.length} windows min ${sorted[0]!.toFixed(4)}, median ${sorted[cos.length >> 1]!.toFixed(4)}, mean ${mean.toFixed(4)}`);
-    expect(sorted[0]).toBeGreaterThanOrEqual(0.98);
-    expect(mean).toBeGreaterThanOrEqual(0.99);
+    console.log(`embedding_model int8 (mse) on "hey jarvis": cosine to float over ${cos.length} windows min ${sorted[0]!.toFixed(4)}, median ${sorted[cos.length >> 1]!.toFixed(4)}, mean ${mean.toFixed(4)}`);
+    expect(sorted[0]).toBeGreaterThanOrEqual(0.99);
   });
 
   it('detects "hey jarvis" through the chain where the float chain does, and nothing in "good morning"', () => {
