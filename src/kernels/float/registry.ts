@@ -15,11 +15,22 @@ import { convF32Kernel, gemmF32Kernel, matmulF32Kernel } from './conv.ts';
 import { binaryChainKernels, binaryF32Kernels, unaryF32Kernel, type TempTensor } from './elementwise.ts';
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { gatherF32Kernel, splitF32Kernels } from './indexing.ts';
+import { generalMatmulF32Kernel } from './matmul.ts';
 import { normF32Kernels } from './norm.ts';
 import { globalPoolF32Kernel, poolF32Kernel } from './pool.ts';
 import { reduceF32Kernel, softmaxF32Kernel } from './reduce.ts';
 
 const one = ({ spec, outputShape }: PlannedKernel): PlannedStep => ({ specs: [spec], outputShape });
+
+/** The dense kernel, or where it refuses the form (a C varying along M ...), the strided product. */
+function denseOr(dense: () => PlannedKernel, general: () => PlannedKernel): PlannedKernel {
+  try {
+    return dense();
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return general();
+  }
+}
 
 /**
  * `inputShapes[i]`: the static shape of node input i (constants included; undefined for an
@@ -62,10 +73,19 @@ export function planFloatNode(
       return { alias: node.inputs[0]!, outputShape: [...inferred] };
     case 'conv':
       return one(convF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants));
-    case 'gemm':
-      return one(gemmF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants));
-    case 'matmul':
-      return one(matmulF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants));
+    // A constant B in the dense kernel's forms: the tiled dense kernel; any other product (B an
+    // activation, transA, a C varying along M, batched B): matmul_f32 through strides.
+    case 'gemm': {
+      const g = nodeWith(node, 'gpu', kernel);
+      const dense = constants.has(g.inputs[1] ?? '') && !g.attrs.transA && inputShapes[0]?.length === 2;
+      return one(dense ? denseOr(() => gemmF32Kernel(g, shape(0), constants), () => generalMatmulF32Kernel(g, inputShapes, constants)) : generalMatmulF32Kernel(g, inputShapes, constants));
+    }
+    case 'matmul': {
+      const mm = nodeWith(node, 'gpu', kernel);
+      const b = constants.get(mm.inputs[1] ?? '');
+      const dense = b !== undefined && (b.shape.length === 1 || b.shape.length === 2) && (inputShapes[0]?.length ?? 0) > 0;
+      return one(dense ? denseOr(() => matmulF32Kernel(mm, shape(0), constants), () => generalMatmulF32Kernel(mm, inputShapes, constants)) : generalMatmulF32Kernel(mm, inputShapes, constants));
+    }
     case 'pool':
       return one(poolF32Kernel(nodeWith(node, 'gpu', kernel), shape(0)));
     case 'global-pool':
