@@ -10,7 +10,7 @@ import type { GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { GraphBuilder } from '../../src/ir/builder.ts';
-import type { Graph } from '../../src/ir/graph.ts';
+import type { AttrsByOp, Graph, OpType } from '../../src/ir/graph.ts';
 import { f32, i64, sizeOf } from '../../src/ir/tensor.ts';
 import { shaderSource } from '../../src/kernels/shaders.ts';
 import { WORKGROUP_SIZE, type KernelSpec } from '../../src/kernels/spec.ts';
@@ -22,7 +22,17 @@ import { randomTensor, relativeMaxDiff } from '../helpers/random.ts';
 const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
 const TOLERANCE = 1e-3;
 const NONE = {} as Record<string, never>;
-const OUTPUTS = ['unary', 'binary', 'variadic', 'reduced', 'argmax', 'logsoftmax', 'hardmax', 'moved', 'tiled', 'd2s', 's2d', 'gathered', 'elements'];
+const OUTPUTS = [
+  'unary', 'binary', 'variadic', 'reduced', 'argmax', 'logsoftmax', 'hardmax', 'moved', 'tiled', 'd2s', 's2d', 'gathered', 'elements',
+  'normed', 'lnmean', 'grouped', 'product', 'split1', 'selected', 'bn',
+];
+
+/** A node with several outputs (GraphBuilder.node names only the first). */
+function nodeMulti<Op extends OpType>(b: GraphBuilder, op: Op, inputs: string[], attrs: AttrsByOp[Op], outputs: string[]): string[] {
+  b.node(op, inputs, attrs, outputs[0]);
+  b.build().nodes.at(-1)!.outputs = outputs;
+  return outputs;
+}
 
 function familiesGraph(): Graph {
   const b = new GraphBuilder('float-families');
@@ -56,7 +66,15 @@ function familiesGraph(): Graph {
   const s2d = b.node('SpaceToDepth', [b.node('Tile', [x, b.constant('reps2', i64([4], [1, 1, 1, 2]))], NONE)], { blocksize: 2 }, 's2d');
   const gathered = b.node('Gather', [y, b.constant('idx', i64([2, 2], [3, -1, 0, 2]))], { axis: 1 }, 'gathered');
   const elements = b.node('GatherElements', [x, b.constant('eidx', i64([2, 1, 2, 3], [0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 3, 3]))], { axis: 1 }, 'elements');
-  const built = [unary, binary, variadic, reduced, argmax, logsoftmax, hardmax, moved, tiled, d2s, s2d, gathered, elements];
+  // norm_f32 (LayerNormalization with its Mean output, GroupNormalization), matmul_f32 (two
+  // activations, a broadcast batch), Split's views, Where and BatchNormalization as chains.
+  const [normed, lnmean] = nodeMulti(b, 'LayerNormalization', [x, b.constant('lns', randomTensor([2, 3], 4)), b.constant('lnb', randomTensor([2, 3], 5))], { axis: 2, epsilon: 1e-5 }, ['normed', 'lnmean', '']);
+  const grouped = b.node('GroupNormalization', [y, b.constant('gs', randomTensor([4], 6)), b.constant('gb', randomTensor([4], 7))], { epsilon: 1e-5, numGroups: 2, affinePer: 'channel' }, 'grouped');
+  const product = b.node('MatMul', [x, b.node('Transpose', [z], { perm: [0, 1, 3, 2] })], NONE, 'product');
+  const [, split1] = nodeMulti(b, 'Split', [y, b.constant('lens', i64([2], [1, 3]))], { axis: 1, parts: 2 }, ['split0', 'split1']);
+  const selected = b.node('Where', [b.node('Greater', [x, y], NONE), x, z], NONE, 'selected');
+  const bn = b.node('BatchNormalization', [y, ...['bs', 'bb', 'bm'].map((n, i) => b.constant(n, randomTensor([4], 40 + i))), b.constant('bv', randomTensor([4], 44, 0.5, 2))], { epsilon: 1e-5 }, 'bn');
+  const built = [unary, binary, variadic, reduced, argmax, logsoftmax, hardmax, moved, tiled, d2s, s2d, gathered, elements, normed, lnmean, grouped, product, split1, selected, bn];
   expect(built).toEqual(OUTPUTS);
   for (const o of OUTPUTS) b.output(o);
   return b.build();
@@ -96,7 +114,7 @@ describe('the fp32 kernel families (no GPU)', () => {
 
   it('plans every new family, each spec agreeing with its WGSL binding by binding', () => {
     const families = new Set(plan.specs.map((s) => s.shader));
-    for (const f of ['unary_f32', 'binary_f32', 'reduce_f32', 'softmax_f32', 'gather_f32'] as const) expect(families.has(f), f).toBe(true);
+    for (const f of ['unary_f32', 'binary_f32', 'reduce_f32', 'softmax_f32', 'gather_f32', 'norm_f32', 'matmul_f32'] as const) expect(families.has(f), f).toBe(true);
     for (const spec of plan.specs) checkBindings(spec);
   });
 
@@ -123,6 +141,15 @@ describe('the fp32 kernel families (no GPU)', () => {
     expect(g.get('offset')).toEqual([3 * 6 + 1]);
     expect(g.get('out_shape')).toEqual(dims8([2, 2, 2, 2], 1));
     expect(g.get('strides')!.map((v) => v | 0)).toEqual(dims8([24, -12, 3, 1], 0));
+    // norm_f32: LayerNormalization over the last two dims of [2, 4, 2, 3]: 8 runs of 6.
+    const ln = uniformMembers(byLabel.get(graph.nodes.find((n) => n.op === 'LayerNormalization')!.name)!);
+    expect([ln.get('groups'), ln.get('len'), ln.get('div'), ln.get('modulus')]).toEqual([[8], [6], [1], [6]]);
+    // matmul_f32: [2, 4, 2, 3] · [1, 4, 3, 1]: batch [2, 4] with B's first dim broadcast.
+    const mm = uniformMembers(byLabel.get(graph.nodes.find((n) => n.op === 'MatMul')!.name)!);
+    expect([mm.get('m'), mm.get('n'), mm.get('k'), mm.get('batch_rank')]).toEqual([[2], [1], [3], [2]]);
+    expect(mm.get('batch_shape')).toEqual([4, 2, 1, 1]);
+    expect(mm.get('a_batch')).toEqual([6, 24, 0, 0]);
+    expect(mm.get('b_batch')).toEqual([3, 0, 0, 0]);
     // binary_f32: the Mean's last step scales by 1/3 (f32 bits in `scale`).
     const mean = graph.nodes.find((n) => n.op === 'Mean')!;
     const last = plan.specs.filter((s) => s.label.startsWith(`${mean.name}#`)).at(-1)!;
