@@ -70,6 +70,8 @@ export type FloatGpu =
   | 'gather'
   /** Layer / instance / group normalization: statistics per run of consecutive elements. */
   | 'norm'
+  /** NegativeLogLikelihoodLoss / SoftmaxCrossEntropyLoss with constant targets. */
+  | 'loss'
   /** The GPU float path refuses it (the CPU reference runs it). */
   | 'none';
 

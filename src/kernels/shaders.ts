@@ -44,6 +44,7 @@ const FAMILIES = {
   gather_f32: { source: WGSL['gather_f32.wgsl'], libraries: [] },
   norm_f32: { source: WGSL['norm_f32.wgsl'], libraries: [] },
   matmul_f32: { source: WGSL['matmul_f32.wgsl'], libraries: [] },
+  loss_f32: { source: WGSL['loss_f32.wgsl'], libraries: [] },
 } as const satisfies Record<string, { source: string; libraries: readonly Library[]; prelude?: string }>;
 
 export type ShaderId = keyof typeof FAMILIES;

@@ -97,8 +97,8 @@ export const REDUCE_TRAITS = {
   CumSum: CPU_FLOAT,
   TopK: CPU_FLOAT,
   Det: CPU_FLOAT,
-  NegativeLogLikelihoodLoss: CPU_FLOAT,
-  SoftmaxCrossEntropyLoss: CPU_FLOAT,
+  NegativeLogLikelihoodLoss: { ...CPU_FLOAT, gpu: 'loss' },
+  SoftmaxCrossEntropyLoss: { ...CPU_FLOAT, gpu: 'loss' },
 } as const satisfies Record<keyof ReduceAttrs, OpTraits>;
 
 /**

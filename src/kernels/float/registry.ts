@@ -15,6 +15,7 @@ import { convF32Kernel, gemmF32Kernel, matmulF32Kernel } from './conv.ts';
 import { binaryChainKernels, binaryF32Kernels, unaryF32Kernel, type TempTensor } from './elementwise.ts';
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { gatherF32Kernel, splitF32Kernels } from './indexing.ts';
+import { lossF32Kernels } from './loss.ts';
 import { generalMatmulF32Kernel } from './matmul.ts';
 import { normF32Kernels } from './norm.ts';
 import { globalPoolF32Kernel, poolF32Kernel } from './pool.ts';
@@ -137,6 +138,9 @@ export function planFloatNode(
       if (!allowTemps) throw new RangeError('a Split (several outputs run in the float plan only)');
       return splitF32Kernels(g, shape(0), constants, read);
     }
+    case 'loss':
+      if (!allowTemps) throw new RangeError('a loss (its dispatches and outputs run in the float plan only)');
+      return lossF32Kernels(nodeWith(node, 'gpu', kernel), inputShapes, constants, read);
     case 'norm': {
       const n = nodeWith(node, 'gpu', kernel);
       if (!allowTemps && n.outputs.length > 1) throw new RangeError('a LayerNormalization with its statistics outputs (several outputs run in the float plan only)');
