@@ -1,13 +1,13 @@
-// int8 layout ops (docs/quantization.md (Q18)): Transpose, and any reshape whose packed words
-// differ from its input's (the last dimension changes). Needs lib/int8_*.wgsl (unpack4,
-// pack4_clamp).
+// int8 layout ops (docs/quantization.md (Q18)): Transpose, any reshape whose packed words
+// differ from its input's (the last dimension changes), and the strided views (Slice, Expand,
+// Tile, DepthToSpace, SpaceToDepth). Needs lib/int8_*.wgsl (unpack4, pack4_clamp).
 //
 // Output [rows, ceil(C_out/4)] u32 of a logical output shape of rank ≤ 8. For an output element
-// at flat index e (row-major over the output shape), its coordinates times `in_strides` (the input
-// element stride of each output axis) give its flat index in the input, which is located in the
-// input's packed rows of C_in. A reshape is the identity map (rank 1, stride 1); a transpose uses
-// the permuted input strides. One invocation per output word, gathering four lanes; padding lanes
-// are written 0.
+// at flat index e (row-major over the view's shape), `base` plus its coordinates times
+// `in_strides` (the input element stride of each view axis: negative for a reversed Slice, 0 for
+// a broadcast) give its flat index in the input, which is located in the input's packed rows of
+// C_in. A reshape is the identity map (rank 1, stride 1); a transpose uses the permuted input
+// strides. One invocation per output word, gathering four lanes; padding lanes are written 0.
 // WORD_COPY (a transpose that keeps the last axis last): whole input words are copied, padding
 // lanes included.
 
@@ -16,10 +16,10 @@ override WORD_COPY: bool = false;
 
 struct Layout {
   rows: u32, out_channels: u32, out_words: u32, dispatch_width: u32,
-  in_channels: u32, in_words: u32, rank: u32, _pad0: u32,
+  in_channels: u32, in_words: u32, rank: u32, base: u32,
   // Innermost axis first, at most 8.
   out_shape: array<vec4<u32>, 2>,
-  in_strides: array<vec4<u32>, 2>,
+  in_strides: array<vec4<i32>, 2>,
 }
 
 @group(0) @binding(0) var<uniform> u: Layout;
@@ -29,13 +29,13 @@ struct Layout {
 // The input flat element index of output element `e`.
 fn source_of(e: u32) -> u32 {
   var rest = e;
-  var offset = 0u;
+  var offset = i32(u.base);
   for (var d = 0u; d < u.rank; d++) {
     let dim = u.out_shape[d / 4u][d % 4u];
-    offset += (rest % dim) * u.in_strides[d / 4u][d % 4u];
+    offset += i32(rest % dim) * u.in_strides[d / 4u][d % 4u];
     rest = rest / dim;
   }
-  return offset;
+  return u32(offset);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)

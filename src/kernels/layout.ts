@@ -40,8 +40,9 @@ export interface PlannedLayout extends PlannedKernel {
  * `outputShape` comes from the scheduler's shape inference (Reshape and Squeeze/Unsqueeze read
  * constants); for a Transpose it is checked against the permutation.
  *
- * Uniforms (24 words): rows, C_out, ceil(C_out/4), dispatch width | C_in, ceil(C_in/4), rank, 0 |
- * output dims ×8 (innermost first, 1-padded) | input element stride of each output axis ×8.
+ * Uniforms (24 words): rows, C_out, ceil(C_out/4), dispatch width | C_in, ceil(C_in/4), rank,
+ * base | view dims ×8 (innermost first, 1-padded) | input element stride of each view axis ×8
+ * (signed) — base 0 and the output's own dims here, a strided view in viewKernel.
  * A reshape is rank 1 (the identity map over the flat index). Override WORD_COPY when the last
  * dimension is unchanged and stays last (whole words are copied).
  */
@@ -72,6 +73,19 @@ export function layoutKernel(step: LayoutStep, inputShape: readonly number[], ou
     inStrides = [1];
     wordCopy = alias;
   }
+  return { ...layoutSpec(step, inputShape, outputShape, { dims: outShape, strides: inStrides, offset: 0 }, wordCopy), alias };
+}
+
+/** How the output reads the input: a view of it (outermost first), its strides and offset. */
+export interface InputView {
+  dims: number[];
+  strides: number[];
+  offset: number;
+}
+
+/** The layout_int8 dispatch that writes `outputShape` by reading `view` of the input. */
+function layoutSpec(step: LayoutStep, inputShape: readonly number[], outputShape: readonly number[], view: InputView, wordCopy: boolean): PlannedKernel {
+  const node = step.node;
   const outChannels = channelsOf(outputShape);
   const inChannels = channelsOf(inputShape);
   const rows = rowsOf(outputShape);
@@ -85,14 +99,28 @@ export function layoutKernel(step: LayoutStep, inputShape: readonly number[], ou
       constants: { WORKGROUP_SIZE, WORD_COPY: wordCopy ? 1 : 0 },
       uniforms: uniformWords([
         rows, outChannels, outWords, width,
-        inChannels, wordsFor(inChannels), outShape.length, 0,
-        ...innermostFirst(outShape, 1, what),
-        ...innermostFirst(inStrides, 0, what),
+        inChannels, wordsFor(inChannels), view.dims.length, view.offset,
+        ...innermostFirst(view.dims, 1, what),
+        ...innermostFirst(view.strides, 0, what),
       ]),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,
     },
     outputShape: [...outputShape],
-    alias,
   };
+}
+
+/**
+ * Slice, Expand, Tile, DepthToSpace, SpaceToDepth on int8 data (Q18): the output as a strided
+ * view of the input (`view`, from the op's constants: gatherView in kernels/float/indexing.ts,
+ * the same view the fp32 path reads), lane by lane; whole words where the view keeps the input's
+ * packed rows (the last axis read in full, in order, from the start of a row).
+ */
+export function viewKernel(step: LayoutStep, inputShape: readonly number[], outputShape: readonly number[], view: InputView): PlannedKernel {
+  if (sizeOf(view.dims) !== sizeOf(outputShape)) {
+    throw new RangeError(`${step.node.op} "${step.name}": a view of ${formatShape(view.dims)} does not fill the output ${formatShape(outputShape)}`);
+  }
+  const c = channelsOf(inputShape);
+  const rowsKept = view.dims.at(-1) === c && view.strides.at(-1) === 1 && channelsOf(outputShape) === c && view.offset % c === 0;
+  return layoutSpec(step, inputShape, outputShape, view, rowsKept);
 }

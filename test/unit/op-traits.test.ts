@@ -52,10 +52,10 @@ const BEFORE = {
 /**
  * Original ops whose int8 form came after the sets below (git 7ee64cc), and what it is now: the
  * activations and Sub / Div by a constant became 256-entry tables (Q20), Mul an int8 step of its
- * own (Q21), nearest Resize a layout step (Q18). The comparison with the old sets leaves them out.
+ * own (Q21), nearest Resize and DepthToSpace layout steps (Q18). The comparison with the old sets leaves them out.
  */
 const INT8_SINCE: Partial<Record<OpType, string>> = {
-  LeakyRelu: 'lut', Sigmoid: 'lut', HardSigmoid: 'lut', HardSwish: 'lut', Sub: 'lut', Div: 'lut', Mul: 'mul', Resize: 'layout',
+  LeakyRelu: 'lut', Sigmoid: 'lut', HardSigmoid: 'lut', HardSwish: 'lut', Sub: 'lut', Div: 'lut', Mul: 'mul', Resize: 'layout', DepthToSpace: 'layout',
 };
 const unchanged = (ops: readonly OpType[]) => original(ops).filter((op) => !(op in INT8_SINCE) && !(op in GPU_SINCE));
 
@@ -98,7 +98,7 @@ describe('OP_TRAITS', () => {
 
   it('gives the original ops of INT8_SINCE their new int8 forms, and nothing new to the other original ops', () => {
     for (const [op, form] of Object.entries(INT8_SINCE)) expect(OP_TRAITS[op as OpType].int8, op).toBe(form);
-    expect(sorted(original(opsWhere((t) => t.int8 === 'lut' || t.int8 === 'mul')))).toEqual(sorted(Object.keys(INT8_SINCE).filter((op) => op !== 'Resize')));
+    expect(sorted(original(opsWhere((t) => t.int8 === 'lut' || t.int8 === 'mul')))).toEqual(sorted(Object.keys(INT8_SINCE).filter((op) => op !== 'Resize' && op !== 'DepthToSpace')));
   });
 
   it('ties the columns together', () => {

@@ -3,7 +3,7 @@
 
 import { broadcastDims, isNum, normAxis, product, UNKNOWN, type ShapeInputs, type ShapeRules } from '../dims.ts';
 import type { Dim } from '../graph.ts';
-import { CPU_FLOAT, type OpTraits } from '../op-kinds.ts';
+import { CPU_FLOAT, LAYOUT, type OpTraits } from '../op-kinds.ts';
 import { MAX_TENSOR_ELEMENTS, type DType } from '../tensor.ts';
 import { countSelectedBoxes } from '../../ref/float/indexing-nms.ts';
 import { countUnique } from '../../ref/float/indexing-unique.ts';
@@ -50,14 +50,15 @@ export interface IndexingAttrs {
 
 // On the fp32 GPU path: gather_f32 (NCHW).
 const GPU_GATHER = { ...CPU_FLOAT, gpu: 'gather' } as const;
+// Moves of their input's values as a strided view: int8 layout steps too (Q18), NCHW.
+const GATHER_MOVE = { ...GPU_GATHER, ...LAYOUT } as const;
 
 export const INDEXING_TRAITS = {
-  // Slice, Split, Expand, Tile and SpaceToDepth only move values: they become LAYOUT rows once the
-  // int8 quantizer's layout step can run them.
-  Slice: GPU_GATHER,
+  // Split moves values too, but into several outputs, which a layout step does not have.
+  Slice: GATHER_MOVE,
   Split: GPU_GATHER,
-  Expand: GPU_GATHER,
-  Tile: GPU_GATHER,
+  Expand: GATHER_MOVE,
+  Tile: GATHER_MOVE,
   Range: CPU_FLOAT,
   ConstantOfShape: CPU_FLOAT,
   Size: CPU_FLOAT,
@@ -68,7 +69,7 @@ export const INDEXING_TRAITS = {
   OneHot: CPU_FLOAT,
   Compress: CPU_FLOAT,
   Trilu: CPU_FLOAT,
-  SpaceToDepth: GPU_GATHER,
+  SpaceToDepth: GATHER_MOVE,
   NonZero: CPU_FLOAT,
   EyeLike: CPU_FLOAT,
   Einsum: CPU_FLOAT,

@@ -3,7 +3,7 @@
 
 import { isNum, UNKNOWN, type ShapeRule, type ShapeRules } from '../dims.ts';
 import type { AutoPad, Clamp, Dim, Layout } from '../graph.ts';
-import { CPU_FLOAT, FLOAT_ONLY, type OpTraits } from '../op-kinds.ts';
+import { CPU_FLOAT, FLOAT_ONLY, LAYOUT, type OpTraits } from '../op-kinds.ts';
 import { planAxis, type AxisPlan } from '../spatial.ts';
 
 /** The kernel size is not an attribute: it is read from the weights' shape. */
@@ -121,7 +121,8 @@ export const SPATIAL_TRAITS = {
   GlobalMaxPool: { nhwc: 'spatial', int8: 'global-pool', givenSameQParams: true, valuesFromInput: true, showsInputs: 'none', gpu: 'global-pool' },
   GlobalLpPool: CPU_FLOAT,
   MaxUnpool: CPU_FLOAT,
-  DepthToSpace: { nhwc: 'nchw', ...FLOAT_ONLY, gpu: 'gather' },
+  // A strided view of its input (kernels/float/indexing.ts viewOf): an int8 layout step too (Q18).
+  DepthToSpace: { nhwc: 'nchw', ...LAYOUT, gpu: 'gather' },
   // Nearest Resize moves values: an int8 layout step (Q18) with the input's (s, z). The other
   // modes make new values, so those stay float (quant/quantize-graph.ts checks the mode).
   Resize: { nhwc: 'resize', int8: 'layout', givenSameQParams: true, valuesFromInput: false, showsInputs: 'first', gpu: 'none' },

@@ -15,7 +15,7 @@ import { broadcastStrides } from './common.ts';
 export type GatherOpType = 'Split' | 'Slice' | 'Expand' | 'Tile' | 'DepthToSpace' | 'SpaceToDepth' | 'Gather' | 'GatherElements';
 
 /** How the output reads the input: a view (outermost first), its strides and offset, and an optional table. */
-interface View {
+export interface View {
   dims: number[];
   strides: number[];
   offset: number;
@@ -35,7 +35,7 @@ const required = (v: number[] | undefined, what: string): number[] => {
   return v;
 };
 
-function viewOf(node: Extract<Node, { op: GatherOpType }>, x: readonly number[], constants: ReadonlyMap<string, Tensor>): View {
+export function viewOf(node: Extract<Node, { op: GatherOpType }>, x: readonly number[], constants: ReadonlyMap<string, Tensor>): View {
   const strides = stridesOf(x);
   const rank = x.length;
   switch (node.op) {
