@@ -9,8 +9,9 @@ import { eliminateDeadCode } from './eliminate-dead-code.ts';
 import { foldBatchNorm } from './fold-batchnorm.ts';
 import { foldConstants } from './fold-constants.ts';
 import { fuseActivations } from './fuse-activations.ts';
-import { minMaxToClip } from './minmax-to-clip.ts';
+import { canonicalActivations } from './canonical-activations.ts';
 import { reduceToPool } from './reduce-to-pool.ts';
+import { splitToSlices } from './split-to-slices.ts';
 import { removeIdentities } from './remove-identities.ts';
 import { assignNhwcLayout } from './to-nhwc.ts';
 
@@ -19,8 +20,9 @@ export type Pass = (graph: Graph) => Graph;
 export const FUSION_PASSES: readonly (readonly [string, Pass])[] = [
   ['fold-constants', foldConstants],
   ['remove-identities', removeIdentities],
-  ['minmax-to-clip', minMaxToClip],
+  ['canonical-activations', canonicalActivations],
   ['reduce-to-pool', reduceToPool],
+  ['split-to-slices', splitToSlices],
   ['convtranspose-to-conv', convTransposeToConv],
   ['fold-batchnorm', foldBatchNorm],
   ['fuse-activations', fuseActivations],

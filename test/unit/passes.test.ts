@@ -324,3 +324,26 @@ describe('ReduceMean / ReduceMax over the spatial axes as global pools', () => {
     expect(program.steps.map((s) => s.op).filter((op) => op.startsWith('global'))).toEqual(['globalavgpool', 'globalmaxpool']);
   });
 });
+
+describe('Split as Slices, PRelu with one slope as LeakyRelu', () => {
+  it('turns a Split into one Slice per read output (none for an unread one), with the same outputs, all int8 moves', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [1, 3, 5, 5]);
+    const c = b.node('Conv', [x, b.constant('w', randomTensor([9, 3, 3, 3], 1))], convAttrs({ pads: [1, 1, 1, 1] }));
+    b.constant('lengths', i64([3], [2, 3, 4]));
+    b.constant('slope', f32([1], [0.25]));
+    b.constant('slopes', randomTensor([3, 1, 1], 2));
+    const g = b.output('leaky').output('per_channel').build();
+    g.nodes.push(
+      { op: 'Split', name: 'split', inputs: [c, 'lengths'], outputs: ['p0', 'p1', 'p2'], attrs: { axis: 1, parts: 3 } },
+      { op: 'PRelu', name: 'leaky', inputs: ['p0', 'slope'], outputs: ['leaky'], attrs: {} },
+      { op: 'PRelu', name: 'per_channel', inputs: ['p1', 'slopes'], outputs: ['per_channel'], attrs: {} },
+    );
+    const fused = optimize(g);
+    expect(ops(fused)).toEqual(['Conv', 'Slice', 'Slice', 'LeakyRelu', 'PRelu']);
+    expectSameOutputs(g, fused, { x: randomTensor([1, 3, 5, 5], 3) });
+    const nhwc = optimize(g, { layout: 'NHWC' });
+    const program = quantizeGraph(nhwc, calibrate(nhwc, 2, (i) => ({ x: randomTensor([1, 3, 5, 5], 4 + i) }), { method: 'minmax' }));
+    expect(program.steps.flatMap((s) => (s.op === 'float' ? [s.node.op] : []))).toEqual(['PRelu']);
+  });
+});

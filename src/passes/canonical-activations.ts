@@ -1,6 +1,8 @@
-// Max(x, c) and Min(x, c) with a scalar constant c are Clip(x, c, ·) and Clip(x, ·, c): exporters
-// write ReLU as Max(x, 0) (openWakeWord's embedding model has 19 of them). As Clips they fuse into
-// the Conv before them (fuse-activations.ts) and are int8 clamps (Q18) instead of float steps.
+// Activations written in other ops, as the forms the rest of the pipeline knows:
+// - Max(x, c) and Min(x, c) with a one-element constant c are Clip(x, c, ·) and Clip(x, ·, c):
+//   exporters write ReLU as Max(x, 0) (openWakeWord's embedding model has 19 of them). As Clips
+//   they fuse into the Conv before them (fuse-activations.ts) and are int8 clamps (Q18);
+// - PRelu with a one-element slope is LeakyRelu: a table on int8 data (Q20), a GPU unary op.
 
 import type { Graph, Node } from '../ir/graph.ts';
 import { inferShapes } from '../ir/shapes.ts';
@@ -23,9 +25,18 @@ function asClip(node: Node, constants: ReadonlyMap<string, Tensor>, rank: (name:
   return { op: 'Clip', name: node.name, inputs, outputs: node.outputs, attrs: {} };
 }
 
-export function minMaxToClip(graph: Graph): Graph {
-  if (!graph.nodes.some((n) => n.op === 'Max' || n.op === 'Min')) return graph;
+/** PRelu(x, a) with one slope for every element is LeakyRelu(x, a), when x's rank keeps the shape. */
+function asLeakyRelu(node: Node, constants: ReadonlyMap<string, Tensor>, rank: (name: string) => number | undefined): Node | undefined {
+  if (node.op !== 'PRelu') return undefined;
+  const slope = constants.get(node.inputs[1] ?? '');
+  if (!isScalarFloat(slope) || (rank(node.inputs[0]!) ?? -1) < slope.shape.length) return undefined;
+  return { op: 'LeakyRelu', name: node.name, inputs: [node.inputs[0]!], outputs: node.outputs, attrs: { alpha: slope.data[0]! } };
+}
+
+export function canonicalActivations(graph: Graph): Graph {
+  if (!graph.nodes.some((n) => n.op === 'Max' || n.op === 'Min' || n.op === 'PRelu')) return graph;
   const shapes = inferShapes(graph);
-  const nodes = graph.nodes.map((n) => asClip(n, graph.initializers, (name) => shapes.get(name)?.length) ?? n);
+  const rank = (name: string) => shapes.get(name)?.length;
+  const nodes = graph.nodes.map((n) => asClip(n, graph.initializers, rank) ?? asLeakyRelu(n, graph.initializers, rank) ?? n);
   return nodes.every((n, i) => n === graph.nodes[i]) ? graph : { ...graph, nodes };
 }
