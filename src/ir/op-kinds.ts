@@ -72,6 +72,8 @@ export type FloatGpu =
   | 'norm'
   /** NegativeLogLikelihoodLoss / SoftmaxCrossEntropyLoss with constant targets. */
   | 'loss'
+  /** Resize: one weighted-taps dispatch per resized axis. */
+  | 'resize'
   /** The GPU float path refuses it (the CPU reference runs it). */
   | 'none';
 

@@ -45,6 +45,7 @@ const FAMILIES = {
   norm_f32: { source: WGSL['norm_f32.wgsl'], libraries: [] },
   matmul_f32: { source: WGSL['matmul_f32.wgsl'], libraries: [] },
   loss_f32: { source: WGSL['loss_f32.wgsl'], libraries: [] },
+  resample_f32: { source: WGSL['resample_f32.wgsl'], libraries: [] },
 } as const satisfies Record<string, { source: string; libraries: readonly Library[]; prelude?: string }>;
 
 export type ShaderId = keyof typeof FAMILIES;

@@ -5,7 +5,9 @@
 // The GPU float path holds float32 only. Inputs of any other dtype (int64 indices and axes, bool
 // conditions, float64 data ...) are bound at session creation as fixedInputs: they become
 // constants, and the passes fold what depends on them (a Gather's indices, a Where's condition).
-// Float32 inputs are given their feed's shape (inputShapes), so every shape is static.
+// Float32 inputs are given their feed's shape (inputShapes), so every shape is static; one the
+// planner refuses as "not a constant" (a Resize's scales, a Pad's value) is fixed too and the
+// case planned again, as a caller would pass it in fixedInputs.
 //
 // Outcomes: passed; failed (a wrong value, a GPU error, a pass that throws); refused (the planner
 // has no GPU kernel for a node's use of its op: its RangeError, bucketed by op); not on the GPU
@@ -74,7 +76,7 @@ function isRefusal(e: unknown): boolean {
   return /has a shape \[.*\] that is not static|is not computed before it/.test(err.message);
 }
 
-function graphForSet(graph: Graph, inputs: readonly (Tensor & { name: string })[]): { prepared: Graph; feeds: Record<string, Tensor> } | string {
+function graphForSet(graph: Graph, inputs: readonly (Tensor & { name: string })[], alsoFixed: ReadonlySet<string>): { prepared: Graph; feeds: Record<string, Tensor> } | string {
   const fixed: Record<string, Tensor> = {};
   const shapes: Record<string, number[]> = {};
   const feeds: Record<string, Tensor> = {};
@@ -82,7 +84,7 @@ function graphForSet(graph: Graph, inputs: readonly (Tensor & { name: string })[
   graph.inputs.forEach((info, i) => {
     const t = inputs.find((x) => x.name === info.name) ?? inputs[i]!;
     // Non-float32 inputs become constants at session creation (fixedInputs): they then fold.
-    if (info.dtype !== 'float32') fixed[info.name] = t;
+    if (info.dtype !== 'float32' || alsoFixed.has(info.name)) fixed[info.name] = t;
     else if (t.data.length === 0) empty = info.name;
     else {
       shapes[info.name] = [...t.shape];
@@ -106,24 +108,36 @@ export async function runGpuCase(dir: string, gpu: GpuContext): Promise<GpuOutco
         .map((f) => readTensor(join(dir, set, f)));
     const inputs = files('input_');
     const expected = files('output_');
+    // A float32 input the plan needs as a constant (a Resize's scales, a Clip's bound): fixed
+    // too, as a caller would pass it in fixedInputs, and planned again.
+    const alsoFixed = new Set<string>();
     let prepared: Graph;
     let feeds: Record<string, Tensor>;
-    try {
-      const made = graphForSet(graph, inputs);
-      if (typeof made === 'string') return { status: 'not on gpu', detail: made };
-      ({ prepared, feeds } = made);
-    } catch (e) {
-      return { status: 'failed', detail: `${set}: passes: ${(e as Error).message}` };
-    }
-    const notComputed = prepared.outputs.find((o) => prepared.initializers.has(o.name) || prepared.inputs.some((i) => i.name === o.name));
-    if (notComputed) return { status: 'not on gpu', detail: `output "${notComputed.name}" is ${prepared.initializers.has(notComputed.name) ? 'a constant once the inputs are fixed' : 'a graph input'}` };
     let plan;
-    try {
-      plan = planFloatProgram(prepared);
-    } catch (e) {
-      const message = (e as Error).message;
-      if (isRefusal(e)) return { status: 'refused', op: refusedOp(message), detail: message };
-      return { status: 'failed', detail: `${set}: plan: ${message}` };
+    for (;;) {
+      try {
+        const made = graphForSet(graph, inputs, alsoFixed);
+        if (typeof made === 'string') return { status: 'not on gpu', detail: made };
+        ({ prepared, feeds } = made);
+      } catch (e) {
+        return { status: 'failed', detail: `${set}: passes: ${(e as Error).message}` };
+      }
+      const p = prepared;
+      const notComputed = p.outputs.find((o) => p.initializers.has(o.name) || p.inputs.some((i) => i.name === o.name));
+      if (notComputed) return { status: 'not on gpu', detail: `output "${notComputed.name}" is ${p.initializers.has(notComputed.name) ? 'a constant once the inputs are fixed' : 'a graph input'}` };
+      try {
+        plan = planFloatProgram(prepared);
+        break;
+      } catch (e) {
+        const message = (e as Error).message;
+        const wanted = /input "([^"]+)" is not a constant/.exec(message)?.[1];
+        if (wanted && graph.inputs.some((i) => i.name === wanted) && !alsoFixed.has(wanted)) {
+          alsoFixed.add(wanted);
+          continue;
+        }
+        if (isRefusal(e)) return { status: 'refused', op: refusedOp(message), detail: message };
+        return { status: 'failed', detail: `${set}: plan: ${message}` };
+      }
     }
     let session: Session | undefined;
     let actual: Record<string, Tensor>;

@@ -125,7 +125,7 @@ export const SPATIAL_TRAITS = {
   DepthToSpace: { nhwc: 'nchw', ...LAYOUT, gpu: 'gather' },
   // Nearest Resize moves values: an int8 layout step (Q18) with the input's (s, z). The other
   // modes make new values, so those stay float (quant/quantize-graph.ts checks the mode).
-  Resize: { nhwc: 'resize', int8: 'layout', givenSameQParams: true, valuesFromInput: false, showsInputs: 'first', gpu: 'none' },
+  Resize: { nhwc: 'resize', int8: 'layout', givenSameQParams: true, valuesFromInput: false, showsInputs: 'first', gpu: 'resize' },
   GridSample: CPU_FLOAT,
   RoiAlign: CPU_FLOAT,
 } as const satisfies Record<keyof SpatialAttrs, OpTraits>;

@@ -20,6 +20,7 @@ import { generalMatmulF32Kernel } from './matmul.ts';
 import { normF32Kernels } from './norm.ts';
 import { globalPoolF32Kernel, poolF32Kernel } from './pool.ts';
 import { reduceF32Kernel, softmaxF32Kernel } from './reduce.ts';
+import { resizeF32Kernels } from './resize.ts';
 
 const one = ({ spec, outputShape }: PlannedKernel): PlannedStep => ({ specs: [spec], outputShape });
 
@@ -138,6 +139,8 @@ export function planFloatNode(
       if (!allowTemps) throw new RangeError('a Split (several outputs run in the float plan only)');
       return splitF32Kernels(g, shape(0), constants, read);
     }
+    case 'resize':
+      return resizeF32Kernels(nodeWith(node, 'gpu', kernel), shape(0), constants, allowTemps);
     case 'loss':
       if (!allowTemps) throw new RangeError('a loss (its dispatches and outputs run in the float plan only)');
       return lossF32Kernels(nodeWith(node, 'gpu', kernel), inputShapes, constants, read);
