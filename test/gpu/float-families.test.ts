@@ -24,7 +24,7 @@ const TOLERANCE = 1e-3;
 const NONE = {} as Record<string, never>;
 const OUTPUTS = [
   'unary', 'binary', 'variadic', 'reduced', 'argmax', 'logsoftmax', 'hardmax', 'moved', 'tiled', 'd2s', 's2d', 'gathered', 'elements',
-  'normed', 'lnmean', 'grouped', 'product', 'split1', 'selected', 'bn',
+  'normed', 'lnmean', 'grouped', 'product', 'split1', 'selected', 'bn', 'loss', 'logprob', 'resized',
 ];
 
 /** A node with several outputs (GraphBuilder.node names only the first). */
@@ -74,7 +74,10 @@ function familiesGraph(): Graph {
   const [, split1] = nodeMulti(b, 'Split', [y, b.constant('lens', i64([2], [1, 3]))], { axis: 1, parts: 2 }, ['split0', 'split1']);
   const selected = b.node('Where', [b.node('Greater', [x, y], NONE), x, z], NONE, 'selected');
   const bn = b.node('BatchNormalization', [y, ...['bs', 'bb', 'bm'].map((n, i) => b.constant(n, randomTensor([4], 40 + i))), b.constant('bv', randomTensor([4], 44, 0.5, 2))], { epsilon: 1e-5 }, 'bn');
-  const built = [unary, binary, variadic, reduced, argmax, logsoftmax, hardmax, moved, tiled, d2s, s2d, gathered, elements, normed, lnmean, grouped, product, split1, selected, bn];
+  // loss_f32 after softmax_f32 (constant targets, one ignored), resample_f32 (linear, two axes).
+  const [loss, logprob] = nodeMulti(b, 'SoftmaxCrossEntropyLoss', [x, b.constant('target', i64([2, 2, 3], [0, 1, 2, 3, 3, 2, 1, 0, 1, 1, 2, 2])), b.constant('w', randomTensor([4], 8, 0.5, 1.5))], { reduction: 'mean', ignoreIndex: 3 }, ['loss', 'logprob']);
+  const resized = b.node('Resize', [y, '', b.constant('scales', f32([4], [1, 1, 2, 1.5]))], { mode: 'linear', coordinates: 'half_pixel', nearest: 'round_prefer_floor', cubicA: -0.75, excludeOutside: false, extrapolation: 0, axes: null, keepAspect: 'stretch' }, 'resized');
+  const built = [unary, binary, variadic, reduced, argmax, logsoftmax, hardmax, moved, tiled, d2s, s2d, gathered, elements, normed, lnmean, grouped, product, split1, selected, bn, loss, logprob, resized];
   expect(built).toEqual(OUTPUTS);
   for (const o of OUTPUTS) b.output(o);
   return b.build();
@@ -114,7 +117,7 @@ describe('the fp32 kernel families (no GPU)', () => {
 
   it('plans every new family, each spec agreeing with its WGSL binding by binding', () => {
     const families = new Set(plan.specs.map((s) => s.shader));
-    for (const f of ['unary_f32', 'binary_f32', 'reduce_f32', 'softmax_f32', 'gather_f32', 'norm_f32', 'matmul_f32'] as const) expect(families.has(f), f).toBe(true);
+    for (const f of ['unary_f32', 'binary_f32', 'reduce_f32', 'softmax_f32', 'gather_f32', 'norm_f32', 'matmul_f32', 'loss_f32', 'resample_f32'] as const) expect(families.has(f), f).toBe(true);
     for (const spec of plan.specs) checkBindings(spec);
   });
 
@@ -150,6 +153,14 @@ describe('the fp32 kernel families (no GPU)', () => {
     expect(mm.get('batch_shape')).toEqual([4, 2, 1, 1]);
     expect(mm.get('a_batch')).toEqual([6, 24, 0, 0]);
     expect(mm.get('b_batch')).toEqual([3, 0, 0, 0]);
+    // loss_f32: 12 targets of 4 classes, 6 positions per image, the mean mode.
+    const loss = uniformMembers(byLabel.get(graph.nodes.find((n) => n.op === 'SoftmaxCrossEntropyLoss')!.name)!);
+    expect([loss.get('count'), loss.get('classes'), loss.get('inner')]).toEqual([[12], [4], [6]]);
+    // resample_f32: H 2 → 4 then W 3 → 4 (1.5 ×), linear: two taps each.
+    const resizeNode = graph.nodes.find((n) => n.op === 'Resize')!;
+    const [h, w] = [0, 1].map((i) => uniformMembers(byLabel.get(`${resizeNode.name}#${i}`)!));
+    expect([h!.get('len'), h!.get('out_len'), h!.get('inner'), h!.get('taps')]).toEqual([[2], [4], [3], [2]]);
+    expect([w!.get('len'), w!.get('out_len'), w!.get('inner'), w!.get('taps')]).toEqual([[3], [4], [1], [2]]);
     // binary_f32: the Mean's last step scales by 1/3 (f32 bits in `scale`).
     const mean = graph.nodes.find((n) => n.op === 'Mean')!;
     const last = plan.specs.filter((s) => s.label.startsWith(`${mean.name}#`)).at(-1)!;
