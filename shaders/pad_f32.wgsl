@@ -1,9 +1,11 @@
-// float32 constant Pad of rank ≤ 8 (the spec is src/ref/float/shape-ops.ts). For output element
-// e (row-major over the output shape), its coordinate on each axis minus that axis's leading pad
-// is its input coordinate; outside the input on any axis it takes the fill. One invocation per
-// element. Negative pads (crops) need no special case.
+// float32 Pad of rank ≤ 8 (the spec is src/ref/float/shape-ops.ts). For output element e
+// (row-major over the output shape), its coordinate on each axis minus that axis's leading pad
+// is its input coordinate; outside the input on any axis, MODE 0 (constant) takes the fill,
+// 1 (reflect) mirrors the coordinate about the edges (period 2·(len − 1)), 2 (edge) clamps it.
+// One invocation per element. Negative pads (crops) need no special case.
 
 override WORKGROUP_SIZE: u32 = 64u;
+override MODE: u32 = 0u;
 
 struct Pad {
   total: u32, dispatch_width: u32, rank: u32, fill: f32,
@@ -29,11 +31,23 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   for (var d = 0u; d < u.rank; d++) {
     let dim = u.out_shape[d / 4u][d % 4u];
     let in_dim = u.in_shape[d / 4u][d % 4u];
-    let c = i32(rest % dim) - u.before[d / 4u][d % 4u];
+    var c = i32(rest % dim) - u.before[d / 4u][d % 4u];
     rest = rest / dim;
-    if (c < 0 || c >= i32(in_dim)) {
-      output[index] = u.fill;
-      return;
+    let len = i32(in_dim);
+    if (c < 0 || c >= len) {
+      if (MODE == 0u) {
+        output[index] = u.fill;
+        return;
+      }
+      if (MODE == 2u) {
+        c = clamp(c, 0, len - 1);
+      } else if (len == 1) {
+        c = 0;
+      } else {
+        let period = 2 * (len - 1);
+        let m = ((c % period) + period) % period;
+        c = select(period - m, m, m < len);
+      }
     }
     source += u32(c) * stride;
     stride *= in_dim;

@@ -52,12 +52,13 @@ export function transposeF32Kernel(node: NodeOf<'Transpose'>, inputShape: readon
   };
 }
 
+const PAD_MODES = { constant: 0, reflect: 1, edge: 2 } as const;
+
 /**
- * A constant Pad. Uniforms (28 words): total, dispatch width, rank, fill (f32 bits) | output
+ * A Pad (constant, reflect or edge: the MODE override). Uniforms (28 words): total, dispatch width, rank, fill (f32 bits) | output
  * dims ×8 | input dims ×8 | leading pad of each axis ×8 (all innermost first).
  */
 export function padF32Kernel(node: NodeOf<'Pad'>, inputShape: readonly number[], outputShape: readonly number[], constants: ReadonlyMap<string, Tensor>): PlannedKernel {
-  if (node.attrs.mode !== 'constant') throw new RangeError(`mode "${node.attrs.mode}" (only constant padding runs on the GPU)`);
   for (const [i, what] of [[1, 'pads'], [2, 'constant_value'], [3, 'axes']] as const) {
     const name = node.inputs[i] ?? '';
     if (name !== '' && !constants.has(name)) throw new RangeError(`its ${what} input "${name}" is not a constant (fix the graph input it comes from)`);
@@ -70,7 +71,7 @@ export function padF32Kernel(node: NodeOf<'Pad'>, inputShape: readonly number[],
     spec: {
       label: node.name,
       shader: 'pad_f32',
-      constants: { WORKGROUP_SIZE },
+      constants: { WORKGROUP_SIZE, MODE: PAD_MODES[node.attrs.mode] },
       uniforms: uniformWords([
         total, width, outputShape.length, f32Bits(fill),
         ...innermostFirst(outputShape, 1, what),
