@@ -95,6 +95,8 @@ function constant(constants: ReadonlyMap<string, Tensor>, name: string | undefin
 /** Conv in NHWC layout (after optimize(graph, { layout: 'NHWC' })), with its fused clamp. */
 export function convF32Kernel(node: NodeOf<'Conv'>, inputShape: readonly number[], constants: ReadonlyMap<string, Tensor>): PlannedKernel {
   const a = node.attrs;
+  // The NHWC pass converts only convolutions with constant weights.
+  if (!constants.has(node.inputs[1] ?? '')) throw new RangeError(`its weights input "${node.inputs[1]}" is not a constant (the GPU float path runs NHWC convolutions of constant weights)`);
   if (a.layout !== 'NHWC') throw new RangeError('the GPU float path runs NHWC convolutions: plan the graph of optimize(graph, { layout: \'NHWC\' })');
   if (inputShape.length !== 4) throw new RangeError(`Conv expects a 4-D input, got ${formatShape(inputShape)}`);
   const w = constant(constants, node.inputs[1], 'the weights');

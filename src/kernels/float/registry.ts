@@ -151,6 +151,8 @@ export function planFloatNode(
     }
     case 'none':
       // An If left after the passes branches on a graph input: fixing that input folds it.
+      // passes/convtranspose-to-conv rewrites a ConvTranspose of constant weights and static shapes.
+      if (node.op === 'ConvTranspose' && !constants.has(node.inputs[1] ?? '')) throw new RangeError(`its weights input "${node.inputs[1]}" is not a constant (a ConvTranspose of constant weights becomes a Conv)`);
       if (node.op === 'If') throw new RangeError(`an If on "${node.inputs[0]}", which no constant or static shape decides: fix the graph input it depends on (fixedInputs / --fix-input) so it folds away`);
       throw new RangeError('no GPU float kernel for this op');
     default:
