@@ -16,6 +16,8 @@ export type NhwcRole =
   | 'flatten-pooled'
   /** Resize of a 4-D NHWC tensor: the same node on the twin, its `axes` remapped to NHWC. */
   | 'resize'
+  /** GridSample of a constant grid: taps over each image's plane. */
+  | 'grid-sample'
   /** Stays NCHW: NHWC inputs are transposed back for it. */
   | 'nchw';
 
@@ -74,6 +76,8 @@ export type FloatGpu =
   | 'loss'
   /** Resize: one weighted-taps dispatch per resized axis. */
   | 'resize'
+  /** GridSample of a constant grid: taps over each image's plane. */
+  | 'grid-sample'
   /** The GPU float path refuses it (the CPU reference runs it). */
   | 'none';
 

@@ -46,6 +46,7 @@ const FAMILIES = {
   matmul_f32: { source: WGSL['matmul_f32.wgsl'], libraries: [] },
   loss_f32: { source: WGSL['loss_f32.wgsl'], libraries: [] },
   resample_f32: { source: WGSL['resample_f32.wgsl'], libraries: [] },
+  taps_f32: { source: WGSL['taps_f32.wgsl'], libraries: [] },
 } as const satisfies Record<string, { source: string; libraries: readonly Library[]; prelude?: string }>;
 
 export type ShaderId = keyof typeof FAMILIES;

@@ -24,7 +24,7 @@ const TOLERANCE = 1e-3;
 const NONE = {} as Record<string, never>;
 const OUTPUTS = [
   'unary', 'binary', 'variadic', 'reduced', 'argmax', 'logsoftmax', 'hardmax', 'moved', 'tiled', 'd2s', 's2d', 'gathered', 'elements',
-  'normed', 'lnmean', 'grouped', 'product', 'split1', 'selected', 'bn', 'loss', 'logprob', 'resized',
+  'normed', 'lnmean', 'grouped', 'product', 'split1', 'selected', 'bn', 'loss', 'logprob', 'resized', 'sampled',
 ];
 
 /** A node with several outputs (GraphBuilder.node names only the first). */
@@ -77,7 +77,9 @@ function familiesGraph(): Graph {
   // loss_f32 after softmax_f32 (constant targets, one ignored), resample_f32 (linear, two axes).
   const [loss, logprob] = nodeMulti(b, 'SoftmaxCrossEntropyLoss', [x, b.constant('target', i64([2, 2, 3], [0, 1, 2, 3, 3, 2, 1, 0, 1, 1, 2, 2])), b.constant('w', randomTensor([4], 8, 0.5, 1.5))], { reduction: 'mean', ignoreIndex: 3 }, ['loss', 'logprob']);
   const resized = b.node('Resize', [y, '', b.constant('scales', f32([4], [1, 1, 2, 1.5]))], { mode: 'linear', coordinates: 'half_pixel', nearest: 'round_prefer_floor', cubicA: -0.75, excludeOutside: false, extrapolation: 0, axes: null, keepAspect: 'stretch' }, 'resized');
-  const built = [unary, binary, variadic, reduced, argmax, logsoftmax, hardmax, moved, tiled, d2s, s2d, gathered, elements, normed, lnmean, grouped, product, split1, selected, bn, loss, logprob, resized];
+  // taps_f32: GridSample of a constant grid, bilinear with reflection padding.
+  const sampled = b.node('GridSample', [x, b.constant('grid', randomTensor([2, 3, 2, 2], 9, -1.2, 1.2))], { mode: 'bilinear', padding: 'reflection', alignCorners: false }, 'sampled');
+  const built = [unary, binary, variadic, reduced, argmax, logsoftmax, hardmax, moved, tiled, d2s, s2d, gathered, elements, normed, lnmean, grouped, product, split1, selected, bn, loss, logprob, resized, sampled];
   expect(built).toEqual(OUTPUTS);
   for (const o of OUTPUTS) b.output(o);
   return b.build();
@@ -117,7 +119,7 @@ describe('the fp32 kernel families (no GPU)', () => {
 
   it('plans every new family, each spec agreeing with its WGSL binding by binding', () => {
     const families = new Set(plan.specs.map((s) => s.shader));
-    for (const f of ['unary_f32', 'binary_f32', 'reduce_f32', 'softmax_f32', 'gather_f32', 'norm_f32', 'matmul_f32', 'loss_f32', 'resample_f32'] as const) expect(families.has(f), f).toBe(true);
+    for (const f of ['unary_f32', 'binary_f32', 'reduce_f32', 'softmax_f32', 'gather_f32', 'norm_f32', 'matmul_f32', 'loss_f32', 'resample_f32', 'taps_f32'] as const) expect(families.has(f), f).toBe(true);
     for (const spec of plan.specs) checkBindings(spec);
   });
 
@@ -161,6 +163,10 @@ describe('the fp32 kernel families (no GPU)', () => {
     const [h, w] = [0, 1].map((i) => uniformMembers(byLabel.get(`${resizeNode.name}#${i}`)!));
     expect([h!.get('len'), h!.get('out_len'), h!.get('inner'), h!.get('taps')]).toEqual([[2], [4], [3], [2]]);
     expect([w!.get('len'), w!.get('out_len'), w!.get('inner'), w!.get('taps')]).toEqual([[3], [4], [1], [2]]);
+    // taps_f32: [2, 4, 2, 3] sampled at a [2, 3, 2] grid, bilinear: at most 4 taps.
+    const gs = uniformMembers(byLabel.get('sampled')!);
+    expect([gs.get('channels'), gs.get('plane'), gs.get('out_plane')]).toEqual([[4], [6], [6]]);
+    expect(gs.get('taps')![0]).toBeLessThanOrEqual(4);
     // binary_f32: the Mean's last step scales by 1/3 (f32 bits in `scale`).
     const mean = graph.nodes.find((n) => n.op === 'Mean')!;
     const last = plan.specs.filter((s) => s.label.startsWith(`${mean.name}#`)).at(-1)!;

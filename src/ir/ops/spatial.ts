@@ -126,7 +126,7 @@ export const SPATIAL_TRAITS = {
   // Nearest Resize moves values: an int8 layout step (Q18) with the input's (s, z). The other
   // modes make new values, so those stay float (quant/quantize-graph.ts checks the mode).
   Resize: { nhwc: 'resize', int8: 'layout', givenSameQParams: true, valuesFromInput: false, showsInputs: 'first', gpu: 'resize' },
-  GridSample: CPU_FLOAT,
+  GridSample: { ...CPU_FLOAT, gpu: 'grid-sample' },
   RoiAlign: CPU_FLOAT,
 } as const satisfies Record<keyof SpatialAttrs, OpTraits>;
 

@@ -15,6 +15,7 @@ import { convF32Kernel, gemmF32Kernel, matmulF32Kernel } from './conv.ts';
 import { binaryChainKernels, binaryF32Kernels, unaryF32Kernel, type TempTensor } from './elementwise.ts';
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { gatherF32Kernel, splitF32Kernels } from './indexing.ts';
+import { gridSampleF32Kernel } from './grid-sample.ts';
 import { lossF32Kernels } from './loss.ts';
 import { generalMatmulF32Kernel } from './matmul.ts';
 import { normF32Kernels } from './norm.ts';
@@ -139,6 +140,8 @@ export function planFloatNode(
       if (!allowTemps) throw new RangeError('a Split (several outputs run in the float plan only)');
       return splitF32Kernels(g, shape(0), constants, read);
     }
+    case 'grid-sample':
+      return one(gridSampleF32Kernel(nodeWith(node, 'gpu', kernel), shape(0), constants));
     case 'resize':
       return resizeF32Kernels(nodeWith(node, 'gpu', kernel), shape(0), constants, allowTemps);
     case 'loss':
