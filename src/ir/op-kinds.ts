@@ -16,8 +16,6 @@ export type NhwcRole =
   | 'flatten-pooled'
   /** Resize of a 4-D NHWC tensor: the same node on the twin, its `axes` remapped to NHWC. */
   | 'resize'
-  /** GridSample of a constant grid: taps over each image's plane. */
-  | 'grid-sample'
   /** Stays NCHW: NHWC inputs are transposed back for it. */
   | 'nchw';
 
