@@ -83,7 +83,7 @@ export function createSession(model: QuantizedModel, options: CreateSessionOptio
 }
 
 /** The fp32 baseline of the same graph on the GPU, through the same scheduler and runtime. */
-export function createFloatSession(
+export async function createFloatSession(
   graph: Graph,
   options: Omit<CreateSessionOptions, 'int8Path'> & Pick<QuantizeOptions, 'fixedInputs'>,
 ): Promise<Session> {
