@@ -101,6 +101,8 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     case 36u: { y = 0.5 * x * (1.0 + erf_f32(x * 0.70710678118654752)); }
     case 37u: { y = 0.5 * x * (1.0 + tanh_f32(0.79788456080286536 * (x + 0.044715 * x * x * x))); }
     case 38u: { y = select(select(0.0, x - b, x > a), x + b, x < -a); }
+    // Cast to bool: true (1) for any value but 0, as bools are carried (f32 0 / 1).
+    case 40u: { y = select(0.0, 1.0, x != 0.0); }
     default: { y = quantizeToF16(x); }
   }
   output[index] = y;

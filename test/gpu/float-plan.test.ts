@@ -10,7 +10,7 @@ import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { convAttrs, GraphBuilder, poolAttrs } from '../../src/ir/builder.ts';
 import type { Graph } from '../../src/ir/graph.ts';
-import { f32, i64 } from '../../src/ir/tensor.ts';
+import { f32, i64, tensor } from '../../src/ir/tensor.ts';
 import { shaderSource } from '../../src/kernels/shaders.ts';
 import type { KernelSpec } from '../../src/kernels/spec.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
@@ -150,5 +150,20 @@ describe.skipIf(skip)('planFloatProgram on Dawn', () => {
       if (batch === 1) console.log(`every-float-op graph: ${graph.nodes.length} nodes, session ${JSON.stringify(session.info)}`);
       session.destroy();
     }
+  });
+
+  it('casts to bool as bools are carried (1 for every value but 0), also through CastLike', async () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', [2, 5]);
+    const cast = b.node('Cast', [x], { to: 'bool' }, 'to_bool');
+    const like = b.node('Cast', [x, b.constant('flag', tensor('bool', [1], [1]))], { to: null }, 'like_bool');
+    const graph = b.output(cast).output(like).build();
+    const session = await Session.fromPlan(graph, planFloatProgram(graph), { gpu });
+    const feeds = { x: f32([2, 5], [0, -0, 1, -2.5, 1e-30, 3, 0, 0.5, -1, 7]) };
+    const got = await session.run(feeds);
+    const want = runFloat(graph, feeds);
+    for (const name of [cast, like]) expect(Array.from(got[name]!.data), name).toEqual(Array.from(want[name]!.data));
+    expect(Array.from(got[cast]!.data)).toEqual([0, 0, 1, 1, 1, 1, 0, 1, 1, 1]);
+    session.destroy();
   });
 });

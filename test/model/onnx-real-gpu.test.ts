@@ -73,8 +73,8 @@ describe.skipIf(skip)('the real ONNX models on the fp32 GPU path, against the fl
     await expectAsReference('ppocr-v4-det', { x: textDetectorInput(decodeImage(readFileSync(file), file), 100, 90) });
   });
 
-  it('says why it does not run hey_jarvis (a Cast to bool) and silero VAD (a Shape of its recurrent state) yet, naming the node', async () => {
-    await expect(createFloatSession(importOnnx(modelBytes('hey_jarvis_v0.1')), { gpu })).rejects.toThrow(/Cast node "[^"]+": a Cast to bool/);
+  it('says why it does not run hey_jarvis (an If on its data) and silero VAD (a Shape of its recurrent state) yet, naming the node', async () => {
+    await expect(createFloatSession(importOnnx(modelBytes('hey_jarvis_v0.1')), { gpu })).rejects.toThrow(/If node "If_\d+": an If on "[^"]+", which no constant or static shape decides/);
     const silero = importOnnx(modelBytes('silero_vad'));
     await expect(createFloatSession(silero, { gpu, fixedInputs: { sr: 16000 }, inputShapes: { input: [1, 512], h: [2, 1, 64], c: [2, 1, 64] } })).rejects.toThrow(/Shape node "Shape_\d+": no GPU float kernel/);
   });

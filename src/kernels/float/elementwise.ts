@@ -205,6 +205,14 @@ export const UNARY_OPS = {
 } as const;
 export type UnaryOpType = keyof typeof UNARY_OPS;
 const GELU_TANH = 37;
+const CAST_TO_BOOL = 40;
+
+/** The OP override of a unary node: its op's code, or the variant its attributes (CastLike: input 1's dtype) pick. */
+function unaryOp(node: Extract<Node, { op: UnaryOpType }>, constants: ReadonlyMap<string, Tensor>): number {
+  if (node.op === 'Gelu' && node.attrs.approximate === 'tanh') return GELU_TANH;
+  if (node.op === 'Cast' && (node.attrs.to ?? constants.get(node.inputs[1] ?? '')?.dtype) === 'bool') return CAST_TO_BOOL;
+  return UNARY_OPS[node.op];
+}
 
 /** alpha, beta of the unary kernel's uniforms, as the op reads them. */
 function unaryParams(node: Node, constants: ReadonlyMap<string, Tensor>): [number, number] {
@@ -238,7 +246,7 @@ export function unaryF32Kernel(node: Extract<Node, { op: UnaryOpType }>, inputSh
     spec: {
       label: node.name,
       shader: 'unary_f32',
-      constants: { WORKGROUP_SIZE, OP: node.op === 'Gelu' && node.attrs.approximate === 'tanh' ? GELU_TANH : UNARY_OPS[node.op] },
+      constants: { WORKGROUP_SIZE, OP: unaryOp(node, constants) },
       uniforms: uniformWords([total, width, ...unaryParams(node, constants)]),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,

@@ -106,7 +106,8 @@ export function planFloatNode(
         // of f32 width or more keeps the values, so it is an alias; to float16 it rounds.
         const to = u.attrs.to ?? constants.get(u.inputs[1] ?? '')?.dtype;
         if (to === 'float32' || to === 'float64') return { alias: u.inputs[0]!, outputShape: shape(0) };
-        if (to !== 'float16') throw new RangeError(`a Cast to ${to ?? 'the run-time type of a non-constant input 1'} (the GPU float path casts to float types only)`);
+        // To bool: 0 / 1, as bools are carried. To an integer type it would need the plan to track dtypes.
+        if (to !== 'float16' && to !== 'bool') throw new RangeError(`a Cast to ${to ?? 'the run-time type of a non-constant input 1'} (the GPU float path casts to float types and bool only)`);
       }
       return one(unaryF32Kernel(u, shape(0), constants));
     }
