@@ -16,12 +16,13 @@ export const MUL_MAX_EXPONENT = 15;
 export function mulStep(s: QuantizerState, node: NodeOf<'Mul'>): boolean {
   const [a, b] = node.inputs as [string, string];
   if (s.isConstant(a) || s.isConstant(b)) return startTable(s, node);
-  const inputs: [string, string] = [s.asInt8(a), s.asInt8(b)];
-  const qa = s.int8Info(a);
-  const qb = s.int8Info(b);
+  // The (s, z) each input has, or will have once quantized: checked before any step is added.
+  const qa = s.isInt8(a) ? s.int8Info(a) : s.qparamsFor(a);
+  const qb = s.isInt8(b) ? s.int8Info(b) : s.qparamsFor(b);
   const out = s.qparamsFor(node.outputs[0]!);
   const multiplier = quantizeMultiplier((qa.scale * qb.scale) / out.scale);
   if (multiplier.exponent > MUL_MAX_EXPONENT) return false;
+  const inputs: [string, string] = [s.asInt8(a), s.asInt8(b)];
   s.steps.push({ op: 'mul', name: node.name, inputs, output: s.markInt8(node.outputs[0]!, out), zeroPoints: [qa.zeroPoint, qb.zeroPoint], multiplier, zeroPoint: out.zeroPoint, lo: -128, hi: 127 });
   return true;
 }
