@@ -20,8 +20,10 @@ export function mulStep(s: QuantizerState, node: NodeOf<'Mul'>): boolean {
   const qa = s.isInt8(a) ? s.int8Info(a) : s.qparamsFor(a);
   const qb = s.isInt8(b) ? s.int8Info(b) : s.qparamsFor(b);
   const out = s.qparamsFor(node.outputs[0]!);
-  const multiplier = quantizeMultiplier((qa.scale * qb.scale) / out.scale);
-  if (multiplier.exponent > MUL_MAX_EXPONENT) return false;
+  const real = (qa.scale * qb.scale) / out.scale;
+  // M ≥ 2^15 has exponent 16 or more (quantizeMultiplier refuses 2^16 outright): float instead.
+  if (real >= 2 ** MUL_MAX_EXPONENT) return false;
+  const multiplier = quantizeMultiplier(real);
   const inputs: [string, string] = [s.asInt8(a), s.asInt8(b)];
   s.steps.push({ op: 'mul', name: node.name, inputs, output: s.markInt8(node.outputs[0]!, out), zeroPoints: [qa.zeroPoint, qb.zeroPoint], multiplier, zeroPoint: out.zeroPoint, lo: -128, hi: 127 });
   return true;

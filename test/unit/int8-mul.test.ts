@@ -87,6 +87,19 @@ describe('(Q21) int8 Mul', () => {
     for (const seed of [100, 101]) expect(worstSteps(graph, model, seed)).toBeLessThanOrEqual(3);
   });
 
+  it('leaves a Mul float, adding no quantize step for it, when its multiplier would pass 2^15', () => {
+    const b = new GraphBuilder('narrow');
+    const x = b.input('x', [1, 4]);
+    const gemm = (w: string, seed: number) => b.node('Gemm', [x, b.constant(w, randomTensor([4, 4], seed))], { alpha: 1, beta: 1, transA: false, transB: true, clamp: null });
+    const [p, q] = [gemm('w1', 1), gemm('w2', 2)];
+    const y = b.node('Mul', [p, q], NONE);
+    const graph = b.output(y).build();
+    // Inputs spanning ±100 and an output range of ±1e-4: s_p · s_q / s_y ≈ 8e5.
+    const ranges = new Map([[x, { min: -1, max: 1 }], [p, { min: -100, max: 100 }], [q, { min: -100, max: 100 }], [y, { min: -1e-4, max: 1e-4 }]]);
+    const model = quantizeGraph(graph, ranges);
+    expect(model.steps.map((s) => (s.op === 'float' ? `float ${s.node.op}` : s.op))).toEqual(['quantize', 'gemm', 'gemm', 'dequantize', 'dequantize', 'float Mul']);
+  });
+
   it('makes x · c a table when c is one element, and leaves a per-channel constant no Conv absorbs in float', () => {
     const b = new GraphBuilder('scaled');
     const x = b.input('x', SHAPE);
