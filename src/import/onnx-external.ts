@@ -23,17 +23,11 @@ function* tensorsOf(g: GraphProto): Generator<TensorProto> {
   }
 }
 
-/** The locations of the sidecar files a model's tensors read, in first-use order. */
-export function externalLocations(model: ModelProto): string[] {
-  const found = new Set<string>();
-  if (model.graph) for (const t of tensorsOf(model.graph)) if (isExternal(t)) found.add(entry(t, 'location') ?? '');
-  return [...found];
-}
-
-const entry = (p: TensorProto, key: string): string | undefined => p.externalData.find((e) => e.key === key)?.value;
+/** An external_data entry of a tensor (location, offset, length). */
+export const externalEntry = (p: TensorProto, key: string): string | undefined => p.externalData.find((e) => e.key === key)?.value;
 
 function integerEntry(p: TensorProto, key: string, file: string): number | undefined {
-  const v = entry(p, key);
+  const v = externalEntry(p, key);
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new ModelFormatError(`tensor "${p.name}" has external_data ${key} "${v}" for "${file}", not a byte count`);
@@ -45,7 +39,7 @@ export function resolveExternalData(model: ModelProto, external: ExternalData | 
   if (!model.graph) return;
   for (const t of tensorsOf(model.graph)) {
     if (!isExternal(t)) continue;
-    const file = entry(t, 'location');
+    const file = externalEntry(t, 'location');
     if (!file) throw new ModelFormatError(`tensor "${t.name}" keeps its data externally but names no location`);
     const bytes = typeof external === 'function' ? external(file) : external?.[file];
     if (!bytes) {

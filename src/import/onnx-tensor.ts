@@ -4,6 +4,7 @@ import { ModelFormatError, UnsupportedModelError } from '../errors.ts';
 import { sizeOf, tensor, type DType, type Tensor } from '../ir/tensor.ts';
 import { OnnxDataType as T } from './onnx-schema.ts';
 import { toNumber, type TensorProto } from './onnx-proto.ts';
+import { externalEntry, isExternal } from './onnx-external.ts';
 
 interface Encoding {
   dtype: DType;
@@ -37,8 +38,8 @@ export function onnxDType(dataType: number, where: string): DType {
 }
 
 export function decodeTensorProto(p: TensorProto, where = `tensor "${p.name}"`): Tensor {
-  if (p.dataLocation === 1 || p.externalData.length > 0) {
-    const file = p.externalData.find((e) => e.key === 'location')?.value ?? '?';
+  if (isExternal(p)) {
+    const file = externalEntry(p, 'location') ?? '?';
     throw new UnsupportedModelError(`${where} keeps its data in an external file ("${file}") that was not resolved: import the model with importOnnx(bytes, { externalData })`);
   }
   const shape = p.dims.map(toNumber);
