@@ -112,11 +112,13 @@ function layoutSpec(step: LayoutStep, inputShape: readonly number[], outputShape
 
 /**
  * Slice, Expand, Tile, DepthToSpace, SpaceToDepth on int8 data (Q18): the output as a strided
- * view of the input (`view`, from the op's constants: gatherView in kernels/float/indexing.ts,
- * the same view the fp32 path reads), lane by lane; whole words where the view keeps the input's
- * packed rows (the last axis read in full, in order, from the start of a row).
+ * view of the input (`view`, from the op's constants: viewOf in kernels/float/indexing.ts, the
+ * same view the fp32 path reads), lane by lane; whole words where the view keeps the input's
+ * packed rows (the last axis read in full, in order, from the start of a row). A view through a
+ * table of indices (Gather) has no int8 form.
  */
-export function viewKernel(step: LayoutStep, inputShape: readonly number[], outputShape: readonly number[], view: InputView): PlannedKernel {
+export function viewKernel(step: LayoutStep, inputShape: readonly number[], outputShape: readonly number[], view: InputView & { table?: unknown }): PlannedKernel {
+  if (view.table) throw new RangeError(`${step.node.op} "${step.name}": it reads through a table of indices, which layout_int8 does not`);
   if (sizeOf(view.dims) !== sizeOf(outputShape)) {
     throw new RangeError(`${step.node.op} "${step.name}": a view of ${formatShape(view.dims)} does not fill the output ${formatShape(outputShape)}`);
   }

@@ -1,7 +1,7 @@
 // Step → kernels: the one table the scheduler consults. A step becomes one or more dispatches,
 // or (a reshape that leaves the packed bytes as they are) an alias of its input's buffer.
 
-import type { Node } from '../ir/graph.ts';
+import { nodeWith, OP_TRAITS } from '../ir/op-traits.ts';
 import { inferNode } from '../ir/shapes.ts';
 import type { ConvStep, GemmStep, QuantizedModel, Step } from '../quant/program.ts';
 import type { QParams } from '../quant/qparams.ts';
@@ -30,10 +30,6 @@ export interface StepOptions {
 }
 
 const one = ({ spec, outputShape }: PlannedKernel): PlannedStep => ({ specs: [spec], outputShape });
-
-/** The layout ops an int8 step runs as a strided view of its input (viewKernel). */
-const VIEW_OPS = ['Slice', 'Expand', 'Tile', 'DepthToSpace', 'SpaceToDepth'] as const;
-const isViewOp = (node: Node): node is Extract<Node, { op: (typeof VIEW_OPS)[number] }> => (VIEW_OPS as readonly string[]).includes(node.op);
 
 function qparams(model: QuantizedModel, name: string): QParams {
   const info = model.tensors.get(name);
@@ -78,7 +74,8 @@ const PLANNERS: { [Op in Step['op']]: Planner<Op> } = {
     const outputShape = nodeOutputShape(step, shapes, model);
     if (step.node.op === 'Pad') return one(padKernel(step, shapes[0]!, outputShape, model.constants));
     if (step.node.op === 'Resize') return one(resizeKernel(step, shapes[0]!, outputShape, model.constants));
-    if (isViewOp(step.node)) return one(viewKernel(step, shapes[0]!, outputShape, viewOf(step.node, shapes[0]!, model.constants)));
+    // A layout op the fp32 path gathers (Slice, Expand, Tile, DepthToSpace, SpaceToDepth) reads the same view in int8.
+    if (OP_TRAITS[step.node.op].gpu === 'gather') return one(viewKernel(step, shapes[0]!, outputShape, viewOf(nodeWith(step.node, 'gpu', 'gather'), shapes[0]!, model.constants)));
     const perm = step.node.op === 'Transpose' ? transposePerm(step.node.attrs.perm, shapes[0]!.length) : undefined;
     if (isLayoutAlias(shapes[0]!, outputShape, perm)) return { alias: step.node.inputs[0]!, outputShape };
     return one(layoutKernel(step, shapes[0]!, outputShape));

@@ -8,17 +8,15 @@ import { sliceAxes, sliceAxis, splitLengths } from '../../ir/ops/indexing.ts';
 import { sizeOf, stridesOf, type Tensor } from '../../ir/tensor.ts';
 import { broadcastShapes } from '../../ref/float/broadcast.ts';
 import type { PlannedKernel } from '../conv.ts';
+import type { InputView } from '../layout.ts';
 import { innermostFirst } from '../packed-shape.ts';
 import { dispatchFor, uniformWords, WORKGROUP_SIZE, type KernelSpec } from '../spec.ts';
 import { broadcastStrides } from './common.ts';
 
 export type GatherOpType = 'Split' | 'Slice' | 'Expand' | 'Tile' | 'DepthToSpace' | 'SpaceToDepth' | 'Gather' | 'GatherElements';
 
-/** How the output reads the input: a view (outermost first), its strides and offset, and an optional table. */
-export interface View {
-  dims: number[];
-  strides: number[];
-  offset: number;
+/** How the output reads the input: a strided view (layout.ts InputView), and an optional table. */
+export interface View extends InputView {
   table?: { mode: 1 | 2; data: Int32Array; axis: number };
 }
 
