@@ -5,8 +5,8 @@
 // - PRelu with a one-element slope is LeakyRelu: a table on int8 data (Q20), a GPU unary op.
 
 import type { Graph, Node } from '../ir/graph.ts';
-import { inferShapes } from '../ir/shapes.ts';
 import type { Tensor } from '../ir/tensor.ts';
+import { rewriteNodes } from './rewrite-nodes.ts';
 
 const isScalarFloat = (t: Tensor | undefined): t is Tensor => !!t && t.data.length === 1 && (t.dtype === 'float32' || t.dtype === 'float64');
 
@@ -33,10 +33,9 @@ function asLeakyRelu(node: Node, constants: ReadonlyMap<string, Tensor>, rank: (
   return { op: 'LeakyRelu', name: node.name, inputs: [node.inputs[0]!], outputs: node.outputs, attrs: { alpha: slope.data[0]! } };
 }
 
-export function canonicalActivations(graph: Graph): Graph {
-  if (!graph.nodes.some((n) => n.op === 'Max' || n.op === 'Min' || n.op === 'PRelu')) return graph;
-  const shapes = inferShapes(graph);
-  const rank = (name: string) => shapes.get(name)?.length;
-  const nodes = graph.nodes.map((n) => asClip(n, graph.initializers, rank) ?? asLeakyRelu(n, graph.initializers, rank) ?? n);
-  return nodes.every((n, i) => n === graph.nodes[i]) ? graph : { ...graph, nodes };
-}
+export const canonicalActivations = (graph: Graph): Graph =>
+  rewriteNodes(graph, ['Max', 'Min', 'PRelu'], (n, c) => {
+    const rank = (name: string) => c.shapes.get(name)?.length;
+    const canonical = asClip(n, c.constants, rank) ?? asLeakyRelu(n, c.constants, rank);
+    return canonical && [canonical];
+  });

@@ -15,8 +15,8 @@
 
 import type { ConvAttrs, Graph, Node, NodeOf } from '../ir/graph.ts';
 import { planTransposedAxis } from '../ir/ops/spatial.ts';
-import { inferShapes } from '../ir/shapes.ts';
 import { f32, i64, type Tensor } from '../ir/tensor.ts';
+import { rewriteNodes } from './rewrite-nodes.ts';
 
 /** [Cin, Cout/g, kh, kw] → [Cout, Cin/g, kh, kw], flipped in both spatial axes. */
 function convWeights(w: Tensor, group: number): Tensor {
@@ -88,15 +88,4 @@ function rewrite(node: NodeOf<'ConvTranspose'>, constants: Map<string, Tensor>, 
   return nodes;
 }
 
-export function convTransposeToConv(graph: Graph): Graph {
-  if (!graph.nodes.some((n) => n.op === 'ConvTranspose')) return graph;
-  const shapes = inferShapes(graph);
-  const constants = new Map(graph.initializers);
-  let changed = false;
-  const nodes = graph.nodes.flatMap((n) => {
-    const replaced = n.op === 'ConvTranspose' ? rewrite(n, constants, shapes.get(n.inputs[0]!)) : undefined;
-    if (replaced) changed = true;
-    return replaced ?? [n];
-  });
-  return changed ? { ...graph, nodes, initializers: constants } : graph;
-}
+export const convTransposeToConv = (graph: Graph): Graph => rewriteNodes(graph, ['ConvTranspose'], (n, c) => rewrite(n, c.constants, c.shapes.get(n.inputs[0]!)));

@@ -4,7 +4,7 @@
 // (Q17), not float reductions between a dequantize and a quantize.
 
 import type { Graph, Node } from '../ir/graph.ts';
-import { inferShapes } from '../ir/shapes.ts';
+import { rewriteNodes } from './rewrite-nodes.ts';
 import type { Tensor } from '../ir/tensor.ts';
 
 const POOL = { ReduceMean: 'GlobalAveragePool', ReduceMax: 'GlobalMaxPool' } as const;
@@ -21,14 +21,5 @@ function asPool(node: Node, constants: ReadonlyMap<string, Tensor>, rank: number
   return [pool, { op: 'Flatten', name: `${node.name}/flatten`, inputs: [pooled], outputs: [y], attrs: { axis: 1 } }];
 }
 
-export function reduceToPool(graph: Graph): Graph {
-  if (!graph.nodes.some((n) => n.op === 'ReduceMean' || n.op === 'ReduceMax')) return graph;
-  const shapes = inferShapes(graph);
-  let changed = false;
-  const nodes = graph.nodes.flatMap((n) => {
-    const pool = asPool(n, graph.initializers, shapes.get(n.inputs[0] ?? '')?.length);
-    if (pool) changed = true;
-    return pool ?? [n];
-  });
-  return changed ? { ...graph, nodes } : graph;
-}
+export const reduceToPool = (graph: Graph): Graph =>
+  rewriteNodes(graph, ['ReduceMean', 'ReduceMax'], (n, c) => asPool(n, c.constants, c.shapes.get(n.inputs[0] ?? '')?.length));

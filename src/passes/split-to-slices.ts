@@ -4,8 +4,8 @@
 
 import type { Graph, Node, NodeOf } from '../ir/graph.ts';
 import { splitLengths } from '../ir/ops/indexing.ts';
-import { inferShapes } from '../ir/shapes.ts';
 import { i64, type Tensor } from '../ir/tensor.ts';
+import { rewriteNodes } from './rewrite-nodes.ts';
 
 function slices(node: NodeOf<'Split'>, constants: Map<string, Tensor>, shape: readonly (number | string)[] | undefined, read: (name: string) => boolean): Node[] | undefined {
   if (!shape) return undefined;
@@ -29,16 +29,4 @@ function slices(node: NodeOf<'Split'>, constants: Map<string, Tensor>, shape: re
   });
 }
 
-export function splitToSlices(graph: Graph): Graph {
-  if (!graph.nodes.some((n) => n.op === 'Split')) return graph;
-  const shapes = inferShapes(graph);
-  const constants = new Map(graph.initializers);
-  const read = (name: string) => graph.outputs.some((o) => o.name === name) || graph.nodes.some((n) => n.inputs.includes(name));
-  let changed = false;
-  const nodes = graph.nodes.flatMap((n) => {
-    const replaced = n.op === 'Split' ? slices(n, constants, shapes.get(n.inputs[0]!), read) : undefined;
-    if (replaced) changed = true;
-    return replaced ?? [n];
-  });
-  return changed ? { ...graph, nodes, initializers: constants } : graph;
-}
+export const splitToSlices = (graph: Graph): Graph => rewriteNodes(graph, ['Split'], (n, c) => slices(n, c.constants, c.shapes.get(n.inputs[0]!), c.read));
