@@ -5,7 +5,7 @@
 // against the float CPU reference. Tolerance: max |GPU − CPU| ≤ 1e-3 · max |CPU| per output
 // (WGSL's exp, log, pow, tanh are not correctly rounded; test/conformance/gpu-suite.ts says more).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResourceType, WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
+import { WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
@@ -17,6 +17,7 @@ import { WORKGROUP_SIZE, type KernelSpec } from '../../src/kernels/spec.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { planFloatProgram } from '../../src/plan/float-plan.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
+import { expectBindingsMatch } from '../helpers/bind-layout.ts';
 import { randomTensor, relativeMaxDiff } from '../helpers/random.ts';
 
 const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
@@ -94,19 +95,6 @@ function uniformMembers(spec: KernelSpec): Map<string, number[]> {
   return new Map(members.map((m) => [m.name, Array.from(words.subarray(m.offset / 4, (m.offset + m.size) / 4))]));
 }
 
-function checkBindings(spec: KernelSpec): void {
-  const reflect = new WgslReflect(shaderSource(spec.shader, 'native'));
-  const bindings = reflect.getBindGroups()[0]!.filter(Boolean).sort((a, b) => a.binding - b.binding);
-  expect(bindings.map((v) => v.binding), spec.shader).toEqual(Array.from({ length: spec.storage.length + 1 }, (_, i) => i));
-  const [uniform, ...storage] = bindings;
-  expect(uniform!.resourceType, `${spec.shader} binding 0`).toBe(ResourceType.Uniform);
-  expect(uniform!.type.size, `${spec.shader} uniform struct size`).toBe(spec.uniforms.byteLength);
-  storage.forEach((v, i) => {
-    const s = spec.storage[i]!;
-    expect(v.resourceType, `${spec.shader} binding ${v.binding}`).toBe(ResourceType.Storage);
-    expect(v.access, `${spec.shader} binding ${v.binding} (${v.name})`).toBe('write' in s && s.write ? 'read_write' : 'read');
-  });
-}
 
 /** Innermost-first, padded to 8, as the kernels write shapes. */
 const dims8 = (shape: readonly number[], fill: number) => [...[...shape].reverse(), ...new Array(8 - shape.length).fill(fill)];
@@ -120,7 +108,7 @@ describe('the fp32 kernel families (no GPU)', () => {
   it('plans every new family, each spec agreeing with its WGSL binding by binding', () => {
     const families = new Set(plan.specs.map((s) => s.shader));
     for (const f of ['unary_f32', 'binary_f32', 'reduce_f32', 'softmax_f32', 'gather_f32', 'norm_f32', 'matmul_f32', 'loss_f32', 'resample_f32', 'taps_f32'] as const) expect(families.has(f), f).toBe(true);
-    for (const spec of plan.specs) checkBindings(spec);
+    for (const spec of plan.specs) expectBindingsMatch(spec);
   });
 
   it('writes each uniform member where the WGSL reads it', () => {

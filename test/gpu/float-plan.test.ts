@@ -4,18 +4,16 @@
 // as the int8 path is, run through Session.fromPlan on Dawn against the float CPU reference.
 // Tolerance: max |GPU − CPU| ≤ 1e-4 · max |CPU| for every output.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ResourceType, WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
 import { convAttrs, GraphBuilder, poolAttrs } from '../../src/ir/builder.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import { f32, i64, tensor } from '../../src/ir/tensor.ts';
-import { shaderSource } from '../../src/kernels/shaders.ts';
-import type { KernelSpec } from '../../src/kernels/spec.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { planFloatProgram } from '../../src/plan/float-plan.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
+import { expectBindingsMatch } from '../helpers/bind-layout.ts';
 import { randomTensor, relativeMaxDiff } from '../helpers/random.ts';
 
 const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
@@ -64,19 +62,6 @@ function everyFloatOpGraph(): Graph {
   return b.output(probs, ['batch', 5]).output(sig, ['batch', 400]).build();
 }
 
-function checkSpec(spec: KernelSpec): void {
-  const reflect = new WgslReflect(shaderSource(spec.shader, 'native'));
-  const bindings = reflect.getBindGroups()[0]!.filter(Boolean).sort((a, b) => a.binding - b.binding);
-  expect(bindings.map((v) => v.binding), spec.shader).toEqual(Array.from({ length: spec.storage.length + 1 }, (_, i) => i));
-  const [uniform, ...storage] = bindings;
-  expect(uniform!.resourceType, `${spec.shader} binding 0`).toBe(ResourceType.Uniform);
-  expect(uniform!.type.size, `${spec.shader} uniform struct size`).toBe(spec.uniforms.byteLength);
-  storage.forEach((v, i) => {
-    const s = spec.storage[i]!;
-    expect(v.resourceType, `${spec.shader} binding ${v.binding}`).toBe(ResourceType.Storage);
-    expect(v.access, `${spec.shader} binding ${v.binding} (${v.name})`).toBe('write' in s && s.write ? 'read_write' : 'read');
-  });
-}
 
 describe('planFloatProgram (no GPU)', () => {
   const graph = optimize(everyFloatOpGraph(), { layout: 'NHWC' });
@@ -85,7 +70,7 @@ describe('planFloatProgram (no GPU)', () => {
     const plan = planFloatProgram(graph);
     const families = [...new Set(plan.specs.map((s) => s.shader))].sort();
     expect(families).toEqual(['binary_f32', 'concat_f32', 'conv2d_f32', 'pad_f32', 'pool_f32', 'softmax_f32', 'transpose_f32', 'unary_f32']);
-    for (const spec of plan.specs) checkSpec(spec);
+    for (const spec of plan.specs) expectBindingsMatch(spec);
     expect(plan.constantBytes).toBeGreaterThan(0);
   });
 

@@ -3,15 +3,12 @@
 // agree with what its WGSL declares, as reflected by wgsl_reflect; and the uniform data must
 // fill the WGSL uniform struct exactly. No GPU needed.
 import { describe, expect, it } from 'vitest';
-// The package's node entry is CommonJS under "type": "module"; its ES module build loads.
-import { ResourceType, WgslReflect } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { calibrate } from '../../src/calibrate/calibrator.ts';
 import { convAttrs, GraphBuilder, poolAttrs } from '../../src/ir/builder.ts';
 import { tensor } from '../../src/ir/tensor.ts';
-import { shaderSource } from '../../src/kernels/shaders.ts';
-import type { KernelSpec } from '../../src/kernels/spec.ts';
 import { planProgram } from '../../src/plan/plan.ts';
 import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
+import { expectBindingsMatch } from '../helpers/bind-layout.ts';
 import { randomTensor } from '../helpers/random.ts';
 
 const NONE = {} as Record<string, never>;
@@ -44,30 +41,12 @@ function everyKernelModel() {
   return quantizeGraph(g, calibrate(g, 2, (i) => ({ x: randomTensor([1, 4, 9, 9], 10 + i), y: randomTensor([1, 5, 5, 1], 20 + i) }), { method: 'minmax' }));
 }
 
-function checkSpec(spec: KernelSpec): void {
-  const reflect = new WgslReflect(shaderSource(spec.shader, 'native'));
-  const groups = reflect.getBindGroups();
-  expect(groups, spec.shader).toHaveLength(1);
-  const bindings = groups[0]!.filter(Boolean).sort((a, b) => a.binding - b.binding);
-  expect(bindings.map((v) => v.binding), spec.shader).toEqual(Array.from({ length: spec.storage.length + 1 }, (_, i) => i));
-  const [uniform, ...storage] = bindings;
-  expect(uniform!.resourceType, `${spec.shader} binding 0`).toBe(ResourceType.Uniform);
-  expect(uniform!.type.size, `${spec.shader} uniform struct size`).toBe(spec.uniforms.byteLength);
-  storage.forEach((v, i) => {
-    const s = spec.storage[i]!;
-    const written = 'write' in s && s.write === true;
-    expect(v.resourceType, `${spec.shader} binding ${v.binding}`).toBe(ResourceType.Storage);
-    expect(v.access, `${spec.shader} binding ${v.binding} (${v.name})`).toBe(written ? 'read_write' : 'read');
-  });
-  // Chromium allows 10 storage buffers per shader stage.
-  expect(storage.length).toBeLessThanOrEqual(10);
-}
 
 describe('bind-group layouts agree with the WGSL', () => {
   it('for every kernel family the GPU runs', () => {
     const { specs } = planProgram(everyKernelModel());
     const families = new Set(specs.map((s) => s.shader));
     expect([...families].sort()).toEqual(['binary_int8', 'binary_f32', 'concat_int8', 'lut_int8', 'conv2d_int8', 'dequantize_int8', 'layout_int8', 'pad_int8', 'pool_int8', 'quantize_f32', 'quantize_im2col', 'softmax_f32', 'clamp_int8'].sort());
-    for (const spec of specs) checkSpec(spec);
+    for (const spec of specs) expectBindingsMatch(spec);
   });
 });
