@@ -22,20 +22,18 @@
 // from the float64 reference. 1e-3 relative is ONNX's own backend-test rtol. Integer and bool
 // outputs (read back from the GPU's f32 values) must match exactly.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/errors.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { Session } from '../../src/gpu/session.ts';
-import { decodeTensor } from '../../src/import/onnx-proto.ts';
-import { decodeTensorProto } from '../../src/import/onnx-tensor.ts';
 import { importOnnx } from '../../src/import/onnx.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { fixInputs, fixInputShapes } from '../../src/passes/fix-inputs.ts';
 import { optimize } from '../../src/passes/pipeline.ts';
 import { planFloatProgram } from '../../src/plan/float-plan.ts';
-import { compare, listCases, ONNX_TESTDATA, runCase } from './onnx-suite.ts';
+import { caseName, compare, listCases, runCase, testDataSets } from './onnx-suite.ts';
 
 export const GPU_TOLERANCE = { rtol: 1e-3, atol: 1e-5 } as const;
 const EXACT = { rtol: 0, atol: 0 } as const;
@@ -54,12 +52,6 @@ export interface GpuCaseResult {
   ms: number;
 }
 
-const readTensor = (path: string): Tensor & { name: string } => {
-  const proto = decodeTensor(readFileSync(path));
-  return { ...decodeTensorProto(proto, path), name: proto.name };
-};
-
-const caseName = (dir: string) => dir.slice(ONNX_TESTDATA.length + 1);
 
 /** The refusal's op: the planner's message starts `<Op> node "<name>": ...`. */
 function refusedOp(message: string): string {
@@ -99,15 +91,7 @@ function graphForSet(graph: Graph, inputs: readonly (Tensor & { name: string })[
 /** One case on the GPU float path: every test data set, each in a session of its own (its fixed inputs differ). */
 export async function runGpuCase(dir: string, gpu: GpuContext): Promise<GpuOutcome> {
   const graph = importOnnx(readFileSync(join(dir, 'model.onnx')));
-  const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_'));
-  for (const set of sets) {
-    const files = (prefix: string) =>
-      readdirSync(join(dir, set))
-        .filter((f) => f.startsWith(prefix) && f.endsWith('.pb'))
-        .sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length)))
-        .map((f) => readTensor(join(dir, set, f)));
-    const inputs = files('input_');
-    const expected = files('output_');
+  for (const { set, inputs, expected } of testDataSets(dir)) {
     // A float32 input the plan needs as a constant (a Resize's scales, a Clip's bound): fixed
     // too, as a caller would pass it in fixedInputs, and planned again.
     const alsoFixed = new Set<string>();

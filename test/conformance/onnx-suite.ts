@@ -70,6 +70,20 @@ const readTensor = (path: string): Tensor & { name: string } => {
   return { ...decodeTensorProto(proto, path), name: proto.name };
 };
 
+/** A case's test data sets: each set's name, and its input and expected output tensors in file order. */
+export function testDataSets(dir: string): { set: string; inputs: (Tensor & { name: string })[]; expected: (Tensor & { name: string })[] }[] {
+  return readdirSync(dir)
+    .filter((d) => d.startsWith('test_data_set_'))
+    .map((set) => {
+      const files = (prefix: string) =>
+        readdirSync(join(dir, set))
+          .filter((f) => f.startsWith(prefix) && f.endsWith('.pb'))
+          .sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length)))
+          .map((f) => readTensor(join(dir, set, f)));
+      return { set, inputs: files('input_'), expected: files('output_') };
+    });
+}
+
 /** `not applicable` only for what the importer refuses by design: unsupported ops, opsets and dtypes. */
 export function runCase(dir: string): Outcome {
   let graph;
@@ -81,15 +95,7 @@ export function runCase(dir: string): Outcome {
     }
     return { status: 'failed', detail: `import: ${(e as Error).message}` };
   }
-  const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_'));
-  for (const set of sets) {
-    const files = (prefix: string) =>
-      readdirSync(join(dir, set))
-        .filter((f) => f.startsWith(prefix) && f.endsWith('.pb'))
-        .sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length)))
-        .map((f) => readTensor(join(dir, set, f)));
-    const inputs = files('input_');
-    const expected = files('output_');
+  for (const { set, inputs, expected } of testDataSets(dir)) {
     const feeds = Object.fromEntries(graph.inputs.map((info, i) => [info.name, inputs.find((t) => t.name === info.name) ?? inputs[i]!]));
     let actual: Record<string, Tensor>;
     try {
@@ -117,7 +123,7 @@ export function runCase(dir: string): Outcome {
   return { status: 'passed' };
 }
 
-const caseName = (dir: string) => dir.slice(ONNX_TESTDATA.length + 1);
+export const caseName = (dir: string) => dir.slice(ONNX_TESTDATA.length + 1);
 
 export function compare(got: Tensor, want: Tensor, tolerance: { rtol: number; atol: number } = TOLERANCE): string | undefined {
   if (got.shape.join() !== want.shape.join()) return `shape [${got.shape}], expected [${want.shape}]`;
