@@ -15,21 +15,12 @@ import type { OnnxModelId } from '../../src/models/fetch-onnx.ts';
 import { textDetectorInput } from '../../src/models/text-map.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { embeddings, f32, melFrames, modelBytes, window } from '../helpers/onnx-models.ts';
+import { relativeMaxDiff } from '../helpers/random.ts';
 import { speech } from '../helpers/speech.ts';
 
 const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
 const TOLERANCE = 1e-3;
 
-function relative(got: Tensor, want: Tensor): number {
-  expect(got.shape).toEqual(want.shape);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < want.data.length; i++) {
-    diff = Math.max(diff, Math.abs(got.data[i]! - want.data[i]!));
-    scale = Math.max(scale, Math.abs(want.data[i]!));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
 
 describe.skipIf(skip)('the real ONNX models on the fp32 GPU path, against the float reference', () => {
   let gpu: GpuContext;
@@ -45,7 +36,8 @@ describe.skipIf(skip)('the real ONNX models on the fp32 GPU path, against the fl
     const got = await session.run(feeds);
     const want = runFloat(graph, feeds);
     for (const o of graph.outputs) {
-      const err = relative(got[o.name]!, want[o.name]!);
+      expect(got[o.name]!.shape, `${id} "${o.name}"`).toEqual(want[o.name]!.shape);
+      const err = relativeMaxDiff(got[o.name]!, want[o.name]!);
       console.log(`${id} fp32 GPU output "${o.name}" [${want[o.name]!.shape}]: ${session.info.dispatches} dispatches, max |GPU − CPU| ${err.toExponential(2)} of max |CPU|`);
       expect(err, `${id} "${o.name}"`).toBeLessThanOrEqual(TOLERANCE);
     }
