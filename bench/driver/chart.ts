@@ -7,7 +7,7 @@ const WIDTH = 760;
 const LABEL = 130;
 const BAR = 16;
 const GAP = 6;
-const COLORS: Record<string, string> = { int8: '#d9480f', fp32: '#1c7ed6', 'tfjs-webgpu': '#f59f00', 'ort-webgpu': '#7048e8', 'ort-wasm': '#868e96' };
+const COLORS: Record<string, string> = { int8: '#d9480f', fp32: '#1c7ed6', 'tfjs-webgpu': '#f59f00', 'ort-webgpu': '#7048e8', 'ort-wasm': '#868e96', 'ort-cpu': '#495057' };
 
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 

@@ -73,16 +73,27 @@ function peakSection(m: ModelReport, r: EngineReport | undefined): string[] {
   ];
 }
 
+/** Where the engines ran: headless Chromium, or node on Dawn (with the adapter flag, if any). */
+function hostOf(report: BenchReport): string {
+  if (report.browser) return `${report.browser.version} headless`;
+  const n = report.node;
+  return `node ${report.machine.node} on Dawn (npm webgpu ${n?.webgpu ?? '?'}${n?.dawnFlags.length ? `, ${n.dawnFlags.join(' ')}` : ''}; onnxruntime-node ${n?.onnxruntimeNode ?? '–'})`;
+}
+
 export function markdownReport(report: BenchReport): string {
   const a = report.adapter;
   const g = (r: { gops: number } | { error: string }) => ('gops' in r ? num(r.gops) : 'n/a');
   const lines = [
-    `Bench of ${report.date} (${report.durationSeconds.toFixed(0)} s${report.git ? `, commit ${report.git.commit.slice(0, 7)}${report.git.changedFiles ? ` + ${report.git.changedFiles} changed files` : ''}` : ''}): ${report.browser.version} headless, adapter **${a.vendor} ${a.architecture}**` +
+    `Bench of ${report.date} (${report.durationSeconds.toFixed(0)} s${report.git ? `, commit ${report.git.commit.slice(0, 7)}${report.git.changedFiles ? ` + ${report.git.changedFiles} changed files` : ''}` : ''}): ${hostOf(report)}, adapter **${a.vendor} ${a.architecture}**` +
       `${a.isFallbackAdapter ? ' (fallback adapter)' : ''}, dot4I8Packed ${a.dot4I8Packed ? 'native' : 'absent'}, ${report.machine.cores} CPU cores (${report.machine.cpu}), ` +
       `load average ${report.machine.loadAverage.start[0]!.toFixed(1)} → ${report.machine.loadAverage.end[0]!.toFixed(1)}. ` +
       `${report.options.runs} timed runs${report.options.budgetSeconds ? ` (or as many as fit in ${report.options.budgetSeconds} s, at least 3: see "runs")` : ''} after ${report.options.warmup} warm-ups (plus the first run) per model × engine${report.options.variant ? `; conv variant forced: ${report.options.variant}` : ''}.`,
     '',
   ];
+  if (report.node) {
+    const n = report.node;
+    lines.push(`Dawn's adapters: ${'error' in n.adapters ? `not listed (${n.adapters.error})` : n.adapters.join('; ')}. Vulkan driver manifest: ${n.vulkanIcd ?? 'the loader\'s default search'}. Adapter features: ${n.adapterFeatures.join(', ') || '–'}.`, '');
+  }
   if (report.emulated) {
     lines.push('> **These are CPU-emulation figures, not GPU speed.** The adapter is SwiftShader (or another fallback adapter): WebGPU runs on the CPU here, so the numbers rank kernels on this machine only; on a real GPU the order can reverse.', '');
   }
@@ -94,7 +105,9 @@ export function markdownReport(report: BenchReport): string {
     '|---|---|---|---|---|---|---|---|---|---|',
     ...report.models.flatMap((m) => m.engines.map((r) => engineRow(m, r))),
     '',
-    'Latency is end to end (input upload → output read back). First run = model files fetched + session/pipeline creation + the first inference (the engines’ own code loads untimed). GPU ms: timestamp queries where the engine exposes them (ours: one pass per dispatch, summed; TF.js: `tf.time()` kernelMs). GOPS = 2 × MACs (conv + gemm) / median latency. GPU memory: ours = weights + activation arena; TF.js = `tf.memory()` bytes allocated on the GPU (its buffer pool included); onnxruntime-web exposes none.',
+    report.browser
+      ? 'Latency is end to end (input upload → output read back). First run = model files fetched + session/pipeline creation + the first inference (the engines’ own code loads untimed). GPU ms: timestamp queries where the engine exposes them (ours: one pass per dispatch, summed; TF.js: `tf.time()` kernelMs). GOPS = 2 × MACs (conv + gemm) / median latency. GPU memory: ours = weights + activation arena; TF.js = `tf.memory()` bytes allocated on the GPU (its buffer pool included); onnxruntime-web exposes none.'
+      : 'Latency is end to end (input upload → output read back), each model × engine in a node process of its own. First run = model files read + device, session and pipeline creation + the first inference. GPU ms: timestamp queries (ours: one pass per dispatch, summed; onnxruntime-node WebGPU: its profiler’s per-kernel GPU times of one separate profiled session’s run, summed). GOPS = 2 × MACs (conv + gemm) / median latency. GPU memory: ours = weights + activation arena; onnxruntime exposes none.',
     '',
   );
   const versus = report.models.map(int8VsFp32).filter((r): r is string => r !== null);

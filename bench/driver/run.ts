@@ -1,7 +1,6 @@
 // The bench from start to finish: prepare the models in node, serve the bench page, launch
 // headless Chromium, measure the adapter's peaks, then every model × engine in a fresh page, and
 // write the JSON, markdown and SVG reports.
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -12,6 +11,7 @@ import { analyze } from './analyze.ts';
 import { launchBrowser } from './browser.ts';
 import { BENCH_CACHE, prepareModel, type BenchModelId, type PreparedModel } from './models.ts';
 import { writeReports } from './output.ts';
+import { gitState, machineOf, modelReport, peakLine, quietProgress, summary } from './report.ts';
 import { SCHEMA, type BenchReport, type EngineReport, type ModelReport } from './schema.ts';
 import { REPO_ROOT, startBenchServer } from './server.ts';
 
@@ -51,18 +51,6 @@ async function openPage(browser: Browser, url: string, onProgress?: (done: numbe
   return page;
 }
 
-/** Without a terminal (no progress bar), a line every PROGRESS_EVERY_MS at most, so long runs show life. */
-const PROGRESS_EVERY_MS = 30_000;
-function quietProgress(label: string, total: number, log: (line: string) => void): (done: number) => void {
-  if (process.stderr.isTTY) return () => {};
-  let last = Date.now();
-  return (done) => {
-    if (Date.now() - last < PROGRESS_EVERY_MS || done === total) return;
-    last = Date.now();
-    log(`  ${label}: ${done}/${total} runs`);
-  };
-}
-
 /** A page crash or a protocol error is a failed engine, not a failed bench. */
 async function runEngine(browser: Browser, url: string, request: EngineRequest, log: (line: string) => void): Promise<EngineResult> {
   const label = `${request.model.id} ${request.engine}`;
@@ -83,15 +71,6 @@ async function runEngine(browser: Browser, url: string, request: EngineRequest, 
     bar.stop();
     await page?.close().catch(() => undefined);
   }
-}
-
-function summary(model: string, r: EngineReport): string {
-  if (r.status === 'skipped') return `${model} ${r.engine}: skipped (${r.error?.message})`;
-  if (r.status === 'failed') return `${model} ${r.engine}: FAILED at ${r.error?.stage}: ${r.error?.message}`;
-  const l = r.latencyMs!;
-  const c = r.correctness;
-  const check = c ? `${c.verdict} (max rel ${c.maxRel.toExponential(1)})` : 'unchecked';
-  return `${model} ${r.engine}: median ${l.median.toFixed(1)} ms (p10 ${l.p10.toFixed(1)}, p90 ${l.p90.toFixed(1)}), first run ${r.firstRunMs!.toFixed(0)} ms, ${check}`;
 }
 
 function requestFor(m: PreparedModel, engine: EngineId, options: BenchOptions): EngineRequest {
@@ -137,22 +116,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         log(summary(m.id, report));
         engines.push(report);
       }
-      models.push({
-        id: m.id,
-        title: m.title,
-        task: m.task,
-        input: { name: m.inputName, shape: m.inputShape, source: m.inputSource },
-        outputs: m.outputs,
-        macs: m.totalMacs,
-        calibration: m.calibration,
-        engines,
-      });
+      models.push(modelReport(m, engines));
     }
     const report: BenchReport = {
       schema: SCHEMA,
       date: new Date(started).toISOString(),
       git: gitState(),
-      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', platform: `${os.platform()} ${os.release()}`, node: process.version, loadAverage: { start: loadStart, end: os.loadavg() } },
+      machine: machineOf(loadStart),
       browser: { executable: options.browserPath, version: browser.version(), flags: options.flags, userAgent: peaks.userAgent },
       adapter: { ...peaks.adapter, dot4I8Packed: peaks.dot4I8Packed, features: peaks.features },
       emulated: peaks.adapter.isFallbackAdapter,
@@ -168,21 +138,3 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     await server.close();
   }
 }
-
-/** The commit the bench ran, and how many files differ from it (null outside a git checkout). */
-function gitState(): BenchReport['git'] {
-  try {
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const changed = git('status', '--porcelain', '--untracked-files=no');
-    return { commit: git('rev-parse', 'HEAD'), changedFiles: changed ? changed.split('\n').length : 0 };
-  } catch {
-    return null;
-  }
-}
-
-function peakLine(p: PeakResult): string {
-  const g = (r: { gops: number } | { error: string }) => ('gops' in r ? r.gops.toFixed(2) : `n/a (${r.error})`);
-  const a = p.adapter;
-  return `adapter: ${a.vendor} ${a.architecture}${a.isFallbackAdapter ? ' (fallback adapter: CPU emulation)' : ''}; peaks: dot4I8Packed ${g(p.peaks.dot4)} GOPS, f32 FMA ${g(p.peaks.f32)} / vec4 ${g(p.peaks.f32vec4)} GFLOPS, vec4<i32> multiply-add ${g(p.peaks.i32vec4)} GOPS`;
-}
-

@@ -96,17 +96,34 @@ export interface ModelReport {
   engines: EngineReport[];
 }
 
+export interface NodeHost {
+  /** npm `webgpu` (Dawn's node binding) and onnxruntime-node versions. */
+  webgpu: string;
+  onnxruntimeNode: string | null;
+  /** Flags given to Dawn's create() (`adapter=<name>` when --adapter picked one). */
+  dawnFlags: string[];
+  /** Dawn's adapters as it lists them ("backend: 'vulkan', name: '…'"), or why they could not be listed. */
+  adapters: string[] | { error: string };
+  /** Every feature the adapter offers (the device enables only those the library asks for: adapter.features). */
+  adapterFeatures: string[];
+  /** The Vulkan driver manifests the loader was pointed at (VK_ICD_FILENAMES / VK_DRIVER_FILES), or null. */
+  vulkanIcd: string | null;
+}
+
 export interface BenchReport {
   schema: typeof SCHEMA;
   date: string;
   /** The checkout that ran: HEAD and the number of tracked files changed from it. */
   git: { commit: string; changedFiles: number } | null;
   machine: { cores: number; cpu: string; platform: string; node: string; loadAverage: { start: number[]; end: number[] } };
-  browser: { executable: string; version: string; flags: string[]; userAgent: string };
+  /** The browser bench's Chromium; null for `bench --node` (see `node`). */
+  browser: { executable: string; version: string; flags: string[]; userAgent: string } | null;
+  /** `bench --node` only: Dawn from npm `webgpu` in node, and onnxruntime-node. */
+  node?: NodeHost;
   adapter: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean; dot4I8Packed: boolean; features: string[] };
   /** True for a fallback (software) adapter: every figure is CPU emulation, not GPU speed. */
   emulated: boolean;
-  options: { runs: number; warmup: number; models: string[]; engines: EngineId[]; variant: string | null; budgetSeconds: number | null };
+  options: { runs: number; warmup: number; models: string[]; engines: EngineId[]; variant: string | null; budgetSeconds: number | null; adapter?: string | null };
   /** GOPS (GFLOPS for f32): dot4I8Packed (8 ops each), f32 FMA scalar and vec4, vec4<i32> multiply-add. */
   peaks: { dot4: PeakRate | { error: string }; f32: PeakRate; f32vec4: PeakRate; i32vec4: PeakRate };
   models: ModelReport[];

@@ -20,6 +20,8 @@ async function engineFor(engine: EngineRequest['engine']): Promise<Engine> {
       const { loadOrt, createOrt } = await import('./engines/ort.ts');
       return { load: loadOrt, create: createOrt };
     }
+    default:
+      throw new Error(`the bench page has no engine "${engine}" (it runs in bench --node)`);
   }
 }
 

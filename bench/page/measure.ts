@@ -1,4 +1,4 @@
-// One model × engine on the page: its library loaded (untimed), create (timed), a first inference (timed: lazy engines compile
+// One model × engine on the page (or in a node worker, bench/node/worker.ts): its library loaded (untimed), create (timed), a first inference (timed: lazy engines compile
 // their shaders here), warm-ups, timed runs, then one GPU-time measurement apart from the timed
 // runs (profiling changes how work is submitted). A throw at any stage becomes the result.
 import { MIN_BUDGET_RUNS, type EngineFailed, type EngineRequest, type EngineResult } from './protocol.ts';
@@ -13,11 +13,12 @@ function failed(request: EngineRequest, stage: string, e: unknown): EngineFailed
   return { ok: false, engine: request.engine, stage, error };
 }
 
-export async function measure(request: EngineRequest, engine: Engine, progress: Progress): Promise<EngineResult> {
+/** `read` fetches a model file: over HTTP on the page (its URL), from disk in node (its path). */
+export async function measure(request: EngineRequest, engine: Engine, progress: Progress, read: (url: string) => Promise<Uint8Array> = fetchBytes): Promise<EngineResult> {
   let stage = 'load';
   let runner: Runner | undefined;
   try {
-    const bytes = await fetchBytes(request.model.input);
+    const bytes = await read(request.model.input);
     const input = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     const total = 1 + request.warmup + request.runs;
     await engine.load(request);

@@ -106,7 +106,10 @@ export interface PeakRate {
 export interface PeakResult {
   adapter: { vendor: string; architecture: string; device: string; description: string; isFallbackAdapter: boolean };
   dot4I8Packed: boolean;
+  /** Features enabled on the device (those the library asks for, when the adapter has them). */
   features: string[];
+  /** bench --node: every feature the adapter offers (subgroups, shader-f16, …), as Dawn lists them. */
+  adapterFeatures?: string[];
   userAgent: string;
   hardwareConcurrency: number;
   peaks: { dot4: PeakRate | { error: string }; f32: PeakRate; f32vec4: PeakRate; i32vec4: PeakRate };

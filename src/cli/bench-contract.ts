@@ -7,9 +7,16 @@ export type BenchModelId = (typeof BENCH_MODELS)[number];
 
 /** Our int8 GPU session, our fp32 GPU session, and the peers on the same page's adapter. */
 export const ENGINES = ['int8', 'fp32', 'tfjs-webgpu', 'ort-webgpu', 'ort-wasm'] as const;
-export type EngineId = (typeof ENGINES)[number];
+/**
+ * `bench --node`: our two sessions on Dawn, and onnxruntime-node with its WebGPU execution
+ * provider (`ort-webgpu`: the same C++ EP that onnxruntime-web compiles to wasm, here native, on
+ * its own Dawn) and its CPU one (`ort-cpu`).
+ */
+export const NODE_ENGINES = ['int8', 'fp32', 'ort-webgpu', 'ort-cpu'] as const;
+export type EngineId = (typeof ENGINES)[number] | (typeof NODE_ENGINES)[number];
 
 export interface BenchOptions {
+  /** Chromium's executable (the browser bench only). */
   browserPath: string;
   /** Extra Chromium flags. */
   flags: string[];
@@ -20,6 +27,8 @@ export interface BenchOptions {
   variant?: string;
   /** Seconds of timed runs per model × engine after which the remaining runs are dropped (≥ 3 kept). */
   budgetSeconds?: number;
+  /** `bench --node`: the Dawn adapter whose name contains this (Dawn's `adapter=` flag); default: Dawn's choice. */
+  adapter?: string;
   /** Where the reports go; null writes none (the report is still returned). */
   outDir: string | null;
   log?: (line: string) => void;
@@ -28,5 +37,7 @@ export interface BenchOptions {
 /** bench/driver/cli-entry.ts's export. */
 export interface BenchDriver {
   runBench(options: BenchOptions): Promise<unknown>;
+  /** The same bench in node on Dawn (bench/node/run.ts); browserPath and flags are not used. */
+  runNodeBench(options: BenchOptions): Promise<unknown>;
   DEFAULT_BROWSER: string;
 }

@@ -17,8 +17,9 @@ let theGpu: GPU | undefined;
  * The process-wide Dawn `GPU`. Before creating it, points the Vulkan loader at a driver:
  * WEBGPU_INT8_VK_ICD (if set) becomes VK_ICD_FILENAMES; otherwise, when neither
  * VK_ICD_FILENAMES nor VK_DRIVER_FILES is set, SwiftShader's manifest is used if present.
+ * `flags` go to Dawn's create() (e.g. `adapter=<name>`: the adapter whose name contains it).
  */
-export async function nodeGpu(): Promise<GPU> {
+export async function nodeGpu(flags: readonly string[] = []): Promise<GPU> {
   if (theGpu) return theGpu;
   const { create, globals } = await importOptional(() => import('webgpu'), 'webgpu', 'WebGPU in node (Dawn)');
   if (theGpu) return theGpu; // another caller won the race while the module loaded
@@ -33,7 +34,7 @@ export async function nodeGpu(): Promise<GPU> {
   for (const [name, value] of Object.entries(globals)) {
     if (!(name in g)) g[name] = value; // GPUBufferUsage, GPUMapMode, GPUShaderStage, ...
   }
-  theGpu = create([]);
+  theGpu = create([...flags]); // Dawn's flags, e.g. adapter=<name substring>; only the first call's count
   return theGpu;
 }
 

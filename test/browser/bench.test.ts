@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BROWSER } from '../../bench/driver/browser.ts';
 import { runBench } from '../../bench/driver/run.ts';
 import { SCHEMA, type BenchReport } from '../../bench/driver/schema.ts';
+import { validateReport } from '../../bench/driver/validate.ts';
 
 const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
 const why = skip ? ' (skipped: WEBGPU_INT8_SKIP_GPU=1)' : '';
@@ -37,6 +38,7 @@ describe('webgpu-int8 bench', () => {
     const report = JSON.parse(fs.readFileSync(path.join(outDir, 'latest.json'), 'utf8')) as BenchReport;
 
     expect(report.schema).toBe(SCHEMA);
+    expect(validateReport(report), 'schema problems').toEqual([]);
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.adapter.vendor).not.toBe('');
     for (const peak of [report.peaks.f32, report.peaks.f32vec4, report.peaks.i32vec4]) expect(peak.gops, 'peak GOPS').toSatisfy(positive);

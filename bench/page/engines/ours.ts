@@ -1,5 +1,7 @@
-// Our engine on the page's adapter: the int8 program (.q8) and the fp32 baseline of the same
-// float graph, each through Session, on a device of its own.
+// Our engine on the page's adapter (or Dawn's, in node): the int8 program (.q8) and the fp32
+// baseline of the same float graph, each through Session, on a device of its own. The host gives
+// the device and reads the model files: navigator.gpu and fetch on the page, Dawn and the disk
+// in node (bench/node/worker.ts).
 import { createFloatSession } from '../../../src/api.ts';
 import { requestGpuDevice, type GpuContext } from '../../../src/gpu/device.ts';
 import { Session, type SessionOptions } from '../../../src/gpu/session.ts';
@@ -13,12 +15,24 @@ import { readQ8 } from '../../../src/quant/q8-file.ts';
 import type { EngineRequest, ModelAssets } from '../protocol.ts';
 import { fetchBytes, type Runner } from './runner.ts';
 
-async function floatGraph(model: ModelAssets): Promise<Graph> {
+export interface OursHost {
+  /** A device of the engine's own; its name goes into "no adapter" errors. */
+  device(): Promise<GpuContext>;
+  read(url: string): Promise<Uint8Array>;
+}
+
+/** The bench page's host: navigator.gpu and fetch. */
+export const PAGE_HOST: OursHost = {
+  device: () => requestGpuDevice(navigator.gpu, { hint: 'bench page in headless Chromium' }),
+  read: fetchBytes,
+};
+
+async function floatGraph(model: ModelAssets, read: OursHost['read']): Promise<Graph> {
   const { kind, url } = model.float;
-  if (kind === 'onnx') return importOnnx(await fetchBytes(url));
-  const json: unknown = JSON.parse(new TextDecoder().decode(await fetchBytes(url)));
+  if (kind === 'onnx') return importOnnx(await read(url));
+  const json: unknown = JSON.parse(new TextDecoder().decode(await read(url)));
   const base = url.slice(0, url.lastIndexOf('/') + 1);
-  const shards = await Promise.all(shardPaths(parseModelJson(json, url)).map((p) => fetchBytes(base + p)));
+  const shards = await Promise.all(shardPaths(parseModelJson(json, url)).map((p) => read(base + p)));
   return importTfjs(json, shards, { name: model.id });
 }
 
@@ -27,22 +41,22 @@ function variantOptions(variant: string | undefined): Pick<SessionOptions, 'conv
   return variant ? { convVariant: variant as ConvVariantOption } : {};
 }
 
-async function device(warnings: string[]): Promise<GpuContext> {
-  const gpu = await requestGpuDevice(navigator.gpu, { hint: 'bench page in headless Chromium' });
+async function device(host: OursHost, warnings: string[]): Promise<GpuContext> {
+  const gpu = await host.device();
   gpu.device.addEventListener('uncapturederror', (e) => warnings.push((e as GPUUncapturedErrorEvent).error.message));
   return gpu;
 }
 
-export async function createOurs(request: EngineRequest): Promise<Runner> {
+export async function createOurs(request: EngineRequest, host: OursHost = PAGE_HOST): Promise<Runner> {
   const { model } = request;
   const warnings: string[] = [];
-  const gpu = await device(warnings);
+  const gpu = await device(host, warnings);
   let session: Session;
   try {
     session =
       request.engine === 'int8'
-        ? await Session.create(readQ8(await fetchBytes(model.q8)), { gpu, ...variantOptions(request.variant) })
-        : await createFloatSession(await floatGraph(model), { gpu, inputShapes: { [model.inputName]: model.inputShape } });
+        ? await Session.create(readQ8(await host.read(model.q8)), { gpu, ...variantOptions(request.variant) })
+        : await createFloatSession(await floatGraph(model, host.read), { gpu, inputShapes: { [model.inputName]: model.inputShape } });
   } catch (e) {
     gpu.device.destroy();
     throw e;

@@ -1,0 +1,54 @@
+// `bench --node` end to end, quickly: the bundled model, 2 timed runs, all four node engines
+// (our int8 and fp32 on Dawn, onnxruntime-node's WebGPU and CPU execution providers), each in a
+// worker process. Checks the JSON against the bench schema (bench/driver/validate.ts) and that
+// it holds measured numbers; timings are reported by the bench, never asserted here.
+// Fails when no adapter can be had (the peaks worker's error says why), unless WEBGPU_INT8_SKIP_GPU=1.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runNodeBench } from '../../bench/node/run.ts';
+import { validateReport } from '../../bench/driver/validate.ts';
+import type { BenchReport } from '../../bench/driver/schema.ts';
+
+const skip = process.env.WEBGPU_INT8_SKIP_GPU === '1';
+const why = skip ? ' (skipped: WEBGPU_INT8_SKIP_GPU=1)' : '';
+const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'webgpu-int8-bench-node-'));
+const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+
+describe('webgpu-int8 bench --node', () => {
+  afterAll(() => fs.rmSync(outDir, { recursive: true, force: true }));
+
+  it.skipIf(skip)(`runs our engines and onnxruntime-node (WebGPU, CPU) on Dawn, and writes a report the schema accepts${why}`, { timeout: 180_000 }, async () => {
+    const lines: string[] = [];
+    await runNodeBench({ browserPath: '', flags: [], runs: 2, warmup: 0, models: ['fashion_mnist_cnn'], engines: ['int8', 'fp32', 'ort-webgpu', 'ort-cpu'], outDir, log: (line) => lines.push(line) });
+    console.log(lines.join('\n'));
+    const report = JSON.parse(fs.readFileSync(path.join(outDir, 'latest.json'), 'utf8')) as BenchReport;
+    expect(validateReport(report), 'schema problems').toEqual([]);
+    expect(report.browser).toBeNull();
+    expect(report.node!.adapters, "Dawn's adapter list").toSatisfy((a) => Array.isArray(a) && a.length > 0);
+    expect(report.adapter.description).not.toBe('');
+    for (const peak of [report.peaks.f32, report.peaks.f32vec4, report.peaks.i32vec4]) expect(peak.gops, 'peak GOPS').toSatisfy(positive);
+
+    const [model] = report.models;
+    expect(model!.engines.map((e) => e.engine)).toEqual(['int8', 'fp32', 'ort-webgpu', 'ort-cpu']);
+    for (const e of model!.engines) {
+      expect(e.status, `${e.engine}: ${JSON.stringify(e.error)}`).toBe('ok');
+      expect(e.runsMs!.filter((ms) => !positive(ms)), `${e.engine}: runs that are not a positive time`).toEqual([]);
+      expect(e.runsMs).toHaveLength(2);
+      expect(e.correctness!.top1!.agrees, `${e.engine} top-1`).toBe(true);
+    }
+    const [int8, fp32, ortWebgpu, ortCpu] = model!.engines;
+    for (const ours of [int8!, fp32!]) {
+      expect(ours.gpu!.ms, `${ours.engine} GPU time`).toSatisfy(positive);
+      expect(ours.kernels!.filter((k) => k.macs !== null).length).toBeGreaterThanOrEqual(7);
+    }
+    // onnxruntime-node's WebGPU EP really ran on the GPU: its profiler timed WebGPU kernels.
+    expect(ortWebgpu!.info!.executionProvider).toBe('webgpu');
+    expect(ortWebgpu!.gpu!.ms, `ort-webgpu GPU time (${ortWebgpu!.gpu!.source})`).toSatisfy(positive);
+    expect(ortCpu!.info!.executionProvider).toBe('cpu');
+    for (const float of [fp32!, ortWebgpu!, ortCpu!]) expect(float.correctness!.maxRel, `${float.engine} max rel`).toBeLessThan(1e-3);
+    expect(fs.readFileSync(path.join(outDir, 'latest.md'), 'utf8')).toContain('| fashion_mnist_cnn | ort-webgpu |');
+    expect(fs.readFileSync(path.join(outDir, 'latest.svg'), 'utf8')).toMatch(/^<svg[^>]*>[\s\S]*<\/svg>\n$/);
+  });
+});
