@@ -3,11 +3,43 @@
 // run per calibration image, a float + an int8 run per evaluation image): in a worker the page
 // stays responsive even while one MobileNetV2 image takes seconds.
 
-import { evaluate, optimize, quantize, saveQ8, type Graph } from '../src/index.ts';
-import { calibrationFeeds, demoModel, evaluationSet, loadGraph, setAssetBase } from './models.ts';
-import type { Phase, QuantizeRequest, WorkerMessage } from './protocol.ts';
+import { evaluate, fixInputShapes, optimize, quantize, saveQ8, type Graph, type QuantizeOptions, type TaskMetric, type Tensor } from '../src/index.ts';
+import { textMapIoU } from '../src/models/text-map.ts';
+import { calibrationFeeds, demoModel, evaluationSet, loadGraph, setAssetBase, type DemoModel } from './models.ts';
+import type { CalibrationSettings, Phase, QuantizeRequest, WorkerMessage } from './protocol.ts';
 
 const graphs = new Map<string, Promise<Graph>>();
+
+/**
+ * The panel's settings → quantize()'s options (the seam for the options the panel adds later:
+ * one line each here), with what the model itself needs (its bound input shapes).
+ */
+function quantizeOptions(model: DemoModel, settings: CalibrationSettings, calibration: Record<string, Tensor>[], onProgress: QuantizeOptions['onProgress']): QuantizeOptions {
+  return {
+    calibration,
+    method: settings.method,
+    ...(model.inputShapes ? { inputShapes: model.inputShapes } : {}),
+    ...(onProgress ? { onProgress } : {}),
+  };
+}
+
+/** The text detector's figure: IoU of the int8 and float maps thresholded at 0.3, over all crops. */
+function textMapTask(output: string): TaskMetric & { figure(): { iou: number; pixels: number } } {
+  let both = 0;
+  let either = 0;
+  return {
+    add(int8, fp32) {
+      const { iou, pixels } = textMapIoU(fp32[output]!.data, int8[output]!.data);
+      both += iou * pixels;
+      either += pixels;
+    },
+    figure: () => ({ iou: either === 0 ? 1 : both / either, pixels: either }),
+    report() {
+      const { iou, pixels } = this.figure();
+      return { lines: [`text-map IoU ${iou.toFixed(4)} over ${pixels} px`], iou, pixels };
+    },
+  };
+}
 
 const post = (message: WorkerMessage, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 
@@ -26,17 +58,15 @@ async function run(request: QuantizeRequest): Promise<void> {
   });
   const t0 = performance.now();
   const { feeds, source } = await calibrationFeeds(model, request.count, (done, total) => progress('preparing', done, total));
-  const q = await quantize(float, {
-    calibration: feeds,
-    method: request.method,
-    onProgress: (done, total) => progress(done === total ? 'quantizing' : 'calibrating', done, total),
-  });
+  const q = await quantize(float, quantizeOptions(model, request, feeds, (done, total) => progress(done === total ? 'quantizing' : 'calibrating', done, total)));
   const t1 = performance.now();
   const evalSet = await evaluationSet(model);
   progress('evaluating', 0, evalSet.set.count);
+  const textMap = model.kind === 'text-detector' ? textMapTask(q.outputs[0]!.name) : undefined;
   const report = evaluate(q, evalSet.set, {
-    floatGraph: optimize(float, { layout: 'NHWC' }),
+    floatGraph: optimize(fixInputShapes(float, model.inputShapes ?? {}), { layout: 'NHWC' }),
     onProgress: (done, total) => progress('evaluating', done, total),
+    ...(textMap ? { task: textMap } : {}),
   });
   const q8 = saveQ8(q);
   const buffer = q8.buffer.slice(q8.byteOffset, q8.byteOffset + q8.byteLength) as ArrayBuffer;
@@ -54,6 +84,7 @@ async function run(request: QuantizeRequest): Promise<void> {
       floatOps: report.float_ops,
       top1Agreement: model.kind === 'classifier' ? report.top1_agreement : null,
       logitCosine: report.logit_cosine,
+      textMap: textMap?.figure() ?? null,
       ms: { calibrate: t1 - t0, evaluate: performance.now() - t1 },
     },
     [buffer],

@@ -5,7 +5,8 @@
 // webcam frames are decoded by the browser.
 
 import { InputError, convertChannels, decodeImage, resizeBilinear, type ImageSet, type Pixels, type Tensor } from '../src/index.ts';
-import { tensorFromEncoded, tensorFromPixels, type DemoModel } from './models.ts';
+import { textDetectorInput } from '../src/models/text-map.ts';
+import { tensorFromEncoded, tensorFromPixels, textCropName, type DemoModel, type TextCrop } from './models.ts';
 
 export interface InputImage {
   /** Unique per source: 'photos/x.png', 'fashion/3', 'file/x.png', 'webcam/12'. */
@@ -57,6 +58,7 @@ export function pixelsOf(source: CanvasImageSource, width: number, height: numbe
  * border is light is inverted first.
  */
 function tensorFromDecoded(model: DemoModel, pixels: Pixels): { tensor: Tensor; note?: string } {
+  if (model.kind === 'text-detector') return textInputOf(model, pixels);
   const { height, width, channels } = model.size;
   const p = resizeBilinear(convertChannels(pixels, channels), height, width);
   let data = p.data;
@@ -78,6 +80,24 @@ function tensorFromDecoded(model: DemoModel, pixels: Pixels): { tensor: Tensor; 
     }
   }
   return { tensor: tensorFromPixels(model, data), ...(note ? { note } : {}) };
+}
+
+/**
+ * Any image → the text detector's fixed-size input: scaled (bilinear) until it covers the input,
+ * keeping its aspect ratio (text squeezed out of shape is text the detector does not know), and
+ * its centre cut out.
+ */
+function textInputOf(model: DemoModel, pixels: Pixels): { tensor: Tensor; note?: string } {
+  const { height, width } = model.size;
+  const rgb = convertChannels(pixels, 3);
+  if (rgb.width === width && rgb.height === height) return { tensor: textDetectorInput(rgb, 0, 0, model.size) };
+  const scale = Math.max(width / rgb.width, height / rgb.height);
+  const w = Math.max(width, Math.round(rgb.width * scale));
+  const hh = Math.max(height, Math.round(rgb.height * scale));
+  const left = (w - width) >> 1;
+  const top = (hh - height) >> 1;
+  const tensor = textDetectorInput(resizeBilinear(rgb, hh, w), left, top, model.size);
+  return { tensor, note: `scaled to ${w}×${hh} and its centre ${width}×${height} cut out, the detector's input size` };
 }
 
 function cached(fn: (model: DemoModel) => { tensor: Tensor; note?: string }): InputImage['tensor'] {
@@ -158,4 +178,28 @@ export function frameImage(id: string, source: CanvasImageSource, width: number,
   const pixels = pixelsOf(source, width, height);
   const canvas = canvasFromPixels(pixels);
   return { id, name: 'webcam', width, height, source: canvas, tensor: cached((model) => tensorFromDecoded(model, pixels)) };
+}
+
+/**
+ * A text photo's crop (demos/models.ts TextCrop) as an input: for the text detector exactly the
+ * node test's input (textDetectorInput of the decoded photo at the crop's corner); drawn as the
+ * crop alone.
+ */
+export function textCropImage(crop: TextCrop, photo: Pixels, size: { height: number; width: number }): InputImage {
+  const name = textCropName(crop);
+  const pixels: Pixels = { width: size.width, height: size.height, channels: photo.channels, data: new Uint8Array(size.width * size.height * photo.channels) };
+  if (crop.left + size.width > photo.width || crop.top + size.height > photo.height) throw new InputError(`the crop ${name} does not fit in ${crop.file} (${photo.width}×${photo.height})`);
+  for (let y = 0; y < size.height; y++) {
+    const from = ((crop.top + y) * photo.width + crop.left) * photo.channels;
+    for (let i = 0; i < size.width * photo.channels; i++) pixels.data[y * size.width * photo.channels + i] = photo.data[from + i]!;
+  }
+  return {
+    id: `text/${name}`,
+    name,
+    caption: `${crop.file}, ${size.width}×${size.height} from (${crop.left}, ${crop.top})`,
+    width: size.width,
+    height: size.height,
+    source: canvasFromPixels(pixels),
+    tensor: cached((model) => (model.kind === 'text-detector' ? { tensor: textDetectorInput(photo, crop.left, crop.top, model.size) } : tensorFromDecoded(model, pixels))),
+  };
 }

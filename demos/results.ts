@@ -1,11 +1,13 @@
-// The two result cards (int8 and fp32: top-5 bars or face boxes, latency) and the comparison
-// tiles under them (agreement, speed, GPU memory, live frame rate).
+// The two result cards (int8 and fp32: top-5 bars, face boxes or a text map, latency) and the
+// comparison tiles under them (agreement, speed, GPU memory, live frame rate).
 
 import { detectFaces, iou, type CatalogModel, type Face } from '../src/index.ts';
+import { TEXT_THRESHOLD, textMapIoU } from '../src/models/text-map.ts';
 import { rank, topKBars, type Ranked } from './charts.ts';
 import { byId, bytes, clear, h, median, ms, pct } from './dom.ts';
 import type { InputImage } from './inputs.ts';
 import { state, type Active, type Side } from './state.ts';
+import { drawTextMap, textPixels } from './text-view.ts';
 
 /** Fits an image into a canvas at most `max` px wide (device pixels), keeping the aspect ratio. */
 export function fitCanvas(canvas: HTMLCanvasElement, input: InputImage, max = 640): CanvasRenderingContext2D {
@@ -23,13 +25,16 @@ export function fitCanvas(canvas: HTMLCanvasElement, input: InputImage, max = 64
 
 export type Outcome =
   | { kind: 'classifier'; ranked: Ranked[] }
-  | { kind: 'face-detector'; faces: Face[] };
+  | { kind: 'face-detector'; faces: Face[] }
+  /** The text-probability map, and how many of its pixels are above DB's threshold. */
+  | { kind: 'text-detector'; map: ArrayLike<number>; pixels: number };
 
 export function outcomeOf(active: Active, side: Side, outputName: string): Outcome {
   const def = active.def;
   if (def.kind === 'face-detector') return { kind: 'face-detector', faces: detectFaces(def.catalog as Extract<CatalogModel, { kind: 'face-detector' }>, side.outputs) };
   const out = side.outputs[outputName];
   if (!out) throw new Error(`no output "${outputName}"`);
+  if (def.kind === 'text-detector') return { kind: 'text-detector', map: out.data, pixels: textPixels(out.data) };
   const probabilities = def.catalog?.kind === 'classifier' ? def.catalog.softmax : false;
   return { kind: 'classifier', ranked: rank(out.data, active.labels, probabilities) };
 }
@@ -49,6 +54,11 @@ export function renderRun(active: Active, input: InputImage, r8: Side | undefine
     const body = card.querySelector('.result-body')!;
     if (outcome.kind === 'classifier') {
       clear(body, topKBars(outcome.ranked, kind));
+    } else if (outcome.kind === 'text-detector') {
+      const canvas = h('canvas', { class: 'textmap', 'aria-label': `${kind} text map`, 'data-pixels': outcome.pixels });
+      drawTextMap(canvas, input.tensor(active.def).tensor, outcome.map, kind === 'int8' ? [79, 70, 229] : [15, 118, 110]);
+      const share = outcome.pixels / outcome.map.length;
+      clear(body, canvas, h('p', { class: 'small textmap-note', 'data-pixels': outcome.pixels }, `${outcome.pixels} px of text (${pct(share)} of the input) above ${TEXT_THRESHOLD}`));
     } else {
       const canvas = h('canvas', { class: 'boxes', 'aria-label': `${kind} face boxes` });
       drawFaces(canvas, input, outcome.faces, kind);
@@ -127,7 +137,12 @@ export interface Comparison {
   agree: boolean;
   text: string;
   detail: string;
+  /** The text detector's IoU of the two thresholded maps (data-iou, for tests). */
+  iou?: number;
 }
+
+/** The IoU of the text maps at which int8 and fp32 agree: the bound test/model/onnx-real-int8.test.ts holds int8 to. */
+const TEXT_IOU_AGREE = 0.85;
 
 export function compareOutputs(active: Active, input: InputImage): Comparison | undefined {
   const a = lastOutcomes.get('int8');
@@ -165,6 +180,14 @@ export function compareOutputs(active: Active, input: InputImage): Comparison | 
       text: n === 0 ? 'Both see no face' : `${ious.length} of ${n} face${n === 1 ? '' : 's'} match`,
       detail: ious.length ? `mean box IoU ${(ious.reduce((x, y) => x + y, 0) / ious.length).toFixed(3)} (IoU ≥ 0.5 counts as a match)` : 'boxes match when their IoU is ≥ 0.5',
     };
+  } else if (a.kind === 'text-detector' && b.kind === 'text-detector') {
+    const { iou: v, pixels } = textMapIoU(a.map, b.map);
+    c = {
+      agree: v >= TEXT_IOU_AGREE,
+      text: `Text-map IoU ${v.toFixed(4)}`,
+      detail: `int8 marks ${a.pixels} px, fp32 ${b.pixels} px above ${TEXT_THRESHOLD} (${pixels} either) · they agree at IoU ≥ ${TEXT_IOU_AGREE}`,
+      iou: v,
+    };
   } else return undefined;
   active.agree.set(input.id, c.agree);
   return c;
@@ -185,7 +208,7 @@ export function renderCompare(c?: Comparison): void {
     tiles.push(
       h(
         'div',
-        { class: `tile ${comp.agree ? 'ok' : 'differs'}`, id: 'agreement', 'data-agree': String(comp.agree) },
+        { class: `tile ${comp.agree ? 'ok' : 'differs'}`, id: 'agreement', 'data-agree': String(comp.agree), 'data-iou': comp.iou },
         h('span', { class: 'tile-title' }, 'Agreement'),
         h('strong', {}, comp.text),
         h('span', { class: 'small muted' }, comp.detail),

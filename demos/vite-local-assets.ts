@@ -7,6 +7,8 @@
 //   /local/images/<set>/<file>   <cache>/images/<set>/   (photos, `webgpu-int8 fetch-models`)
 //   /local/images/index.json     every image set found under <cache>/images (folder → file names),
 //                                plus <cache>/images/manifest.json when present
+//   /local/text/<file>           TEXT_PHOTOS of opencv-doc's examples/data/ (the text detector's
+//                                crops, as test/model/onnx-real-int8.test.ts reads them)
 //
 // <cache> is src/models/cache.ts's cacheDir() (the repository's scripts set WEBGPU_INT8_CACHE to
 // its .cache/), looked up per request like the listing, so the page follows whatever sets
@@ -22,13 +24,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Connect, Plugin, ResolvedConfig } from 'vite';
 import { imagesRoot, modelsDir } from '../src/models/cache.ts';
+import { IMAGE_SOURCES } from '../src/models/fetch-images.ts';
 
-/** URL prefix → folder: relative to the repository, or a function giving an absolute path. */
-const ROUTES: readonly (readonly [prefix: string, folder: string | (() => string)])[] = [
+/**
+ * The photos demos/models.ts crops for the text detector (its textCrops): only these of
+ * opencv-doc's folder are served and copied (the folder also holds videos and calibration data).
+ */
+const TEXT_PHOTOS: readonly string[] = ['imageTextN.png', 'imageTextR.png', 'licenseplate_motion.jpg'];
+
+/**
+ * URL prefix → folder: relative to the repository, or a function giving an absolute path; with
+ * `files`, only those files of it.
+ */
+const ROUTES: readonly (readonly [prefix: string, folder: string | (() => string), files?: readonly string[]])[] = [
   ['/local/bundled/', 'models'],
   ['/local/fashion-mnist/', 'data/fashion-mnist'],
   ['/local/models/', modelsDir],
   ['/local/images/', imagesRoot],
+  ['/local/text/', () => IMAGE_SOURCES.opencv.dir, TEXT_PHOTOS],
 ];
 
 const TYPES: Record<string, string> = {
@@ -81,14 +94,17 @@ function tally(dir: string): { files: number; bytes: number } {
 /** The build's copy of every route into <outDir>/local/ and the image listing; one line per route. */
 function copyAssets(repoRoot: string, outDir: string): string[] {
   const lines: string[] = [];
-  for (const [prefix, folder] of ROUTES) {
+  for (const [prefix, folder, only] of ROUTES) {
     const from = routeFolder(repoRoot, folder);
     const to = path.join(outDir, prefix);
     if (!fs.existsSync(from)) {
-      lines.push(`${prefix.slice(1)}  nothing (${from} is not there: \`npm run fetch-models\` fills it)`);
+      lines.push(`${prefix.slice(1)}  nothing (${from} is not there: ${only ? 'Debian\'s opencv-doc installs it' : '`npm run fetch-models` fills it'})`);
       continue;
     }
-    fs.cpSync(from, to, { recursive: true, dereference: true });
+    if (only) {
+      fs.mkdirSync(to, { recursive: true });
+      for (const f of only) if (fs.existsSync(path.join(from, f))) fs.copyFileSync(path.join(from, f), path.join(to, f));
+    } else fs.cpSync(from, to, { recursive: true, dereference: true });
     const { files, bytes } = tally(to);
     lines.push(`${prefix.slice(1)}  ${files} files, ${(bytes / 1e6).toFixed(1)} MB from ${from}`);
   }
@@ -119,6 +135,7 @@ export function localAssets(repoRoot: string): Plugin {
     const base = typeof route[1] === 'function' ? route[1]() : path.join(repoRoot, route[1]);
     const file = path.resolve(base, url.slice(route[0].length));
     if (!file.startsWith(base + path.sep)) return send(403, 'outside the asset folder');
+    if (route[2] && !route[2].includes(path.relative(base, file))) return send(404, `not served: ${url} (only ${route[2].join(', ')})`);
     fs.readFile(file, (err, data) => {
       if (err) return send(404, `not found: ${url} (${file})`);
       send(200, data, TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream');

@@ -12,8 +12,8 @@ export const TEXT_MAP_SIZE = { height: 160, width: 448 } as const;
 /** DB's binarization threshold of the probability map. */
 export const TEXT_THRESHOLD = 0.3;
 
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
+export const MEAN = [0.485, 0.456, 0.406];
+export const STD = [0.229, 0.224, 0.225];
 
 /** The [1, 3, H, W] input of the crop of `image` at (left, top). */
 export function textDetectorInput(image: Pixels, left: number, top: number, size: { height: number; width: number } = TEXT_MAP_SIZE): Tensor {
