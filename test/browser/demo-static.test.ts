@@ -18,6 +18,7 @@ import { argmax, imageSetFromIdx } from '../../src/data/dataset.ts';
 import { parseIdx } from '../../src/data/idx.ts';
 import { logitsOf } from '../../src/eval/evaluate.ts';
 import { CACHE_ENV, imagesRoot, modelsDir } from '../../src/models/cache.ts';
+import { IMAGE_SOURCES } from '../../src/models/fetch-images.ts';
 import { readQ8 } from '../../src/quant/q8-file.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
 import { launchChromium } from '../helpers/chromium.ts';
@@ -145,8 +146,12 @@ describe('the demo as a static site, from a sub-path of a plain static server', 
     }
   });
 
-  it('copies the assets into local/: the bundled model, Fashion-MNIST, the model cache, the photo listing', () => {
+  it('copies the assets into local/: the bundled model, Fashion-MNIST, the model cache, the photo listing, the text photos', () => {
     const local = join(site, 'local');
+    // The text detector's photos: those three of opencv-doc's folder, byte for byte, and nothing else of it.
+    const text = ['imageTextN.png', 'imageTextR.png', 'licenseplate_motion.jpg'];
+    expect(filesUnder(join(local, 'text'))).toEqual(text);
+    for (const f of text) expect(readFileSync(join(local, 'text', f)).equals(readFileSync(join(IMAGE_SOURCES.opencv.dir, f))), f).toBe(true);
     expect(filesUnder(join(local, 'bundled'))).toEqual(filesUnder(join(repoRoot, 'models')));
     expect(filesUnder(join(local, 'fashion-mnist'))).toEqual(filesUnder(join(repoRoot, 'data/fashion-mnist')));
     expect(filesUnder(join(local, 'models'))).toEqual(filesUnder(modelsDir()));

@@ -5,7 +5,10 @@
 // the same bytes), and the fp32 top-1 / boxes against the float CPU reference. It also calibrates
 // from the page's own controls, profiles the kernels, opens a user file, runs the webcam (Chromium's
 // fake camera), recovers from a lost device, names the missing model files, shows the no-WebGPU page, and saves screenshots at 1280×800 and 390×844 in
-// test-results/demo/. Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
+// test-results/demo/. PP-OCRv4 det (a real ONNX model, issue 16) is calibrated in the page on the
+// node test's crops (test/model/onnx-real-int8.test.ts), and the int8-vs-fp32 IoU of the text
+// maps it shows is checked against the IoU node computes from the same program.
+// Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,18 +16,25 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quantize } from '../../src/api.ts';
 import { BUNDLED } from '../../src/cli/bundled.ts';
 import { loadFloatModel, loadTfjsModel } from '../../src/cli/model.ts';
 import { argmax, imageSetFromIdx } from '../../src/data/dataset.ts';
 import { loadImageSet } from '../../src/data/files.ts';
 import { parseIdx } from '../../src/data/idx.ts';
+import { decodeImage } from '../../src/data/image.ts';
+import { importOnnx } from '../../src/import/onnx.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import type { Tensor } from '../../src/ir/tensor.ts';
 import { MODELS, type ModelId } from '../../src/models/catalog.ts';
 import { detectFaces } from '../../src/models/detect.ts';
+import { onnxModelPath } from '../../src/models/fetch-onnx.ts';
+import { IMAGE_SOURCES } from '../../src/models/fetch-images.ts';
 import { imagesRoot, modelDir } from '../../src/models/paths.ts';
-import { readQ8 } from '../../src/quant/q8-file.ts';
+import { TEXT_MAP_SIZE, TEXT_THRESHOLD, textDetectorInput, textMapIoU } from '../../src/models/text-map.ts';
+import { readQ8, writeQ8 } from '../../src/quant/q8-file.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
+import { runInt8 } from '../../src/ref/int8/run.ts';
 import { CHROMIUM_ARGS, chromiumPath } from '../helpers/chromium.ts';
 import type { ViteTestServer } from '../helpers/vite-server.ts';
 import { startDemoServer } from './demo-server.ts';
@@ -121,6 +131,26 @@ async function downloadQ8(page: Page, name: string): Promise<string> {
   await download.saveAs(path);
   return path;
 }
+
+/**
+ * PP-OCRv4 det as test/model/onnx-real-int8.test.ts quantizes it: minmax on three crops of
+ * OpenCV's text photos, its input bound to 160×448; judged on a crop of a photo it did not see.
+ */
+const TEXT = {
+  calibration: [['imageTextR.png', 0, 0], ['imageTextR.png', 100, 160], ['licenseplate_motion.jpg', 100, 200]] as const,
+  crop: ['imageTextN.png', 100, 90] as const,
+  /** Another photo through the file picker: the page scales it to cover 448×160. */
+  upload: 'imageTextR.png',
+};
+/**
+ * How far the page's IoU may be from node's. Its int8 map is the int8 reference's bytes (the
+ * GPU's int8 equals it, and the test checks its text pixels exactly); its fp32 map is within
+ * ~1.2e-4 of the float reference (onnx-real-gpu.test.ts), so only the few pixels that close to
+ * 0.3 can flip: 0.002 is ~30 of the ~15,600 pixels either map marks.
+ */
+const TEXT_IOU_TOLERANCE = 0.002;
+
+const textPixels = (map: ArrayLike<number>) => Array.from(map).filter((v) => v > TEXT_THRESHOLD).length;
 
 const close = (a: readonly number[], b: readonly number[], tol: number) => a.length === b.length && a.every((v, i) => Math.abs(v - b[i]!) <= tol);
 
@@ -330,6 +360,61 @@ describe('demo page in headless Chromium', () => {
       expect(await alerts()).toEqual([]);
     });
   }
+
+  it.skipIf(skip)(`ppocr-v4-det: calibrated in the page on the node test's crops, its int8-vs-fp32 text-map IoU is node's${why}`, { timeout: 600_000 }, async () => {
+    const t0 = performance.now();
+    const [file, left, top] = TEXT.crop;
+    const inputId = `text/${file.replace(/\.png$/, '')}-${left}-${top}`;
+    await open(`model=ppocr-v4-det&method=minmax&calib=${TEXT.calibration.length}&image=${inputId.slice(5)}`);
+    await page.locator('#calib-status[data-state="done"]').waitFor({ timeout: 480_000 });
+    await waitForResults(page, inputId, 300_000);
+    // The agreement tile is drawn once both programs ran on this input.
+    await page.locator(`#agreement[data-iou]`).waitFor({ timeout: 120_000 });
+    const t1 = performance.now();
+    const status = (await page.textContent('#calib-status'))!;
+    expect(status).toContain('minmax on 3 crops of text photos (imageTextR-0-0, imageTextR-100-160, licenseplate_motion-100-200)');
+    expect(status).toContain('every op runs in int8');
+    const shown = {
+      iou: Number(await page.getAttribute('#agreement', 'data-iou')),
+      int8: Number(await page.getAttribute('#int8-result .textmap', 'data-pixels')),
+      fp32: Number(await page.getAttribute('#fp32-result .textmap', 'data-pixels')),
+    };
+    await screenshot(page, 'ppocr-v4-det');
+    const q8 = readFileSync(await downloadQ8(page, `ppocr-v4-det-minmax-${TEXT.calibration.length}.q8`));
+
+    // Node: the node test's program and its IoU on the same crop (float and int8 references).
+    const dir = IMAGE_SOURCES.opencv.dir;
+    const photo = (f: string) => decodeImage(readFileSync(join(dir, f)), f);
+    const graph = importOnnx(readFileSync(onnxModelPath('ppocr-v4-det')));
+    const { height, width } = TEXT_MAP_SIZE;
+    const program = await quantize(graph, {
+      calibration: TEXT.calibration.map(([f, l, t]) => ({ x: textDetectorInput(photo(f), l, t) })),
+      method: 'minmax',
+      inputShapes: { x: [1, 3, height, width] },
+    });
+    const feeds = { x: textDetectorInput(photo(file), left, top) };
+    const out = graph.outputs[0]!.name;
+    const float = runFloat(graph, feeds)[out]!.data;
+    const int8 = runInt8(program, feeds)[out]!.data;
+    const node = textMapIoU(float, int8);
+    console.log(
+      `ppocr-v4-det: page results in ${(t1 - t0).toFixed(0)} ms; page IoU ${shown.iou.toFixed(4)} ` +
+        `(int8 ${shown.int8} px, fp32 ${shown.fp32} px), node IoU ${node.iou.toFixed(4)} (int8 ${textPixels(int8)} px, float ${textPixels(float)} px)`,
+    );
+    expect(Buffer.from(q8).equals(Buffer.from(writeQ8(program))), 'the page calibrated the node test\'s program').toBe(true);
+    expect(shown.int8).toBe(textPixels(int8));
+    expect(node.pixels, 'the float map finds text in the crop').toBeGreaterThan(2000);
+    expect(Math.abs(shown.iou - node.iou)).toBeLessThanOrEqual(TEXT_IOU_TOLERANCE);
+
+    // The user's own photo: scaled to cover the input, both programs find text in it.
+    const before = Number(await page.getAttribute('#int8-result', 'data-runs'));
+    await page.setInputFiles('#file-input', join(dir, TEXT.upload));
+    await page.waitForFunction((n) => Number(document.querySelector('#int8-result')?.getAttribute('data-runs')) > n && document.querySelector('#fp32-result')?.getAttribute('data-input')?.startsWith('file/'), before, { timeout: 240_000 });
+    await waitForResults(page, (await page.getAttribute('#fp32-result', 'data-input'))!, 240_000);
+    expect(await page.textContent('#input-note')).toContain('its centre 448×160 cut out');
+    for (const kind of ['int8', 'fp32']) expect(Number(await page.getAttribute(`#${kind}-result .textmap`, 'data-pixels')), kind).toBeGreaterThan(2000);
+    expect(await alerts()).toEqual([]);
+  });
 
   it.skipIf(skip)(`runs under its Content-Security-Policy (no eval, no inline code or styles) with no violation${why}`, async () => {
     const html = await (await fetch(`${server!.url}/`)).text();
