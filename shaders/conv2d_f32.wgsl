@@ -6,7 +6,8 @@
 // Input  [N, H, W, C] f32, output [N, OH, OW, Cout] f32.
 // Weights [ceil(Cout/4), kh, kw, Cin_per_group] vec4<f32>: lane l of a vector is output channel
 // 4·i + l (re-laid out offline from [Cout, kh, kw, Cin_per_group]; zero past Cout).
-// Bias [ceil(Cout/4)] vec4<f32>, zero past Cout (and everywhere when the node has none).
+// Bias [2·ceil(Cout/4)] vec4<f32>: the bias, zero past Cout (and everywhere when the node has
+// none), then each channel's upper clamp bound (one for all, or per channel (Q12b)).
 // One invocation per four output channels at one output pixel.
 
 override WORKGROUP_SIZE: u32 = 64u;
@@ -14,7 +15,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 // or Cout_per_group % 4 = 0): one input load feeds a vec4 multiply-add. Otherwise (depthwise,
 // small groups) each lane reads its own group's input.
 override SHARED_INPUT: bool = true;
-// Clamp the result to [lo, hi] (a fused Relu / Clip).
+// Clamp the result to [lo, channel's bound] (a fused Relu / Clip).
 override CLAMP: bool = false;
 
 struct Conv {
@@ -79,7 +80,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     }
   }
   if (CLAMP) {
-    acc = min(max(acc, vec4<f32>(u.lo)), vec4<f32>(u.hi));
+    acc = min(max(acc, vec4<f32>(u.lo)), bias[u.out_quads + quad]);
   }
   let out_base = pixel * u.cout + oc0;
   for (var lane = 0u; lane < 4u; lane++) {

@@ -5,7 +5,7 @@
 //
 // Input  [N, H, W, ceil(C/4)] u32, output [N, OH, OW, ceil(Cout/4)] u32.
 // Weights [Cout, kh, kw, ceil(Cin_per_group/4)] u32, zero in padding lanes; params[oc] =
-// (folded bias (Q6), M0, exponent, 0).
+// (folded bias (Q6), M0, exponent, upper clamp bound of the channel (Q12b)).
 
 override WORKGROUP_SIZE: u32 = 64u;
 // true when each group's input channels start on a word boundary (group = 1, or
@@ -85,7 +85,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     let oc = word * 4u + lane;
     if (oc < u.cout) {
       let p = params[oc];
-      q[lane] = requantize(accumulate(oc, b, oy, ox), p.y, p.z, u.output_zero, u.lo, u.hi);
+      q[lane] = requantize(accumulate(oc, b, oy, ox), p.y, p.z, u.output_zero, u.lo, p.w);
     }
   }
   output[index] = pack4_clamp(q);

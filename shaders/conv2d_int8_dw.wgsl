@@ -12,7 +12,7 @@
 //
 // Input  [N, H, W, ceil(Cin/4)] u32, output [N, OH, OW, ceil(Cout/4)] u32.
 // Weights [kh, kw, ceil(Cout/4)] u32 (src/kernels/conv-dw.ts): lane l of word k is output
-// channel 4k + l, zero past Cout. params: per output word, (folded bias (Q6), M0, exponent) as three vec4<i32>.
+// channel 4k + l, zero past Cout. params: per output word, (folded bias (Q6), M0, exponent, channel upper bound (Q12b)) as four vec4<i32>.
 
 override WORKGROUP_SIZE: u32 = 64u;
 // m = 1: output word k reads input word k whole. Otherwise each lane's input channel is gathered.

@@ -9,7 +9,7 @@
 // Input  [N, H, W, ceil(C/4)] u32, output [N, OH, OW, ceil(Cout/4)] u32.
 // Weights in 8-channel blocks (src/kernels/conv-blocked.ts): [ceil(Cout/8), kh, kw, ceil(Cin/4),
 // 8] u32 read as vec4 pairs; zero in padding lanes and padding channels.
-// params: per output word, (folded bias (Q6), M0, exponent) as three vec4<i32>.
+// params: per output word, (folded bias (Q6), M0, exponent, channel upper bound (Q12b)) as four vec4<i32>.
 
 override WORKGROUP_SIZE: u32 = 64u;
 // 1×1, stride 1, no padding: output pixel p reads input pixel p, with no window arithmetic.

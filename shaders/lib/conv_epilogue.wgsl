@@ -27,10 +27,10 @@ struct Conv {
 @group(0) @binding(5) var<storage, read> residual: array<u32>;
 
 // The output stage of packed output word `word` at output pixel `pixel` (params: bias, M0,
-// exponent as vec4 per word), then the fused residual Add if any, exactly as add_int8.wgsl
+// exponent and each channel's upper clamp bound (Q12b) as vec4 per word), then the fused residual Add if any, exactly as add_int8.wgsl
 // computes it on the stored int8 conv output; lanes past Cout are 0.
 fn requantize_word(a: vec4<i32>, word: u32, pixel: u32) -> u32 {
-  var q = requantize4(a + params[3u * word], params[3u * word + 1u], params[3u * word + 2u], u.output_zero, u.lo, u.hi);
+  var q = min(requantize4(a + params[4u * word], params[4u * word + 1u], params[4u * word + 2u], u.output_zero, u.lo, u.hi), params[4u * word + 3u]);
   if (RESIDUAL) {
     let r = unpack4(residual[pixel * u.out_words + word]);
     let sa = multiply_by_quantized_multiplier4((q - vec4<i32>(u.res_zero_a)) * (1 << 20), vec4<i32>(u.res_m0_a), vec4<i32>(u.res_exp_a));

@@ -28,7 +28,15 @@ export type AutoPad = 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
 export interface Clamp {
   min: number;
   max: number;
+  /**
+   * Per-output-channel upper bounds, in place of `max` (which is then their maximum): a ReLU6
+   * whose channels cross-layer equalization rescaled (src/passes/equalize.ts, (E1)).
+   */
+  channelMax?: Float32Array;
 }
+
+/** The upper bound of output channel `c` under a clamp. */
+export const channelUpperBound = (clamp: Clamp, c: number): number => clamp.channelMax?.[c] ?? clamp.max;
 
 export type { ConvAttrs, PoolAttrs } from './ops/spatial.ts';
 

@@ -9,7 +9,7 @@ function describeAttrs(node: Node): string {
   for (const [k, v] of Object.entries(node.attrs)) {
     if (v === null || v === false) continue;
     if (k === 'clamp' && typeof v === 'object' && 'min' in v) {
-      parts.push(`clamp=[${v.min},${v.max}]`);
+      parts.push(`clamp=[${v.min},${'channelMax' in v && v.channelMax ? 'per channel ≤ ' : ''}${v.max}]`);
     } else if (Array.isArray(v)) {
       if (!v.every((x) => x === 0) && !(k !== 'pads' && v.every((x) => x === 1))) parts.push(`${k}=${v.join('x')}`);
     } else if (!(k === 'autoPad' && v === 'NOTSET') && !(k === 'group' && v === 1)) {

@@ -73,27 +73,32 @@ export function convUniforms(step: ConvStep, s: ConvShape, width: number, specia
   ]);
 }
 
-/** params[oc] = (folded bias, M0, exponent, 0), as every conv variant reads them. */
+/** Output channel oc's upper clamp bound (Q12b): its own, or the step's. */
+const channelHi = (step: ConvStep, oc: number): number => step.out.channelHi?.[oc] ?? step.out.hi;
+
+/** params[oc] = (folded bias, M0, exponent, upper clamp bound), as the reference conv reads them. */
 export function convParams(step: ConvStep): Int32Array {
   const cout = step.weightShape[0];
   const params = new Int32Array(cout * 4);
-  for (let oc = 0; oc < cout; oc++) params.set([step.bias[oc]!, step.out.m0[oc]!, step.out.exponent[oc]!, 0], oc * 4);
+  for (let oc = 0; oc < cout; oc++) params.set([step.bias[oc]!, step.out.m0[oc]!, step.out.exponent[oc]!, channelHi(step, oc)], oc * 4);
   return params;
 }
 
 
 /**
  * The specialised kernels' params, four channels per entry: [ceil(Cout/4)] × (bias vec4, M0
- * vec4, exponent vec4) as i32, zero past Cout; one output word's stage is three vec4 loads.
+ * vec4, exponent vec4, upper clamp bound vec4) as i32, zero past Cout; one output word's stage
+ * is four vec4 loads.
  */
 export function convWordParams(step: ConvStep): Int32Array {
   const cout = step.weightShape[0];
-  const params = new Int32Array(Math.ceil(cout / 4) * 12);
+  const params = new Int32Array(Math.ceil(cout / 4) * 16);
   for (let oc = 0; oc < cout; oc++) {
-    const base = (oc >> 2) * 12 + (oc & 3);
+    const base = (oc >> 2) * 16 + (oc & 3);
     params[base] = step.bias[oc]!;
     params[base + 4] = step.out.m0[oc]!;
     params[base + 8] = step.out.exponent[oc]!;
+    params[base + 12] = channelHi(step, oc);
   }
   return params;
 }

@@ -20,8 +20,14 @@ function clampOf(node: Node, constants: Map<string, Tensor>): Clamp | undefined 
   return min === undefined || max === undefined ? undefined : { min, max };
 }
 
-const intersect = (a: Clamp | null, b: Clamp): Clamp =>
-  a ? { min: Math.max(a.min, b.min), max: Math.min(a.max, b.max) } : b;
+/** Clip after Clip: the tighter bounds (a per-channel upper bound stays per channel). */
+function intersect(a: Clamp | null, b: Clamp): Clamp {
+  if (!a) return b;
+  const min = Math.max(a.min, b.min);
+  const max = Math.min(a.max, b.max);
+  const channelMax = a.channelMax?.map((m) => Math.min(m, b.max));
+  return channelMax ? { min, max, channelMax } : { min, max };
+}
 
 export function fuseActivations(graph: Graph): Graph {
   const producers = producersOf(graph);

@@ -107,14 +107,19 @@ export class OutputStageTable {
   private readonly leftScale: Float64Array;
   private readonly rightShift: Int32Array;
 
-  constructor(m0: ArrayLike<number>, exponent: ArrayLike<number>, private readonly zeroPoint: number, private readonly lo: number, private readonly hi: number) {
+  private readonly hi: Int32Array;
+
+  /** `hi`: one upper bound for every channel, or each channel's own (Q12b). */
+  constructor(m0: ArrayLike<number>, exponent: ArrayLike<number>, private readonly zeroPoint: number, private readonly lo: number, hi: number | Int32Array) {
     this.m0 = Float64Array.from(m0);
+    this.hi = typeof hi === 'number' ? new Int32Array(this.m0.length).fill(hi) : hi;
     this.leftScale = Float64Array.from(exponent, (e) => 2 ** Math.max(e, 0));
     this.rightShift = Int32Array.from(exponent, (e) => Math.max(-e, 0));
   }
 
   apply(acc: number, channel: number): number {
     const y = (this.zeroPoint + rdbpot(srdhm((acc * this.leftScale[channel]!) | 0, this.m0[channel]!), this.rightShift[channel]!)) | 0;
-    return y < this.lo ? this.lo : y > this.hi ? this.hi : y;
+    const hi = this.hi[channel]!;
+    return y < this.lo ? this.lo : y > hi ? hi : y;
   }
 }

@@ -13,6 +13,8 @@ export interface OutputStage {
   zeroPoint: number;
   lo: number;
   hi: number;
+  /** (Q12b) Per-channel upper bounds in [lo, hi] (a ReLU6 that equalization scaled per channel); absent: hi for all. */
+  channelHi?: Int32Array;
 }
 
 /** The float Conv's window attributes; layout (always NHWC here) and clamp (in OutputStage) dropped. */

@@ -8,7 +8,7 @@ import { floatKernels } from '../ref/float/ops.ts';
 import { MAX_EXPONENT } from './fixed-point.ts';
 import { MUL_MAX_EXPONENT } from './mul.ts';
 import { LUT_SIZE } from './lut.ts';
-import type { QuantizedModel } from './program.ts';
+import type { OutputStage, QuantizedModel } from './program.ts';
 
 type Check = (v: unknown, path: string) => void;
 
@@ -102,16 +102,25 @@ export function checkQ8Model(model: QuantizedModel): void {
 }
 
 /** Array lengths must agree with the declared shape: a mismatch would read past an array's end. */
-function checkLinearSizes(weights: Int8Array, shape: readonly number[], bias: Int32Array, out: { m0: Int32Array; exponent: Int32Array }, path: string): void {
+function checkLinearSizes(weights: Int8Array, shape: readonly number[], bias: Int32Array, out: OutputStage, path: string): void {
   const channels = shape[0]!;
   const count = shape.reduce((a, b) => a * b, 1);
   if (weights.length !== count) fail(`${path}.weights`, `has ${weights.length} values, but weightShape [${shape}] needs ${count}`);
   for (const [name, a] of [['bias', bias], ['out.m0', out.m0], ['out.exponent', out.exponent]] as const) {
     if (a.length !== channels) fail(`${path}.${name}`, `has ${a.length} values, one per output channel (${channels}) expected`);
   }
+  if (out.channelHi !== undefined) checkChannelHi(out, channels, `${path}.out.channelHi`);
   for (let c = 0; c < channels; c++) {
     if (out.m0[c]! < 0 || out.exponent[c]! < -31 || out.exponent[c]! > MAX_EXPONENT) fail(`${path}.out`, `channel ${c} has multiplier (${out.m0[c]}, ${out.exponent[c]}) outside m0 ∈ [0, 2^31), exponent ∈ [-31, ${MAX_EXPONENT}]`);
   }
+}
+
+/** (Q12b): one int8 bound per output channel, within the stage's [lo, hi]. */
+function checkChannelHi(out: OutputStage, channels: number, path: string): void {
+  array(Int32Array, 'int32')(out.channelHi, path);
+  const bounds = out.channelHi!;
+  if (bounds.length !== channels) fail(path, `has ${bounds.length} values, one per output channel (${channels}) expected`);
+  bounds.forEach((v, c) => integer(out.lo, out.hi)(v, `${path}[${c}]`));
 }
 
 function checkPermutation(perm: unknown, path: string): void {

@@ -90,6 +90,12 @@ export function clampBounds(clamp: Clamp | null, q: QParams): [number, number] {
   return [lo, Math.max(lo, hi)];
 }
 
+/** (Q12b): the int8 upper bound of each channel of a clamp with per-channel bounds, in [lo, hi]. */
+export function channelUpperBounds(clamp: Clamp | null, q: QParams, [lo, hi]: [number, number]): Int32Array | undefined {
+  if (!clamp?.channelMax) return undefined;
+  return Int32Array.from(clamp.channelMax, (max) => Math.min(hi, Math.max(lo, q.zeroPoint + roundHalfAwayFromZero(max / q.scale))));
+}
+
 /** (Q14): 1/s rounded to float32 once, so that quantizing is a correctly rounded f32 multiply (an f32 division is not), the same on the CPU and in every GPU kernel that quantizes. */
 export const inverseScale = (q: QParams): number => Math.fround(1 / q.scale);
 

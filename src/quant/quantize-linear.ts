@@ -6,7 +6,7 @@ import type { Clamp, Node, NodeOf } from '../ir/graph.ts';
 import type { Tensor } from '../ir/tensor.ts';
 import { quantizeMultiplier } from './fixed-point.ts';
 import type { ConvStep, GemmStep, OutputStage } from './program.ts';
-import { biasScaleFloors, clampBounds, quantizeBias, quantizeWeights, type QParams } from './qparams.ts';
+import { biasScaleFloors, channelUpperBounds, clampBounds, quantizeBias, quantizeWeights, type QParams } from './qparams.ts';
 import type { QuantizerState } from './quantize-graph.ts';
 import { givenLinearWeights } from './qdq-import.ts';
 
@@ -62,7 +62,9 @@ function quantizeLinear(s: QuantizerState, node: Node, l: Linear): QuantizedLine
     bias[c] = folded;
   }
   const multipliers = Array.from(w.scales, (sw) => quantizeMultiplier((inQ.scale * sw) / outQ.scale));
-  const [lo, hi] = clampBounds(l.clamp, outQ);
+  const bounds = clampBounds(l.clamp, outQ);
+  const [lo, hi] = bounds;
+  const channelHi = channelUpperBounds(l.clamp, outQ, bounds);
   return {
     input,
     weights: w.values,
@@ -74,6 +76,7 @@ function quantizeLinear(s: QuantizerState, node: Node, l: Linear): QuantizedLine
       zeroPoint: outQ.zeroPoint,
       lo,
       hi,
+      ...(channelHi ? { channelHi } : {}),
     },
     output: s.markInt8(node.outputs[0]!, outQ),
   };

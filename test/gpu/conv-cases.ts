@@ -50,6 +50,8 @@ export function randomConv(seed: number, only?: ConvCaseKind, name = `conv_${see
     },
     out: { m0: Int32Array.from(multipliers, (m) => m.m0), exponent: Int32Array.from(multipliers, (m) => m.exponent), zeroPoint: int(-20, 20), lo, hi: pick(2) ? 127 : int(lo + 1, 127) },
   };
+  // A third of the cases clamp each channel at its own upper bound (Q12b: an equalized ReLU6).
+  if (pick(3) === 0) step.out.channelHi = Int32Array.from({ length: cout }, () => int(lo, step.out.hi));
   const input = tensor('int8', [n, h, w, cin], Int8Array.from({ length: n * h * w * cin }, () => int(-128, 127)));
   return { step, input };
 }

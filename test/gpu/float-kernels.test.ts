@@ -76,7 +76,12 @@ function nodeCase(family: string, what: string, node: Node, feeds: Record<string
 const AUTO_PADS: AutoPad[] = ['NOTSET', 'NOTSET', 'NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'];
 const CHANNELS = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17];
 
-function randomClamp(r: Source): Clamp | null {
+/** With `channels`, sometimes a per-channel upper bound (Q12b: an equalized ReLU6). */
+function randomClamp(r: Source, channels?: number): Clamp | null {
+  if (channels !== undefined && r.pick(4) === 0) {
+    const channelMax = Float32Array.from({ length: channels }, () => 6 * r.next());
+    return { min: 0, max: Math.max(...channelMax), channelMax };
+  }
   switch (r.pick(5)) {
     case 0: return { min: 0, max: 6 };
     case 1: return { min: 0, max: Infinity };
@@ -104,7 +109,7 @@ function convCase(seed: number): GpuCase | undefined {
     dilations: [dil, dil],
     pads: [r.pick(kh), r.pick(kw), r.pick(kh), r.pick(kw)],
     autoPad: r.choose(AUTO_PADS),
-    clamp: randomClamp(r),
+    clamp: randomClamp(r, group * coutPerGroup),
   });
   try {
     planAxis({ ...attrs, kernel: [kh, kw] }, 0, h);

@@ -2,12 +2,12 @@
 // constant B → the same kernel as a 1×1 convolution: [M, K] rows are an NHWC [M, 1, 1, K] tensor
 // and [N, K] weights a [N, 1, 1, K] filter bank (as src/kernels/gemm.ts does for int8).
 
-import type { Clamp, NodeOf } from '../../ir/graph.ts';
+import { channelUpperBound, type Clamp, type NodeOf } from '../../ir/graph.ts';
 import { planAxis } from '../../ir/spatial.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { PlannedKernel } from '../conv.ts';
 import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
-import { asFloat32, boundBits, formatShape } from './common.ts';
+import { asFloat32, boundBits, F32_MAX, formatShape } from './common.ts';
 
 export interface DenseConv {
   label: string;
@@ -59,8 +59,10 @@ export function denseConvKernel(c: DenseConv): PlannedKernel {
   const quads = Math.ceil(cout / 4);
   const [oh, ow] = c.out;
   const { workgroups, width } = dispatchFor(n * oh * ow * quads);
-  const bias = new Float32Array(quads * 4);
+  // The bias, then each channel's upper clamp bound (per channel after equalization, (Q12b)).
+  const bias = new Float32Array(quads * 8);
   if (c.bias) bias.set(c.bias.subarray(0, cout));
+  for (let oc = 0; oc < cout; oc++) bias[quads * 4 + oc] = Math.min(F32_MAX, c.clamp ? channelUpperBound(c.clamp, oc) : Infinity);
   return {
     spec: {
       label: c.label,

@@ -1,7 +1,7 @@
 // Float convolution, NCHW (ONNX) and NHWC (after layout assignment), with an optional fused clamp.
 // Weights: NCHW uses [Cout, Cin/group, kh, kw]; NHWC uses [Cout, kh, kw, Cin/group].
 
-import type { ConvAttrs } from '../../ir/graph.ts';
+import { channelUpperBound, type Clamp, type ConvAttrs } from '../../ir/graph.ts';
 import { f32, type Tensor, checkedLength } from '../../ir/tensor.ts';
 import { planAxis } from '../../ir/spatial.ts';
 
@@ -41,11 +41,16 @@ export function conv(x: Tensor, w: Tensor, bias: Tensor | undefined, a: ConvAttr
     padTop: py.padBefore, padLeft: px.padBefore, oh: py.out, ow: px.out,
   };
   const out = (nhwc ? convNhwc : convNchw)(asF32(x.data), asF32(w.data), bias && asF32(bias.data), g);
-  if (a.clamp) {
-    const { min, max } = a.clamp;
-    for (let i = 0; i < out.length; i++) out[i] = Math.min(max, Math.max(min, out[i]!));
-  }
+  if (a.clamp) applyClamp(out, a.clamp, cout, nhwc ? 1 : g.oh * g.ow);
   return f32(nhwc ? [n, g.oh, g.ow, cout] : [n, cout, g.oh, g.ow], out);
+}
+
+/** The fused clamp, channel by channel (channels `inner` values apart: 1 in NHWC, oh·ow in NCHW). */
+function applyClamp(out: Float32Array, clamp: Clamp, cout: number, inner: number): void {
+  for (let i = 0; i < out.length; i++) {
+    const max = channelUpperBound(clamp, Math.floor(i / inner) % cout);
+    out[i] = Math.min(max, Math.max(clamp.min, out[i]!));
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { tensor, type Tensor, checkedLength } from '../../ir/tensor.ts';
 import type { ConvStep, GemmStep, OutputStage } from '../../quant/program.ts';
 import { OutputStageTable } from '../../quant/fixed-point.ts';
 
-const table = (o: OutputStage) => new OutputStageTable(o.m0, o.exponent, o.zeroPoint, o.lo, o.hi);
+const table = (o: OutputStage) => new OutputStageTable(o.m0, o.exponent, o.zeroPoint, o.lo, o.channelHi ?? o.hi);
 
 export function convInt8(x: Tensor, step: ConvStep): Tensor {
   if (x.shape.length !== 4) throw new RangeError(`int8 Conv expects NHWC input, got [${x.shape}]`);

@@ -1,0 +1,106 @@
+// Cross-layer equalization (src/passes/equalize.ts): the float function is unchanged, the weight
+// ranges of each pair are balanced, ReLU6 bounds become per channel, and the int8 program of an
+// equalized graph applies those bounds (Q12b).
+import { describe, expect, it } from 'vitest';
+import { convAttrs, GraphBuilder } from '../../src/ir/builder.ts';
+import type { Graph, NodeOf } from '../../src/ir/graph.ts';
+import { f32, type Tensor } from '../../src/ir/tensor.ts';
+import { equalizeCrossLayer } from '../../src/passes/equalize.ts';
+import { optimize } from '../../src/passes/pipeline.ts';
+import { runFloat } from '../../src/ref/float/run.ts';
+import { calibrate } from '../../src/calibrate/calibrator.ts';
+import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
+import { runInt8 } from '../../src/ref/int8/run.ts';
+import { relativeMaxDiff, uniform } from '../helpers/random.ts';
+
+/**
+ * NCHW: conv 3×3 (ReLU6) → depthwise 3×3 (ReLU6) → 1×1 (linear) → 1×1 (ReLU) → residual Add with
+ * the 1×1's output, whose channel ranges differ by up to 100× (as trained nets' do).
+ */
+function chain(seed: number): Graph {
+  const next = uniform(seed);
+  const weights = (shape: number[], spread: boolean) => {
+    const per = shape.slice(1).reduce((a, b) => a * b, 1);
+    return f32(shape, Float32Array.from({ length: shape[0]! * per }, (_, i) => (next() - 0.5) * (spread ? 10 ** (2 * ((Math.floor(i / per) * 7) % 5) / 4 - 1) : 1)));
+  };
+  const bias = (n: number) => f32([n], Float32Array.from({ length: n }, () => next() - 0.3));
+  const g = new GraphBuilder('chain');
+  const x = g.input('x', [1, 3, 9, 9]);
+  const relu6 = { min: 0, max: 6 };
+  const a = g.node('Conv', [x, g.constant('wa', weights([8, 3, 3, 3], true)), g.constant('ba', bias(8))], convAttrs({ pads: [1, 1, 1, 1], clamp: relu6 }), 'a');
+  const dw = g.node('Conv', [a, g.constant('wd', weights([8, 1, 3, 3], true)), g.constant('bd', bias(8))], convAttrs({ pads: [1, 1, 1, 1], group: 8, clamp: relu6 }), 'dw');
+  const p = g.node('Conv', [dw, g.constant('wp', weights([6, 8, 1, 1], true)), g.constant('bp', bias(6))], convAttrs(), 'project');
+  const e = g.node('Conv', [p, g.constant('we', weights([6, 6, 1, 1], true)), g.constant('be', bias(6))], convAttrs({ clamp: { min: 0, max: Infinity } }), 'expand');
+  const y = g.node('Add', [p, e], {}, 'residual');
+  return g.output(y, [1, 6, 9, 9]).build();
+}
+
+function image(seed: number): Tensor {
+  const next = uniform(seed);
+  return f32([1, 3, 9, 9], Float32Array.from({ length: 243 }, () => 4 * (next() - 0.5)));
+}
+
+const convs = (g: Graph) => new Map(g.nodes.filter((n): n is NodeOf<'Conv'> => n.op === 'Conv').map((n) => [n.name, n]));
+
+describe('cross-layer equalization', () => {
+  for (const layout of ['NCHW', 'NHWC'] as const) {
+    it(`${layout}: leaves the float outputs within 1e-5 relative and balances each pair's ranges`, () => {
+      const graph = optimize(chain(7), { layout });
+      const { graph: eq, pairs, sweeps } = equalizeCrossLayer(graph);
+      // a → dw, dw → project; project has two readers (expand and the Add): no pair with expand.
+      expect(pairs.map((p) => `${p.first} → ${p.second}${p.perChannelBound ? ' (per-channel bound)' : ''}`)).toEqual(['a → dw (per-channel bound)', 'dw → project (per-channel bound)']);
+      expect(sweeps).toBeGreaterThan(1);
+      for (let s = 0; s < 4; s++) {
+        const feed = { x: image(s) }; // the NHWC graph transposes its NCHW input itself
+        const before = runFloat(graph, feed).residual!;
+        const after = runFloat(eq, feed).residual!;
+        expect(relativeMaxDiff(after, before)).toBeLessThan(1e-5);
+      }
+      const after = convs(eq);
+      const dw = after.get('dw')!;
+      const clamp = dw.attrs.clamp!;
+      expect(clamp.channelMax?.length).toBe(8);
+      expect(clamp.max).toBe(Math.max(...clamp.channelMax!));
+      // The bounds differ per channel once scaled: the ranges of the raw weights differed 100×.
+      expect(new Set(clamp.channelMax).size).toBeGreaterThan(1);
+    });
+  }
+
+  it('balances r₁ᵢ and r₂ᵢ of a pair to within the tolerance', () => {
+    const { graph: eq } = equalizeCrossLayer(optimize(chain(3)));
+    const w = (name: string) => eq.initializers.get(convs(eq).get(name)!.inputs[1]!)!;
+    const a = w('a');
+    const dw = w('dw');
+    for (let i = 0; i < 8; i++) {
+      const r1 = Math.max(...Array.from(a.data.slice(i * 27, (i + 1) * 27), Math.abs));
+      const r2 = Math.max(...Array.from(dw.data.slice(i * 9, (i + 1) * 9), Math.abs));
+      // dw is also the first conv of the dw → project pair: the sweeps converge on both at once.
+      expect(Math.abs(Math.log(r1 / r2))).toBeLessThan(0.05);
+    }
+  });
+
+  it('the int8 program clamps each equalized ReLU6 channel at its own bound (Q12b)', () => {
+    const graph = optimize(chain(11), { layout: 'NHWC' });
+    const { graph: eq } = equalizeCrossLayer(graph);
+    const samples = Array.from({ length: 6 }, (_, i) => ({ x: image(100 + i) }));
+    const ranges = calibrate(eq, samples.length, (i) => samples[i]!, { method: 'minmax' });
+    const model = quantizeGraph(eq, ranges, { method: 'minmax' });
+    const dwStep = model.steps.find((s) => s.name === 'dw');
+    expect(dwStep?.op).toBe('conv');
+    if (dwStep?.op !== 'conv') return;
+    const bounds = dwStep.out.channelHi!;
+    expect(bounds.length).toBe(8);
+    expect(Math.max(...bounds)).toBeLessThanOrEqual(dwStep.out.hi);
+    expect(new Set(bounds).size).toBeGreaterThan(1);
+    // No int8 value of an equalized channel exceeds its bound.
+    let seen = 0;
+    runInt8(model, samples[0]!, {
+      observe: (name, t) => {
+        if (name !== dwStep.output) return;
+        for (let i = 0; i < t.data.length; i++) expect(t.data[i]!).toBeLessThanOrEqual(bounds[i % 8]!);
+        seen++;
+      },
+    });
+    expect(seen).toBe(1);
+  });
+});
