@@ -13,10 +13,11 @@ import { optimize } from './passes/pipeline.ts';
 import { planFloatProgram } from './plan/float-plan.ts';
 import type { QuantizedModel } from './quant/program.ts';
 import { quantizeGraph } from './quant/quantize-graph.ts';
+import { int8Source, quantizeWithTools, type AccuracyOptions } from './quant/accuracy-tools.ts';
 import { CalibrationError } from './errors.ts';
 import type { QdqImport } from './import/onnx-qdq.ts';
 
-export interface QuantizeOptions extends ObserverOptions {
+export interface QuantizeOptions extends ObserverOptions, AccuracyOptions {
   /** Calibration samples: one feed (input name → float tensor) per sample. */
   calibration: readonly Record<string, Tensor>[];
   method?: ObserverMethod;
@@ -40,22 +41,24 @@ function prepared(graph: Graph, options: { fixedInputs?: Readonly<Record<string,
  * quantization.
  */
 export async function quantize(graph: Graph, options: QuantizeOptions): Promise<QuantizedModel> {
-  const nhwc = prepared(graph, options);
+  const source = int8Source(prepared(graph, options), options);
   const method = options.method ?? 'entropy';
   if (options.calibration.length === 0) throw new CalibrationError('quantize() needs at least one calibration sample');
-  const calibrator = new Calibrator(nhwc, method, options);
+  const calibrator = new Calibrator(source.graph, method, options);
   const total = options.calibration.length;
   for (const [i, sample] of options.calibration.entries()) {
     calibrator.addSample(sample);
     options.onProgress?.(i + 1, total);
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  return quantizeGraph(nhwc, calibrator.ranges(), {
+  const { model } = quantizeWithTools(source, calibrator.ranges(), {
+    ...options,
     method,
-    samples: options.calibration.length,
+    samples: total,
     perTensorWeights: options.perTensorWeights ?? false,
     symmetricActivations: options.symmetricActivations ?? false,
-  });
+  }, total, (i) => options.calibration[i]!);
+  return model;
 }
 
 /**

@@ -20,6 +20,7 @@ export { parseModelJson, shardPaths, decodeWeights, type TfModelJson } from './i
 export { optimize, FUSION_PASSES, type Pass, type OptimizeOptions } from './passes/pipeline.ts';
 export { fixInputs, fixInputShapes, type FixedInput } from './passes/fix-inputs.ts';
 export { assignNhwcLayout } from './passes/to-nhwc.ts';
+export { equalizeCrossLayer, type Equalized, type EqualizedPair } from './passes/equalize.ts';
 export { runFloat, type RunOptions } from './ref/float/run.ts';
 
 export { parseIdx, type IdxArray } from './data/idx.ts';
@@ -33,6 +34,8 @@ export { quantize, quantizeQdq, createSession, createFloatSession, type Quantize
 export { calibrate, Calibrator } from './calibrate/calibrator.ts';
 export { OBSERVER_METHODS, createObserver, type ObserverMethod, type Range } from './calibrate/observers/index.ts';
 export { quantizeGraph } from './quant/quantize-graph.ts';
+export { correctBiases, type BiasCorrected } from './quant/bias-correction.ts';
+export type { AccuracyOptions } from './quant/accuracy-tools.ts';
 export { unusedGiven, type GivenQuantization } from './quant/qdq-import.ts';
 export type { QuantizedModel, Step } from './quant/program.ts';
 export { readQ8 as loadQ8, writeQ8 as saveQ8 } from './quant/q8-file.ts';

@@ -18,16 +18,13 @@ import { describeDevice, openDevice } from './device.ts';
 import { catalogOf, loadFloatModel, loadModel, loadTfjsModel, inputShapeOf } from './model.ts';
 import { loadImages, withModelDefaults } from './options.ts';
 import { progressBar } from './progress.ts';
-import { calibrateAndQuantize, describeProgram, quantizeGiven } from './quantize.ts';
+import { calibrateAndQuantize, describeProgram, quantizeGiven, type QuantizeFlags } from './quantize.ts';
+import { int8Source } from '../quant/accuracy-tools.ts';
 
-export interface EvalFlags extends PreprocessFlags {
+export interface EvalFlags extends PreprocessFlags, QuantizeFlags {
   data: string;
   labels?: string;
   calib?: string;
-  calibCount: number;
-  method: ObserverMethod;
-  perTensor: boolean;
-  symmetricActivations: boolean;
   float?: string;
   count?: number;
   json: boolean;
@@ -48,9 +45,12 @@ export async function runEval(modelPath: string, userFlags: EvalFlags): Promise<
     if (loaded.given) model = quantizeGiven(loaded, flags.calib, flags.json); // a QDQ model: its own scales
     else {
       if (!flags.calib) throw new InputError('eval of a float .onnx model needs --calib DATA to calibrate on (or pass a .q8)');
-      model = calibrateAndQuantize(loaded, loadImages(flags.calib, inputShapeOf(loaded.graph.inputs), flags), flags);
+      // Equalized, the program approximates the rescaled graph: per-layer errors are measured there.
+      const source = int8Source(loaded.nhwc, flags);
+      model = calibrateAndQuantize(loaded, loadImages(flags.calib, inputShapeOf(loaded.graph.inputs), flags), flags, source, flags.json);
+      floatGraph = source.graph;
     }
-    floatGraph = loaded.nhwc;
+    floatGraph ??= loaded.nhwc;
   } else {
     model = loaded.model;
     // A .q8 holds no float weights: --float names the model it came from (a pretrained model's

@@ -37,6 +37,9 @@ withPreprocessOptions(
     .option('--percentile <p>', 'Percentile for --method percentile', { default: 99.99 })
     .option('--per-tensor', 'One weight scale per tensor instead of per output channel')
     .option('--symmetric-activations', 'Symmetric activations (zero point 0)')
+    .option('--equalize', 'Cross-layer equalization of Conv → Conv pairs before calibration (a ReLU6 between them gets per-channel bounds)')
+    .option('--bias-correction', "Shift each int8 conv's bias by its mean output error from weight rounding, measured on the calibration samples")
+    .option('--keep-float <nodes>', 'Run these nodes (comma-separated names of the fused graph, as `inspect --nhwc` lists them) in float')
     .option('-o, --output <file>', 'Output .q8 file (required)')
     .option('--qdq <file>', 'Also write the calibrated model as ONNX QDQ'),
 ).action((modelPath: string, o: Record<string, unknown>) => {
@@ -73,6 +76,9 @@ withPreprocessOptions(
     .option('--percentile <p>', 'Percentile for --method percentile', { default: 99.99 })
     .option('--per-tensor', 'One weight scale per tensor instead of per output channel')
     .option('--symmetric-activations', 'Symmetric activations (zero point 0)')
+    .option('--equalize', 'Cross-layer equalization of Conv → Conv pairs before calibration (a ReLU6 between them gets per-channel bounds)')
+    .option('--bias-correction', "Shift each int8 conv's bias by its mean output error from weight rounding, measured on the calibration samples")
+    .option('--keep-float <nodes>', 'Run these nodes (comma-separated names of the fused graph, as `inspect --nhwc` lists them) in float')
     .option('--float <model.onnx>', 'For a .q8: the float model it came from, for fp32 figures')
     .option('--device <gpu|cpu>', 'Where int8 runs (default: the GPU when an adapter exists)')
     .option('--compare-cpu', 'On the GPU, also run the CPU int8 reference and count images whose output bytes are identical')
@@ -144,7 +150,17 @@ function quantizeFlags(o: Record<string, unknown>, model?: string) {
     perTensor: Boolean(o.perTensor),
     symmetricActivations: Boolean(o.symmetricActivations),
     percentile,
+    equalize: Boolean(o.equalize),
+    biasCorrection: Boolean(o.biasCorrection),
+    ...(o.keepFloat !== undefined ? { keepFloat: keepFloatFrom(o.keepFloat) } : {}),
   };
+}
+
+/** `--keep-float A,B` (repeatable): node names, as `inspect --nhwc` prints them. */
+function keepFloatFrom(flag: unknown): string[] {
+  const items = (Array.isArray(flag) ? flag : [flag]).flatMap((f) => String(f).split(',')).map((n) => n.trim());
+  if (items.some((n) => n === '')) throw new InputError(`--keep-float takes node names separated by commas, got "${String(flag)}"`);
+  return items;
 }
 
 registerFetchModels(cli);

@@ -9,6 +9,7 @@ import { unusedGiven } from '../quant/qdq-import.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import { writeQ8 } from '../quant/q8-file.ts';
 import { quantizeGraph } from '../quant/quantize-graph.ts';
+import { describeTools, int8Source, quantizeWithTools } from '../quant/accuracy-tools.ts';
 import type { FloatModel } from './model.ts';
 import { progressBar } from './progress.ts';
 
@@ -18,26 +19,39 @@ export interface QuantizeFlags {
   perTensor: boolean;
   symmetricActivations: boolean;
   percentile?: number;
+  equalize?: boolean;
+  biasCorrection?: boolean;
+  keepFloat?: readonly string[];
 }
 
-/** Calibrates on the first `calibCount` samples of `calib`, with a progress bar on a terminal. */
-export function calibrateAndQuantize(float: FloatModel, calib: ImageSet, flags: QuantizeFlags): QuantizedModel {
+/**
+ * Calibrates on the first `calibCount` samples of `calib`, with a progress bar on a terminal, and
+ * applies the accuracy tools the flags ask for (`source`: int8Source(float.nhwc, flags), when the
+ * caller needs the graph the program approximates too). Says what the tools did unless quiet.
+ */
+export function calibrateAndQuantize(float: FloatModel, calib: ImageSet, flags: QuantizeFlags, source = int8Source(float.nhwc, flags), quiet = false): QuantizedModel {
   const count = Math.min(flags.calibCount, calib.count);
   if (count === 0) throw new InputError('the calibration set is empty');
   const inputName = float.nhwc.inputs[0]!.name;
+  const sample = (i: number) => ({ [inputName]: calib.input(i) });
   const progress = progressBar(`calibrating (${flags.method})`, count);
-  const ranges = calibrate(float.nhwc, count, (i) => ({ [inputName]: calib.input(i) }), {
+  const ranges = calibrate(source.graph, count, sample, {
     method: flags.method,
     ...(flags.percentile !== undefined ? { percentile: flags.percentile } : {}),
     onProgress: (done) => progress.tick(done),
   });
   progress.stop();
-  return quantizeGraph(float.nhwc, ranges, {
+  const { model, report } = quantizeWithTools(source, ranges, {
     method: flags.method,
     samples: count,
     perTensorWeights: flags.perTensor,
     symmetricActivations: flags.symmetricActivations,
-  });
+    ...(flags.equalize ? { equalize: true } : {}),
+    ...(flags.biasCorrection ? { biasCorrection: true } : {}),
+    ...(flags.keepFloat ? { keepFloat: flags.keepFloat } : {}),
+  }, count, sample);
+  if (!quiet) for (const line of describeTools(report)) console.log(line);
+  return model;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface QuantizeOptions {
    * ranges, and only the nodes the model quantizes get int8 steps.
    */
   given?: GivenQuantization;
+  /** Nodes (by name, as in the fused graph) run in float between dequantize/quantize steps. */
+  keepFloat?: readonly string[];
 }
 
 export class QuantizerState {
@@ -116,8 +118,9 @@ export class QuantizerState {
 
 export function quantizeGraph(graph: Graph, ranges: Map<string, Range>, options: QuantizeOptions = {}): QuantizedModel {
   const s = new QuantizerState(graph, ranges, options);
+  const keepFloat = keptInFloat(graph, options.keepFloat ?? []);
   for (const node of graph.nodes) {
-    const int8 = !options.given || givenCovers(options.given, graph, node);
+    const int8 = !keepFloat.has(node.name) && (!options.given || givenCovers(options.given, graph, node));
     if (!int8 || !quantizeNodeChecked(s, node, s.rankOf(node.inputs[0] ?? ''))) floatStep(s, node);
   }
   for (const o of graph.outputs) s.asFloat(o.name);
@@ -135,6 +138,17 @@ export function quantizeGraph(graph: Graph, ranges: Map<string, Range>, options:
       symmetricActivations: options.symmetricActivations ?? false,
     },
   };
+}
+
+/** The names to keep in float, each checked against the graph: a typo must not quantize silently. */
+function keptInFloat(graph: Graph, names: readonly string[]): Set<string> {
+  const known = new Set(graph.nodes.map((n) => n.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    const sample = graph.nodes.slice(0, 5).map((n) => `"${n.name}"`).join(', ');
+    throw new CalibrationError(`keep-float: no node named ${unknown.map((n) => `"${n}"`).join(', ')} in the fused graph (its nodes are named like ${sample}, …; \`webgpu-int8 inspect --nhwc\` lists them)`);
+  }
+  return new Set(names);
 }
 
 /**

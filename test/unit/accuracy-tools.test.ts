@@ -1,6 +1,7 @@
-// Cross-layer equalization (src/passes/equalize.ts): the float function is unchanged, the weight
-// ranges of each pair are balanced, ReLU6 bounds become per channel, and the int8 program of an
-// equalized graph applies those bounds (Q12b).
+// The accuracy tools: cross-layer equalization (src/passes/equalize.ts) leaves the float function
+// unchanged, balances each pair's weight ranges and makes ReLU6 bounds per channel, which the int8
+// program applies (Q12b); bias correction (E4) shifts biases by the measured weight-rounding
+// error; keepFloat leaves named nodes in float.
 import { describe, expect, it } from 'vitest';
 import { convAttrs, GraphBuilder } from '../../src/ir/builder.ts';
 import type { Graph, NodeOf } from '../../src/ir/graph.ts';
@@ -11,6 +12,8 @@ import { runFloat } from '../../src/ref/float/run.ts';
 import { calibrate } from '../../src/calibrate/calibrator.ts';
 import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
+import { correctBiases } from '../../src/quant/bias-correction.ts';
+import { biasScaleFloors, dequantizeValue, quantizeWeights } from '../../src/quant/qparams.ts';
 import { relativeMaxDiff, uniform } from '../helpers/random.ts';
 
 /**
@@ -102,5 +105,52 @@ describe('cross-layer equalization', () => {
       },
     });
     expect(seen).toBe(1);
+  });
+});
+
+describe('bias correction (E4) and layers kept in float', () => {
+  const graph = optimize(chain(5), { layout: 'NHWC' });
+  const samples = Array.from({ length: 8 }, (_, i) => ({ x: image(200 + i) }));
+  const sample = (i: number) => samples[i]!;
+  const ranges = calibrate(graph, samples.length, sample, { method: 'minmax' });
+  const model = quantizeGraph(graph, ranges, { method: 'minmax' });
+
+  it('shifts a 1×1 conv\'s bias by −Σⱼ εcⱼ·E[xⱼ] of its int8 input', () => {
+    const { graph: corrected, layers } = correctBiases(graph, model, samples.length, sample);
+    expect(layers.map((l) => l.node).sort()).toEqual(['a', 'dw', 'expand', 'project']);
+    const project = convs(graph).get('project')!;
+    const step = model.steps.find((s) => s.name === 'project')!;
+    if (step.op !== 'conv') throw new Error('project is not an int8 conv');
+    // Independently: the dequantized int8 weights from the step's own multipliers would be lossy,
+    // so take W_q from quantizeWeights as the quantizer does, and E[x] from the int8 input.
+    const inInfo = model.tensors.get(step.input)!;
+    if (inInfo.dtype !== 'int8') throw new Error('project input is not int8');
+    const mean = new Float64Array(8);
+    let pixels = 0;
+    for (const s of samples) {
+      runInt8(model, s, {
+        observe: (name, t) => {
+          if (name !== step.input) return;
+          for (let i = 0; i < t.data.length; i++) mean[i % 8]! += dequantizeValue(t.data[i]!, inInfo.qparams);
+          pixels += t.data.length / 8;
+        },
+      });
+    }
+    const w = graph.initializers.get(project.inputs[1]!)!;
+    const b = graph.initializers.get(project.inputs[2]!)!;
+    const q = quantizeWeights(w.data, 6, false, biasScaleFloors(b.data, inInfo.qparams.scale, 6));
+    const newBias = corrected.initializers.get(convs(corrected).get('project')!.inputs[2]!)!;
+    for (let c = 0; c < 6; c++) {
+      let shift = 0;
+      for (let j = 0; j < 8; j++) shift += (q.values[c * 8 + j]! * q.scales[c]! - w.data[c * 8 + j]!) * (mean[j]! / pixels);
+      expect(newBias.data[c]!).toBeCloseTo(b.data[c]! - shift, 5);
+    }
+  });
+
+  it('keepFloat runs the named nodes as float steps, and names a node that does not exist', () => {
+    const kept = quantizeGraph(graph, ranges, { method: 'minmax', keepFloat: ['dw'] });
+    expect(kept.steps.find((s) => s.name === 'dw')?.op).toBe('float');
+    expect(kept.steps.find((s) => s.name === 'project')?.op).toBe('conv');
+    expect(() => quantizeGraph(graph, ranges, { keepFloat: ['dw', 'no-such-node'] })).toThrow(/no node named "no-such-node"/);
   });
 });
