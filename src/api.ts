@@ -13,7 +13,7 @@ import { optimize } from './passes/pipeline.ts';
 import { planFloatProgram } from './plan/float-plan.ts';
 import type { QuantizedModel } from './quant/program.ts';
 import { quantizeGraph } from './quant/quantize-graph.ts';
-import { int8Source, quantizeWithTools, type AccuracyOptions } from './quant/accuracy-tools.ts';
+import { heldAside, int8Source, quantizeWithTools, type AccuracyOptions, type ToolReport } from './quant/accuracy-tools.ts';
 import { CalibrationError } from './errors.ts';
 import type { QdqImport } from './import/onnx-qdq.ts';
 
@@ -24,6 +24,8 @@ export interface QuantizeOptions extends ObserverOptions, AccuracyOptions {
   perTensorWeights?: boolean;
   symmetricActivations?: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** What equalization, bias correction and a target search did (pairs, corrected layers, sensitivity, layers kept in float). */
+  onToolReport?: (report: ToolReport) => void;
   /** Graph inputs fixed to a value (e.g. silero VAD's sr: 16000): constants from here on, so an If on one folds away. */
   fixedInputs?: Readonly<Record<string, FixedInput>>;
   /** Graph inputs' symbolic dims bound to numbers (e.g. x: [1, 3, 160, 448]): static shapes from here on. */
@@ -45,19 +47,23 @@ export async function quantize(graph: Graph, options: QuantizeOptions): Promise<
   const method = options.method ?? 'entropy';
   if (options.calibration.length === 0) throw new CalibrationError('quantize() needs at least one calibration sample');
   const calibrator = new Calibrator(source.graph, method, options);
-  const total = options.calibration.length;
-  for (const [i, sample] of options.calibration.entries()) {
+  // With a target cosine, every 4th sample is held aside to measure it and does not calibrate.
+  const split = heldAside(options.calibration.length, options);
+  const samples = split.calibrate.map((i) => options.calibration[i]!);
+  const total = samples.length;
+  for (const [i, sample] of samples.entries()) {
     calibrator.addSample(sample);
     options.onProgress?.(i + 1, total);
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  const { model } = quantizeWithTools(source, calibrator.ranges(), {
+  const { model, report } = quantizeWithTools(source, calibrator.ranges(), {
     ...options,
     method,
     samples: total,
     perTensorWeights: options.perTensorWeights ?? false,
     symmetricActivations: options.symmetricActivations ?? false,
-  }, total, (i) => options.calibration[i]!);
+  }, total, (i) => samples[i]!, split.held.map((i) => options.calibration[i]!));
+  options.onToolReport?.(report);
   return model;
 }
 

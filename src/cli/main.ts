@@ -40,6 +40,7 @@ withPreprocessOptions(
     .option('--equalize', 'Cross-layer equalization of Conv → Conv pairs before calibration (a ReLU6 between them gets per-channel bounds)')
     .option('--bias-correction', "Shift each int8 conv's bias by its mean output error from weight rounding, measured on the calibration samples")
     .option('--keep-float <nodes>', 'Run these nodes (comma-separated names of the fused graph, as `inspect --nhwc` lists them) in float')
+    .option('--target-cosine <c>', 'Keep the fewest layers in float that bring the lowest output cosine on held-aside calibration samples (every 4th) to c')
     .option('-o, --output <file>', 'Output .q8 file (required)')
     .option('--qdq <file>', 'Also write the calibrated model as ONNX QDQ'),
 ).action((modelPath: string, o: Record<string, unknown>) => {
@@ -79,6 +80,7 @@ withPreprocessOptions(
     .option('--equalize', 'Cross-layer equalization of Conv → Conv pairs before calibration (a ReLU6 between them gets per-channel bounds)')
     .option('--bias-correction', "Shift each int8 conv's bias by its mean output error from weight rounding, measured on the calibration samples")
     .option('--keep-float <nodes>', 'Run these nodes (comma-separated names of the fused graph, as `inspect --nhwc` lists them) in float')
+    .option('--target-cosine <c>', 'Keep the fewest layers in float that bring the lowest output cosine on held-aside calibration samples (every 4th) to c')
     .option('--float <model.onnx>', 'For a .q8: the float model it came from, for fp32 figures')
     .option('--device <gpu|cpu>', 'Where int8 runs (default: the GPU when an adapter exists)')
     .option('--compare-cpu', 'On the GPU, also run the CPU int8 reference and count images whose output bytes are identical')
@@ -151,6 +153,7 @@ function quantizeFlags(o: Record<string, unknown>, model?: string) {
     symmetricActivations: Boolean(o.symmetricActivations),
     percentile,
     equalize: Boolean(o.equalize),
+    ...(o.targetCosine !== undefined ? { targetCosine: Number(o.targetCosine) } : {}),
     biasCorrection: Boolean(o.biasCorrection),
     ...(o.keepFloat !== undefined ? { keepFloat: keepFloatFrom(o.keepFloat) } : {}),
   };

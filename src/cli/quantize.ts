@@ -9,7 +9,8 @@ import { unusedGiven } from '../quant/qdq-import.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import { writeQ8 } from '../quant/q8-file.ts';
 import { quantizeGraph } from '../quant/quantize-graph.ts';
-import { describeTools, int8Source, quantizeWithTools } from '../quant/accuracy-tools.ts';
+import { describeTools, heldAside, int8Source, quantizeWithTools } from '../quant/accuracy-tools.ts';
+import type { TargetReport } from '../quant/sensitivity.ts';
 import type { FloatModel } from './model.ts';
 import { progressBar } from './progress.ts';
 
@@ -22,6 +23,7 @@ export interface QuantizeFlags {
   equalize?: boolean;
   biasCorrection?: boolean;
   keepFloat?: readonly string[];
+  targetCosine?: number;
 }
 
 /**
@@ -33,9 +35,11 @@ export function calibrateAndQuantize(float: FloatModel, calib: ImageSet, flags: 
   const count = Math.min(flags.calibCount, calib.count);
   if (count === 0) throw new InputError('the calibration set is empty');
   const inputName = float.nhwc.inputs[0]!.name;
-  const sample = (i: number) => ({ [inputName]: calib.input(i) });
-  const progress = progressBar(`calibrating (${flags.method})`, count);
-  const ranges = calibrate(source.graph, count, sample, {
+  const split = heldAside(count, flags);
+  const sample = (i: number) => ({ [inputName]: calib.input(split.calibrate[i]!) });
+  const held = split.held.map((i) => ({ [inputName]: calib.input(i) }));
+  const progress = progressBar(`calibrating (${flags.method})`, split.calibrate.length);
+  const ranges = calibrate(source.graph, split.calibrate.length, sample, {
     method: flags.method,
     ...(flags.percentile !== undefined ? { percentile: flags.percentile } : {}),
     onProgress: (done) => progress.tick(done),
@@ -43,14 +47,18 @@ export function calibrateAndQuantize(float: FloatModel, calib: ImageSet, flags: 
   progress.stop();
   const { model, report } = quantizeWithTools(source, ranges, {
     method: flags.method,
-    samples: count,
+    samples: split.calibrate.length,
     perTensorWeights: flags.perTensor,
     symmetricActivations: flags.symmetricActivations,
     ...(flags.equalize ? { equalize: true } : {}),
     ...(flags.biasCorrection ? { biasCorrection: true } : {}),
     ...(flags.keepFloat ? { keepFloat: flags.keepFloat } : {}),
-  }, count, sample);
-  if (!quiet) for (const line of describeTools(report)) console.log(line);
+    ...(flags.targetCosine !== undefined ? { targetCosine: flags.targetCosine } : {}),
+  }, split.calibrate.length, sample, held);
+  if (!quiet) {
+    if (report.target) console.log(formatSensitivity(report.target));
+    for (const line of describeTools(report)) console.log(line);
+  }
   return model;
 }
 
@@ -85,4 +93,13 @@ export function saveQ8(model: QuantizedModel, path: string): void {
   const bytes = writeQ8(model);
   writeFileSync(path, bytes);
   console.log(`wrote ${path} (${(bytes.length / 1024).toFixed(1)} KiB)`);
+}
+
+/** The per-layer sensitivity table of a target search, most sensitive first (eval's per-layer table's shape). */
+export function formatSensitivity(t: TargetReport): string {
+  const lines = ['per-layer sensitivity on the held-aside samples (lowest output cosine):', '  only it int8   all but it int8   layer'];
+  for (const l of [...t.sensitivity].sort((a, b) => b.allButIt - a.allButIt)) {
+    lines.push(`  ${l.onlyInt8.toFixed(5).padStart(11)}   ${l.allButIt.toFixed(5).padStart(15)}   ${l.op} "${l.node}"`);
+  }
+  return lines.join('\n');
 }

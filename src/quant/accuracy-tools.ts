@@ -9,6 +9,9 @@ import { correctBiases, type CorrectedLayer } from './bias-correction.ts';
 import type { QuantizedModel } from './program.ts';
 import { quantizeGraph, type QuantizeOptions } from './quantize-graph.ts';
 import type { Range } from './qparams.ts';
+import { meetCosineTarget, type TargetReport } from './sensitivity.ts';
+import { logitsOf } from '../eval/evaluate.ts';
+import { CalibrationError } from '../errors.ts';
 
 export interface AccuracyOptions {
   /** Cross-layer equalization of Conv → Conv pairs before calibration (E1)–(E3). */
@@ -17,6 +20,21 @@ export interface AccuracyOptions {
   biasCorrection?: boolean;
   /** Node names (of the fused graph) that run in float. */
   keepFloat?: readonly string[];
+  /**
+   * The lowest output cosine (int8 vs float) to reach on the held-aside calibration samples
+   * (every 4th: heldAside()), keeping the fewest layers in float (E5).
+   */
+  targetCosine?: number;
+}
+
+/** Calibration sample indices split for a target: every 4th held aside, the rest calibrate. */
+export function heldAside(count: number, options: AccuracyOptions): { calibrate: number[]; held: number[] } {
+  const all = Array.from({ length: count }, (_, i) => i);
+  if (options.targetCosine === undefined) return { calibrate: all, held: [] };
+  if (!(options.targetCosine > 0 && options.targetCosine <= 1)) throw new CalibrationError(`a target cosine is in (0, 1], got ${options.targetCosine}`);
+  const held = all.filter((i) => i % 4 === 3);
+  if (held.length === 0) throw new CalibrationError(`a target cosine needs at least 4 calibration samples (every 4th is held aside to measure it), got ${count}`);
+  return { calibrate: all.filter((i) => i % 4 !== 3), held };
 }
 
 export interface Int8Source {
@@ -38,20 +56,36 @@ export function int8Source(nhwc: Graph, options: AccuracyOptions): Int8Source {
 export interface ToolReport {
   equalizedPairs: EqualizedPair[];
   correctedLayers: CorrectedLayer[];
+  target?: TargetReport;
 }
 
-/** quantizeGraph, then bias correction and a second quantization when asked. */
+/**
+ * quantizeGraph, then bias correction and a second quantization when asked (`samples`: the
+ * calibration samples), then the target search on `held` samples when one is set.
+ */
 export function quantizeWithTools(
   source: Int8Source,
   ranges: Map<string, Range>,
   options: QuantizeOptions & AccuracyOptions,
   samples: number,
   sample: (i: number) => Record<string, Tensor>,
+  held: readonly Record<string, Tensor>[] = [],
 ): { model: QuantizedModel; report: ToolReport } {
   const first = quantizeGraph(source.graph, ranges, options);
-  if (!options.biasCorrection) return { model: first, report: { equalizedPairs: source.equalizedPairs, correctedLayers: [] } };
-  const corrected = correctBiases(source.graph, first, samples, sample);
-  return { model: quantizeGraph(corrected.graph, ranges, options), report: { equalizedPairs: source.equalizedPairs, correctedLayers: corrected.layers } };
+  const corrected = options.biasCorrection ? correctBiases(source.graph, first, samples, sample) : undefined;
+  const report: ToolReport = { equalizedPairs: source.equalizedPairs, correctedLayers: corrected?.layers ?? [] };
+  const graph = corrected?.graph ?? source.graph;
+  const own = options.keepFloat ?? [];
+  // A layer kept in float runs with its float bias, not the one corrected for int8 rounding.
+  const original = new Map(source.graph.nodes.map((n) => [n.name, n]));
+  const quantize = (kept: readonly string[]) => {
+    const nodes = graph.nodes.map((n) => (kept.includes(n.name) ? (original.get(n.name) ?? n) : n));
+    return quantizeGraph({ ...graph, nodes }, ranges, { ...options, keepFloat: [...own, ...kept] });
+  };
+  if (options.targetCosine === undefined) return { model: corrected ? quantize([]) : first, report };
+  const output = logitsOf(first);
+  const { model, report: target } = meetCosineTarget({ reference: source.graph, quantize, output, heldAside: held, target: options.targetCosine });
+  return { model, report: { ...report, target } };
 }
 
 /** One line for a person: what the tools did. */
@@ -66,6 +100,11 @@ export function describeTools(report: ToolReport): string[] {
   if (layers.length > 0) {
     const worst = layers.reduce((w, l) => (l.maxShift > w.maxShift ? l : w));
     lines.push(`bias-corrected ${layers.length} convs (largest shift ${worst.maxShift.toPrecision(3)} at "${worst.node}")`);
+  }
+  const t = report.target;
+  if (t) {
+    const kept = t.kept.length === 0 ? 'no layer needed float' : `kept in float: ${t.kept.map((n) => `"${n}"`).join(', ')}`;
+    lines.push(`target cosine ${t.target} on the held-aside samples: ${t.met ? 'met' : 'NOT met'}, lowest ${t.before.min.toFixed(5)} → ${t.after.min.toFixed(5)} (mean ${t.before.mean.toFixed(5)} → ${t.after.mean.toFixed(5)}); ${kept}`);
   }
   return lines;
 }

@@ -13,6 +13,7 @@ import { calibrate } from '../../src/calibrate/calibrator.ts';
 import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
 import { correctBiases } from '../../src/quant/bias-correction.ts';
+import { heldAside, int8Source, quantizeWithTools } from '../../src/quant/accuracy-tools.ts';
 import { biasScaleFloors, dequantizeValue, quantizeWeights } from '../../src/quant/qparams.ts';
 import { relativeMaxDiff, uniform } from '../helpers/random.ts';
 
@@ -152,5 +153,42 @@ describe('bias correction (E4) and layers kept in float', () => {
     expect(kept.steps.find((s) => s.name === 'dw')?.op).toBe('float');
     expect(kept.steps.find((s) => s.name === 'project')?.op).toBe('conv');
     expect(() => quantizeGraph(graph, ranges, { keepFloat: ['dw', 'no-such-node'] })).toThrow(/no node named "no-such-node"/);
+  });
+});
+
+describe('a target cosine (E5)', () => {
+  const graph = optimize(chain(9), { layout: 'NHWC' });
+  const source = int8Source(graph, { equalize: true });
+  const feeds = Array.from({ length: 12 }, (_, i) => ({ x: image(300 + i) }));
+  const split = heldAside(feeds.length, { targetCosine: 0.9 });
+  const sample = (i: number) => feeds[split.calibrate[i]!]!;
+  const ranges = calibrate(source.graph, split.calibrate.length, sample, { method: 'minmax' });
+  const run = (target: number) =>
+    quantizeWithTools(source, ranges, { method: 'minmax', biasCorrection: true, targetCosine: target }, split.calibrate.length, sample, split.held.map((i) => feeds[i]!));
+
+  it('holds every 4th calibration sample aside, and needs some', () => {
+    expect(split.held).toEqual([3, 7, 11]);
+    expect(split.calibrate).toHaveLength(9);
+    expect(() => heldAside(3, { targetCosine: 0.99 })).toThrow(/at least 4 calibration samples/);
+    expect(() => heldAside(8, { targetCosine: 1.5 })).toThrow(/in \(0, 1\]/);
+  });
+
+  it('keeps the fewest layers in float, most sensitive first, until the held-aside cosine reaches the target', () => {
+    const easy = run(0.5).report.target!;
+    expect(easy.kept).toEqual([]);
+    expect(easy.met).toBe(true);
+    // A target above what all-int8 reaches: at least one layer in float, and the target met.
+    const target = 1 - (1 - easy.before.min) / 4;
+    const { model, report } = run(target);
+    const t = report.target!;
+    // Every int8 step of a node: the convs, the Add, the input transpose (where x is quantized) and the output one.
+    expect(t.sensitivity.map((l) => l.op).sort()).toEqual(['add', 'conv', 'conv', 'conv', 'conv', 'layout', 'layout']);
+    expect(t.kept.length).toBeGreaterThan(0);
+    expect(t.met).toBe(true);
+    expect(t.after.min).toBeGreaterThanOrEqual(target);
+    // The first layer kept is the one whose float copy helped most.
+    const best = [...t.sensitivity].sort((a, b) => b.allButIt - a.allButIt)[0]!;
+    expect(t.kept[0]).toBe(best.node);
+    for (const name of t.kept) expect(model.steps.find((s) => s.name === name)?.op).toBe('float');
   });
 });
