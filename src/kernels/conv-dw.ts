@@ -34,7 +34,7 @@ function row3Stride(step: ConvStep, s: ConvShape): number {
 export function depthwiseConvKernel(step: ConvStep, s: ConvShape, variant: Exclude<ConvVariant, 'reference'>, residual?: FusedResidual): KernelSpec {
   const pixelBlocks = s.n * s.oh * Math.ceil(s.ow / DW_PX);
   const { workgroups, width } = dispatchFor(pixelBlocks * wordsFor(s.cout));
-  // f32 arithmetic only reaches here for convs whose f32 sums are exact (variantFor, f32Exact).
+  // f32 arithmetic only reaches here for convs whose f32 sums are exact (the table's f32Exact).
   const f32 = variant === 'f32';
   return {
     label: step.name,

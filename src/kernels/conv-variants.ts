@@ -1,16 +1,28 @@
-// The int8 conv kernel variants and which layers each can run. Every variant computes the same
-// int32 sums as the CPU reference (src/ref/int8/conv.ts), so the choice between them is speed
-// only: made per layer by the autotune (src/gpu/autotune.ts) or forced by SessionOptions.
+// The int8 conv kernels, as a table per conv kind: each entry names the public variant it answers
+// to (SessionOptions.convVariant, the CLI's --variant), the shader it runs, which convs of its
+// kind it supports, whether it takes a fused residual Add, and how it builds its kernel. Every
+// entry computes the same int32 sums as the CPU reference (src/ref/int8/conv.ts), so the choice
+// between them is speed only: made per layer by the autotune (src/gpu/autotune.ts) or forced.
 //
-//   reference  shaders/conv2d_int8.wgsl: one packed output word per invocation; any conv.
-//   dp4a       dense convs (group 1): conv2d_int8_blocked, register-blocked dot4I8Packed;
-//              depthwise: conv2d_int8_dw, lane-wise vec4<i32> multiply-adds.
-//   f32        the same kernels with int8 storage and f32 arithmetic: conv2d_int8_blocked_f32,
-//              conv2d_int8_dw_f32. Only for convs whose f32 sums are exact (f32Exact). Wins
-//              where f32 outruns dp4a (SwiftShader); dp4a wins on GPUs with native packed dot
-//              products.
+//   dense      (group 1; a gemm is planned as a 1×1 dense conv, src/kernels/gemm.ts, and the
+//              pointwise form is a constant of the same shaders, not a kind of its own):
+//              dp4a conv2d_int8_blocked, f32 conv2d_int8_blocked_f32, reference conv2d_int8.
+//   depthwise  (one input channel per group, any channel multiplier):
+//              dp4a conv2d_int8_dw, f32 conv2d_int8_dw_f32, reference conv2d_int8.
+//   grouped    (anything else): reference conv2d_int8 only.
+//
+// The variant names are the arithmetic: reference (one output word per invocation), dp4a
+// (dot4I8Packed or lane-wise i32 multiply-adds), f32 (int8 storage, f32 arithmetic; only where
+// the f32 sums are exact, f32Exact). f32 wins where it outruns dp4a (SwiftShader); dp4a on GPUs
+// with native packed dot products.
 
 import type { ConvStep, GemmStep } from '../quant/program.ts';
+import { blockedConvKernel } from './conv-blocked.ts';
+import type { ConvShape, FusedResidual } from './conv-common.ts';
+import { depthwiseConvKernel } from './conv-dw.ts';
+import { referenceConvKernel } from './conv-reference.ts';
+import type { ShaderId } from './shaders.ts';
+import type { KernelSpec } from './spec.ts';
 
 export const CONV_VARIANTS = ['reference', 'dp4a', 'f32'] as const;
 export type ConvVariant = (typeof CONV_VARIANTS)[number];
@@ -53,16 +65,63 @@ export function f32Exact(step: Pick<ConvStep | GemmStep, 'weights' | 'weightShap
   return exact;
 }
 
-/** The variants this conv (or gemm, as a dense conv) can run; the first is the default without timing. */
-export function candidatesFor(step: ConvStep | GemmStep, preferF32: boolean): ConvVariant[] {
-  const kind = step.op === 'conv' ? convKind(step) : 'dense';
-  if (kind === 'grouped') return ['reference'];
-  const fast: ConvVariant[] = preferF32 ? ['f32', 'dp4a'] : ['dp4a', 'f32'];
-  return [...fast.filter((v) => v !== 'f32' || f32Exact(step)), 'reference'];
+/** One kernel of a conv kind's table. */
+export interface ConvKernelEntry {
+  /** The public name (SessionOptions.convVariant) this entry answers to. */
+  variant: ConvVariant;
+  shader: ShaderId;
+  /** Whether it runs this conv of its kind (a gemm is asked as its [N, K] rows). */
+  supports: (step: ConvStep | GemmStep) => boolean;
+  /** Whether its epilogue can take a residual Add (the kernel then writes the Add's output). */
+  fusesResidual: boolean;
+  build: (step: ConvStep, s: ConvShape, residual?: FusedResidual) => KernelSpec;
 }
 
-/** `wanted` if this conv can run it, else the first it can (dp4a where f32 would not be exact; the reference kernel for grouped convs). */
-export function variantFor(step: ConvStep | GemmStep, wanted: ConvVariant): ConvVariant {
-  const candidates = candidatesFor(step, false);
-  return candidates.includes(wanted) ? wanted : candidates[0]!;
+const any = () => true;
+
+const REFERENCE: ConvKernelEntry = { variant: 'reference', shader: 'conv2d_int8', supports: any, fusesResidual: false, build: (step, s) => referenceConvKernel(step, s) };
+
+/**
+ * Per conv kind, its kernels in the order tried without timing on a hardware GPU (the first
+ * supported one is the default; the reference kernel, last, supports everything).
+ */
+export const CONV_KERNELS: { readonly [K in ConvKind]: readonly ConvKernelEntry[] } = {
+  dense: [
+    { variant: 'dp4a', shader: 'conv2d_int8_blocked', supports: any, fusesResidual: true, build: (step, s, r) => blockedConvKernel(step, s, 'dp4a', r) },
+    { variant: 'f32', shader: 'conv2d_int8_blocked_f32', supports: f32Exact, fusesResidual: true, build: (step, s, r) => blockedConvKernel(step, s, 'f32', r) },
+    REFERENCE,
+  ],
+  depthwise: [
+    { variant: 'dp4a', shader: 'conv2d_int8_dw', supports: any, fusesResidual: true, build: (step, s, r) => depthwiseConvKernel(step, s, 'dp4a', r) },
+    { variant: 'f32', shader: 'conv2d_int8_dw_f32', supports: f32Exact, fusesResidual: true, build: (step, s, r) => depthwiseConvKernel(step, s, 'f32', r) },
+    REFERENCE,
+  ],
+  grouped: [REFERENCE],
+};
+
+/** A conv's kind; a gemm runs as a dense 1×1 conv. */
+export const kindOf = (step: ConvStep | GemmStep): ConvKind => (step.op === 'conv' ? convKind(step) : 'dense');
+
+/**
+ * The entries that can run this conv (or gemm), in the order tried without timing: the table's,
+ * with f32 arithmetic first where `preferF32` (software adapters, where it outruns dp4a).
+ */
+export function entriesFor(step: ConvStep | GemmStep, preferF32: boolean): ConvKernelEntry[] {
+  const supported = CONV_KERNELS[kindOf(step)].filter((e) => e.supports(step));
+  // A stable sort: only the f32 entries move, and the reference kernel stays last.
+  return preferF32 ? [...supported].sort((a, b) => Number(b.variant === 'f32') - Number(a.variant === 'f32')) : supported;
 }
+
+/** The variants this conv (or gemm, as a dense conv) can run; the first is the default without timing. */
+export function candidatesFor(step: ConvStep | GemmStep, preferF32: boolean): ConvVariant[] {
+  return entriesFor(step, preferF32).map((e) => e.variant);
+}
+
+/** The entry for `wanted` if this conv can run it, else the first it can (dp4a where f32 would not be exact; the reference kernel for grouped convs). */
+export function entryFor(step: ConvStep | GemmStep, wanted: ConvVariant): ConvKernelEntry {
+  const entries = entriesFor(step, false);
+  return entries.find((e) => e.variant === wanted) ?? entries[0]!;
+}
+
+/** `wanted` if this conv can run it, else the first it can (see entryFor). */
+export const variantFor = (step: ConvStep | GemmStep, wanted: ConvVariant): ConvVariant => entryFor(step, wanted).variant;

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { candidatesFor, f32Exact, variantFor } from '../../src/kernels/conv-variants.ts';
-import type { ConvStep, GemmStep } from '../../src/quant/program.ts';
+import { convShape } from '../../src/kernels/conv-common.ts';
+import { candidatesFor, CONV_KERNELS, CONV_VARIANTS, convKind, entriesFor, f32Exact, variantFor } from '../../src/kernels/conv-variants.ts';
+import type { AddStep, ConvStep, GemmStep } from '../../src/quant/program.ts';
+import { convKernel, type FusedResidual } from '../../src/kernels/conv.ts';
+import { randomConv } from '../gpu/conv-cases.ts';
+
+/** A residual Add of the conv's output and a tensor "r" (its parameters do not matter to planning). */
+function residualOf(step: ConvStep): FusedResidual {
+  const unit = { m0: 1 << 30, exponent: 0 };
+  const add: AddStep = { op: 'add', name: `${step.name}.add`, inputs: [step.output, 'r'], output: `${step.name}.sum`, zeroPoints: [0, 0], multipliers: [unit, unit], outMultiplier: unit, zeroPoint: 0, lo: -128, hi: 127 };
+  return { add, tensor: 'r', convOperand: 0 };
+}
 
 // 2^24 / 128 = 131072: the largest sum of |w| an output channel may have and still keep every
 // partial sum of int8 products (|x| <= 128) below 2^24.
@@ -54,5 +64,34 @@ describe('f32 arithmetic only where its sums are exact', () => {
   it('a grouped conv (not depthwise) runs only the reference kernel', () => {
     const grouped = dense([10, 10, 10, 10], 2);
     expect(variantFor(grouped, 'f32')).toBe('reference');
+  });
+});
+
+describe('the conv kernel table', () => {
+  it('each kind ends in the reference kernel, which supports everything, and names every variant at most once', () => {
+    for (const [kind, entries] of Object.entries(CONV_KERNELS)) {
+      expect(entries.at(-1)!.variant, kind).toBe('reference');
+      const names = entries.map((e) => e.variant);
+      expect(new Set(names).size, kind).toBe(names.length);
+      expect(names.every((n) => (CONV_VARIANTS as readonly string[]).includes(n)), kind).toBe(true);
+    }
+  });
+
+  it('every entry builds the shader it declares, and takes a residual Add exactly where it says so', () => {
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 60; seed++) {
+      const { step, input } = randomConv(seed);
+      const s = convShape(step, input.shape);
+      for (const entry of entriesFor(step, false)) {
+        const plain = entry.build(step, s);
+        expect(plain.shader, `${step.name} ${entry.variant}`).toBe(entry.shader);
+        expect(plain.constants.RESIDUAL ?? 0, `${step.name} ${entry.variant}: no residual`).toBe(0);
+        if (entry.fusesResidual) expect(entry.build(step, s, residualOf(step)).constants.RESIDUAL, `${step.name} ${entry.variant}: residual`).toBe(1);
+        else expect(() => convKernel(step, input.shape, entry.variant, residualOf(step)), `${step.name} ${entry.variant}`).toThrow(/cannot fuse a residual Add/);
+        seen.add(`${convKind(step)}/${entry.variant}`);
+      }
+    }
+    // Every kind's every entry was exercised by the random set (f32 included: its weights are small).
+    expect([...seen].sort()).toEqual(Object.entries(CONV_KERNELS).flatMap(([kind, entries]) => entries.map((e) => `${kind}/${e.variant}`)).sort());
   });
 });
