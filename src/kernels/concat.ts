@@ -8,7 +8,8 @@ import { sizeOf } from '../ir/tensor.ts';
 import type { ConcatStep } from '../quant/program.ts';
 import { wordsFor } from './pack.ts';
 import { rowsOf } from './packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE, type KernelSpec } from './spec.ts';
+import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from './spec.ts';
+import { uniformStruct } from './uniforms.ts';
 
 export interface PlannedKernels {
   /** Run in order, in one pass. Empty inputs get no dispatch. */
@@ -54,12 +55,12 @@ export function concatKernels(step: ConcatStep, inputShapes: readonly (readonly 
       label: `${step.name}/${i}`,
       shader: 'concat_int8',
       constants: { WORKGROUP_SIZE, ALIGNED: aligned ? 1 : 0, REQUANT: requant ? 1 : 0 },
-      uniforms: uniformWords([
-        rows, inWords, outWords, width,
-        channelAxis ? 1 : extent * innerRows, channelAxis ? 1 : total * innerRows, channelAxis ? 0 : at * innerRows, channelAxis ? at / 4 : 0,
-        inChannels, outChannels, at, regionWords,
-        requant?.multiplier.m0 ?? 0, requant?.multiplier.exponent ?? 0, requant?.inputZeroPoint ?? 0, step.zeroPoint,
-      ]),
+      uniforms: uniformStruct({
+        rows, in_words: inWords, out_words: outWords, dispatch_width: width,
+        block_rows: channelAxis ? 1 : extent * innerRows, out_block_rows: channelAxis ? 1 : total * innerRows, row_offset: channelAxis ? 0 : at * innerRows, word_offset: channelAxis ? at / 4 : 0,
+        in_channels: inChannels, out_channels: outChannels, channel_offset: at, region_words: regionWords,
+        m0: requant?.multiplier.m0 ?? 0, exponent: requant?.multiplier.exponent ?? 0, input_zero: requant?.inputZeroPoint ?? 0, output_zero: step.zeroPoint,
+      }),
       storage: [{ tensor: step.inputs[i]! }, { tensor: step.output, write: true }],
       workgroups,
     });

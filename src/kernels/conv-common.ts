@@ -4,7 +4,7 @@
 import { planAxis } from '../ir/spatial.ts';
 import type { AddStep, ConvStep } from '../quant/program.ts';
 import { packedZero, wordsFor } from './pack.ts';
-import { uniformWords } from './spec.ts';
+import { uniformStruct } from './uniforms.ts';
 
 /** A conv's resolved shape: what every variant's builder needs. */
 export interface ConvShape {
@@ -42,16 +42,15 @@ export interface FusedResidual {
 }
 
 /** The specialised kernels' uniform tail: the fused Add's (Q13) parameters, conv operand first; zeros without one. */
-function residualWords(r: FusedResidual | undefined): number[] {
-  if (!r) return new Array<number>(12).fill(0);
-  const a = r.convOperand;
+function residualMembers(r: FusedResidual | undefined): Record<string, number> {
+  const a = r?.convOperand ?? 0;
   const b = 1 - a;
-  const { add } = r;
-  return [
-    add.zeroPoints[a]!, add.zeroPoints[b]!, add.multipliers[a]!.m0, add.multipliers[a]!.exponent,
-    add.multipliers[b]!.m0, add.multipliers[b]!.exponent, add.outMultiplier.m0, add.outMultiplier.exponent,
-    add.zeroPoint, add.lo, add.hi, 0,
-  ];
+  const add = r?.add;
+  return {
+    res_zero_a: add?.zeroPoints[a] ?? 0, res_zero_b: add?.zeroPoints[b] ?? 0, res_m0_a: add?.multipliers[a]!.m0 ?? 0, res_exp_a: add?.multipliers[a]!.exponent ?? 0,
+    res_m0_b: add?.multipliers[b]!.m0 ?? 0, res_exp_b: add?.multipliers[b]!.exponent ?? 0, res_m0_out: add?.outMultiplier.m0 ?? 0, res_exp_out: add?.outMultiplier.exponent ?? 0,
+    res_zero_out: add?.zeroPoint ?? 0, res_lo: add?.lo ?? 0, res_hi: add?.hi ?? 0, _pad1: 0,
+  };
 }
 
 /** The specialised kernels' residual binding: the added tensor, or a dummy. */
@@ -61,16 +60,17 @@ export const residualBinding = (step: ConvStep, r: FusedResidual | undefined) =>
 /** The Conv uniform struct: the reference kernel's 28 words; the specialised kernels' 40 (`specialised` set). */
 export function convUniforms(step: ConvStep, s: ConvShape, width: number, specialised?: { pixelBlocks: number; pixels: number; residual: FusedResidual | undefined }): ArrayBuffer {
   const { strides, dilations, group } = step.geometry;
-  return uniformWords([
-    s.n, s.h, s.w, wordsFor(s.c),
-    s.oh, s.ow, s.cout, wordsFor(s.cout),
-    s.kh, s.kw, strides[0], strides[1],
-    dilations[0], dilations[1], s.padTop, s.padLeft,
-    s.cinPerGroup, s.cout / group, wordsFor(s.cinPerGroup), packedZero(step.inputZeroPoint),
-    step.inputZeroPoint, step.out.zeroPoint, step.out.lo, step.out.hi,
-    width, specialised?.pixelBlocks ?? 0, specialised?.pixels ?? 0, 0,
-    ...(specialised ? residualWords(specialised.residual) : []),
-  ]);
+  const shared = {
+    n: s.n, h: s.h, w: s.w, in_words: wordsFor(s.c),
+    oh: s.oh, ow: s.ow, cout: s.cout, out_words: wordsFor(s.cout),
+    kh: s.kh, kw: s.kw, stride_y: strides[0], stride_x: strides[1],
+    dilation_y: dilations[0], dilation_x: dilations[1], pad_top: s.padTop, pad_left: s.padLeft,
+    cin_per_group: s.cinPerGroup, cout_per_group: s.cout / group, tap_words: wordsFor(s.cinPerGroup), input_zero_packed: packedZero(step.inputZeroPoint),
+    input_zero: step.inputZeroPoint, output_zero: step.out.zeroPoint, lo: step.out.lo, hi: step.out.hi,
+    dispatch_width: width,
+  };
+  if (!specialised) return uniformStruct({ ...shared, _pad0: 0, _pad1: 0, _pad2: 0 });
+  return uniformStruct({ ...shared, pixel_blocks: specialised.pixelBlocks, pixels: specialised.pixels, _pad0: 0, ...residualMembers(specialised.residual) });
 }
 
 /** Output channel oc's upper clamp bound (Q12b): its own, or the step's. */

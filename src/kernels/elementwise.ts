@@ -9,7 +9,8 @@ import { sizeOf } from '../ir/tensor.ts';
 import type { PlannedKernel } from './conv.ts';
 import { wordsFor } from './pack.ts';
 import { channelsOf, f32Bits, innermostFirst, rowsOf } from './packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from './spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from './spec.ts';
+import { uniformStruct } from './uniforms.ts';
 
 /**
  * (Q14) float32 [..., C] → int8 [..., C] packed. `qparams` are the output tensor's
@@ -41,7 +42,8 @@ function conversionKernel(step: QuantizeStep | DequantizeStep, shader: 'quantize
       label: step.name,
       shader,
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([rows, channels, words, width, f32Bits(factor), zeroPoint, 0, 0]),
+      // The quantize struct holds 1/scale, the dequantize struct the scale.
+      uniforms: uniformStruct({ rows, channels, words, dispatch_width: width, [shader === 'quantize_f32' ? 'inverse_scale' : 'scale']: f32Bits(factor), zero_point: zeroPoint, _pad0: 0, _pad1: 0 }),
       storage: [{ tensor: step.input }, { tensor: step.output, write: true }],
       workgroups,
     },
@@ -80,17 +82,17 @@ export function binaryKernel(step: AddStep | MulStep, aShape: readonly number[],
   const none = { m0: 0, exponent: 0 };
   const [ma, mb, mOut] = step.op === 'add' ? [...step.multipliers, step.outMultiplier] : [step.multiplier, none, none];
   const { workgroups, width } = dispatchFor(rows * words);
-  const uniforms = uniformWords([
-    rows, channels, words, width,
-    lead.length, a.words, b.words, 0,
-    a.broadcastLanes, b.broadcastLanes, step.zeroPoints[0], step.zeroPoints[1],
-    ma.m0, ma.exponent, mb.m0, mb.exponent,
-    mOut.m0, mOut.exponent, step.zeroPoint, step.lo,
-    step.hi, 0, 0, 0,
-    ...innermostFirst(lead, 1, `${step.op} "${step.name}"`),
-    ...innermostFirst(a.strides, 0, `${step.op} "${step.name}"`),
-    ...innermostFirst(b.strides, 0, `${step.op} "${step.name}"`),
-  ]);
+  const uniforms = uniformStruct({
+    rows, channels, words, dispatch_width: width,
+    lead_rank: lead.length, a_words: a.words, b_words: b.words, _pad0: 0,
+    a_broadcast_lanes: a.broadcastLanes, b_broadcast_lanes: b.broadcastLanes, a_zero: step.zeroPoints[0], b_zero: step.zeroPoints[1],
+    a_m0: ma.m0, a_exponent: ma.exponent, b_m0: mb.m0, b_exponent: mb.exponent,
+    out_m0: mOut.m0, out_exponent: mOut.exponent, out_zero: step.zeroPoint, lo: step.lo,
+    hi: step.hi, _pad1: 0, _pad2: 0, _pad3: 0,
+    lead_shape: innermostFirst(lead, 1, `${step.op} "${step.name}"`),
+    a_row_strides: innermostFirst(a.strides, 0, `${step.op} "${step.name}"`),
+    b_row_strides: innermostFirst(b.strides, 0, `${step.op} "${step.name}"`),
+  });
   return {
     spec: {
       label: step.name,
@@ -117,7 +119,7 @@ export function clampKernel(step: ClampStep, inputShape: readonly number[]): Pla
       label: step.name,
       shader: 'clamp_int8',
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([total, width, step.lo, step.hi]),
+      uniforms: uniformStruct({ total_words: total, dispatch_width: width, lo: step.lo, hi: step.hi }),
       storage: [{ tensor: step.input }, { tensor: step.output, write: true }],
       workgroups,
     },
@@ -138,7 +140,7 @@ export function lutKernel(step: LutStep, inputShape: readonly number[]): Planned
       label: step.name,
       shader: 'lut_int8',
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([total, width, 0, 0]),
+      uniforms: uniformStruct({ total_words: total, dispatch_width: width, _pad0: 0, _pad1: 0 }),
       storage: [{ tensor: step.input }, { data: Int32Array.from(step.table), label: `${step.name}/table` }, { tensor: step.output, write: true }],
       workgroups,
     },
@@ -167,7 +169,7 @@ export function softmaxKernel(step: FloatStep, inputShape: readonly number[]): P
       label: step.name,
       shader: 'softmax_f32',
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([outer, len, inner, width]),
+      uniforms: uniformStruct({ outer, len, inner, dispatch_width: width }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,
     },

@@ -16,7 +16,8 @@ import { convShape } from './conv-common.ts';
 import type { PlannedKernel } from './conv.ts';
 import { wordsFor } from './pack.ts';
 import { f32Bits } from './packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from './spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from './spec.ts';
+import { uniformStruct } from './uniforms.ts';
 
 /** Quantize → (Transpose →) conv, planned as one im2col quantize and a 1×1 conv. */
 export interface InputIm2col {
@@ -88,19 +89,20 @@ export function im2colKernel(fusion: InputIm2col, floatShape: readonly number[],
   const k = s.kh * s.kw * s.c;
   const pixels = s.n * s.oh * s.ow;
   const { workgroups, width } = dispatchFor(pixels * wordsFor(k));
+  const [nStride, yStride, xStride, cStride] = floatStrides(fusion, floatShape);
   return {
     spec: {
       label: quantize.name,
       shader: 'quantize_im2col',
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([
-        pixels, k, wordsFor(k), width,
-        s.oh, s.ow, s.h, s.w,
-        s.kw, s.c, strides[0], strides[1],
-        dilations[0], dilations[1], s.padTop, s.padLeft,
-        ...floatStrides(fusion, floatShape),
-        f32Bits(inverseScale(qparams)), qparams.zeroPoint, 0, 0,
-      ]),
+      uniforms: uniformStruct({
+        pixels, k, words: wordsFor(k), dispatch_width: width,
+        oh: s.oh, ow: s.ow, h: s.h, w: s.w,
+        kw: s.kw, cin: s.c, stride_y: strides[0], stride_x: strides[1],
+        dilation_y: dilations[0], dilation_x: dilations[1], pad_top: s.padTop, pad_left: s.padLeft,
+        n_stride: nStride!, y_stride: yStride!, x_stride: xStride!, c_stride: cStride!,
+        inverse_scale: f32Bits(inverseScale(qparams)), zero_point: qparams.zeroPoint, _pad0: 0, _pad1: 0,
+      }),
       storage: [{ tensor: quantize.input }, { tensor: output, write: true }],
       workgroups,
     },

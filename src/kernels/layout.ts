@@ -7,7 +7,8 @@ import type { LayoutStep } from '../quant/program.ts';
 import type { PlannedKernel } from './conv.ts';
 import { wordsFor } from './pack.ts';
 import { channelsOf, innermostFirst, rowsOf } from './packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from './spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from './spec.ts';
+import { uniformStruct } from './uniforms.ts';
 
 const formatShape = (s: readonly number[]) => `[${s.join(',')}]`;
 
@@ -97,12 +98,12 @@ function layoutSpec(step: LayoutStep, inputShape: readonly number[], outputShape
       label: step.name,
       shader: 'layout_int8',
       constants: { WORKGROUP_SIZE, WORD_COPY: wordCopy ? 1 : 0 },
-      uniforms: uniformWords([
-        rows, outChannels, outWords, width,
-        inChannels, wordsFor(inChannels), view.dims.length, view.offset,
-        ...innermostFirst(view.dims, 1, what),
-        ...innermostFirst(view.strides, 0, what),
-      ]),
+      uniforms: uniformStruct({
+        rows, out_channels: outChannels, out_words: outWords, dispatch_width: width,
+        in_channels: inChannels, in_words: wordsFor(inChannels), rank: view.dims.length, base: view.offset,
+        out_shape: innermostFirst(view.dims, 1, what),
+        in_strides: innermostFirst(view.strides, 0, what),
+      }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,
     },

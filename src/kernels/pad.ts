@@ -7,7 +7,8 @@ import type { LayoutStep } from '../quant/program.ts';
 import type { PlannedKernel } from './conv.ts';
 import { wordsFor } from './pack.ts';
 import { channelsOf, innermostFirst, rowsOf } from './packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from './spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from './spec.ts';
+import { uniformStruct } from './uniforms.ts';
 
 /** The leading pad of every axis, from ONNX's [begins of `axes`..., ends...] form. */
 function leadingPads(pads: readonly number[], rank: number, axes: readonly number[] | undefined): number[] {
@@ -45,13 +46,13 @@ export function padKernel(step: LayoutStep, inputShape: readonly number[], outpu
       label: step.name,
       shader: 'pad_int8',
       constants: { WORKGROUP_SIZE, ALIGNED: (before[before.length - 1] ?? 0) % 4 === 0 ? 1 : 0 },
-      uniforms: uniformWords([
-        rows, outChannels, outWords, width,
-        inChannels, wordsFor(inChannels), inputShape.length, fill,
-        ...innermostFirst(outputShape, 1, what),
-        ...innermostFirst(inputShape, 1, what),
-        ...innermostFirst(before, 0, what),
-      ]),
+      uniforms: uniformStruct({
+        rows, out_channels: outChannels, out_words: outWords, dispatch_width: width,
+        in_channels: inChannels, in_words: wordsFor(inChannels), rank: inputShape.length, fill,
+        out_shape: innermostFirst(outputShape, 1, what),
+        in_shape: innermostFirst(inputShape, 1, what),
+        before: innermostFirst(before, 0, what),
+      }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,
     },

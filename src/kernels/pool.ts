@@ -5,7 +5,8 @@ import type { GlobalPoolStep, PoolStep } from '../quant/program.ts';
 import type { PlannedKernel } from './conv.ts';
 import { globalWindow, poolWindow, type PoolWindow } from './pool-window.ts';
 import { wordsFor } from './pack.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from './spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from './spec.ts';
+import { uniformStruct } from './uniforms.ts';
 
 interface PoolPlan extends PoolWindow {
   label: string;
@@ -32,13 +33,13 @@ function poolSpec(p: PoolPlan): PlannedKernel {
       label: p.label,
       shader: 'pool_int8',
       constants: { WORKGROUP_SIZE, MAX: p.max ? 1 : 0, COUNT_INCLUDE_PAD: p.countIncludePad ? 1 : 0 },
-      uniforms: uniformWords([
+      uniforms: uniformStruct({
         n, h, w, words,
-        oh, ow, p.kernel[0], p.kernel[1],
-        p.strides[0], p.strides[1], p.dilations[0], p.dilations[1],
-        ...p.pads,
-        p.zeroPoint, width, 0, 0,
-      ]),
+        oh, ow, kh: p.kernel[0], kw: p.kernel[1],
+        stride_y: p.strides[0], stride_x: p.strides[1], dilation_y: p.dilations[0], dilation_x: p.dilations[1],
+        pad_top: p.pads[0], pad_left: p.pads[1], pad_bottom: p.pads[2], pad_right: p.pads[3],
+        zero_point: p.zeroPoint, dispatch_width: width, _pad0: 0, _pad1: 0,
+      }),
       storage: [{ tensor: p.input }, { tensor: p.output, write: true }],
       workgroups,
     },

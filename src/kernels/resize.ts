@@ -8,7 +8,8 @@ import { nearestSourceIndices } from '../ref/float/resample.ts';
 import type { PlannedKernel } from './conv.ts';
 import { wordsFor } from './pack.ts';
 import { channelsOf, innermostFirst, rowsOf } from './packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from './spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from './spec.ts';
+import { uniformStruct } from './uniforms.ts';
 
 /**
  * Uniforms (28 words): output rows, ceil(C/4), dispatch width, leading rank | leading output dims
@@ -42,12 +43,12 @@ export function resizeKernel(step: LayoutStep, inputShape: readonly number[], ou
       label: step.name,
       shader: 'resize_int8',
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([
-        rows, words, width, lead.length,
-        ...innermostFirst(lead, 1, what),
-        ...innermostFirst(rowStrides, 0, what),
-        ...innermostFirst(offsets, 0, what),
-      ]),
+      uniforms: uniformStruct({
+        rows, words, dispatch_width: width, lead_rank: lead.length,
+        out_shape: innermostFirst(lead, 1, what),
+        in_row_strides: innermostFirst(rowStrides, 0, what),
+        table_offsets: innermostFirst(offsets, 0, what),
+      }),
       // (A resize of nothing but a rank-1 tensor has no leading axis: one unused entry keeps the binding valid.)
       storage: [{ tensor: node.inputs[0]! }, { data: Uint32Array.from(lead.length > 0 ? tables.slice(0, -1).flatMap((t) => Array.from(t)) : [0]), label: `${step.name}/indices` }, { tensor: node.outputs[0]!, write: true }],
       workgroups,

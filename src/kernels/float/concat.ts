@@ -3,7 +3,8 @@
 
 import type { NodeOf } from '../../ir/graph.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE, type KernelSpec } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 import { formatShape, operandBinding } from './common.ts';
 
 /**
@@ -38,7 +39,7 @@ export function concatF32Kernels(node: NodeOf<'Concat'>, inputShapes: readonly (
       label: `${node.name}/${i}`,
       shader: 'concat_f32',
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([count, chunk, total * inner, at, width, 0, 0, 0]),
+      uniforms: uniformStruct({ total: count, chunk, out_row: total * inner, offset: at, dispatch_width: width, _pad0: 0, _pad1: 0, _pad2: 0 }),
       storage: [operandBinding(node, i, constants), { tensor: node.outputs[0]!, write: true }],
       workgroups,
     });

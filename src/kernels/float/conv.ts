@@ -6,7 +6,8 @@ import { channelUpperBound, type Clamp, type NodeOf } from '../../ir/graph.ts';
 import { planAxis } from '../../ir/spatial.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { PlannedKernel } from '../conv.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 import { asFloat32, boundBits, F32_MAX, formatShape } from './common.ts';
 
 export interface DenseConv {
@@ -68,14 +69,14 @@ export function denseConvKernel(c: DenseConv): PlannedKernel {
       label: c.label,
       shader: 'conv2d_f32',
       constants: { WORKGROUP_SIZE, SHARED_INPUT: c.group === 1 || coutPerGroup % 4 === 0 ? 1 : 0, CLAMP: c.clamp ? 1 : 0 },
-      uniforms: uniformWords([
-        n, h, w, ch,
-        oh, ow, cout, quads,
-        kh, kw, c.strides[0], c.strides[1],
-        c.dilations[0], c.dilations[1], c.padTop, c.padLeft,
-        cinPerGroup, coutPerGroup, width, 0,
-        boundBits(c.clamp?.min ?? -Infinity), boundBits(c.clamp?.max ?? Infinity), 0, 0,
-      ]),
+      uniforms: uniformStruct({
+        n, h, w, c: ch,
+        oh, ow, cout, out_quads: quads,
+        kh, kw, stride_y: c.strides[0], stride_x: c.strides[1],
+        dilation_y: c.dilations[0], dilation_x: c.dilations[1], pad_top: c.padTop, pad_left: c.padLeft,
+        cin_per_group: cinPerGroup, cout_per_group: coutPerGroup, dispatch_width: width, _pad0: 0,
+        lo: boundBits(c.clamp?.min ?? -Infinity), hi: boundBits(c.clamp?.max ?? Infinity), _pad1: 0, _pad2: 0,
+      }),
       storage: [
         { tensor: c.input },
         { data: quadWeights(c.weights, c.weightShape), label: `${c.label}/weights` },

@@ -7,7 +7,8 @@ import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import { broadcastShapes } from '../../ref/float/broadcast.ts';
 import type { PlannedKernel } from '../conv.ts';
 import { innermostFirst } from '../packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE, type KernelSpec, type StorageBinding } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE, type KernelSpec, type StorageBinding } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 import { boundBits, broadcastStrides, floatBits, operandBinding, scalarInput } from './common.ts';
 
 /** The binary_f32 OP code of each op (the table is in shaders/binary_f32.wgsl); Mod picks fmod by attribute. */
@@ -54,12 +55,12 @@ function binarySpec(label: string, op: number, a: Operand, b: Operand, output: s
       label,
       shader: 'binary_f32',
       constants: { WORKGROUP_SIZE, OP: op, BROADCAST: binaryIndexing(a.shape, b.shape, outputShape) },
-      uniforms: uniformWords([
-        total, width, outputShape.length, floatBits(scale),
-        ...innermostFirst(outputShape, 1, what),
-        ...innermostFirst(broadcastStrides(a.shape, outputShape), 0, what),
-        ...innermostFirst(broadcastStrides(b.shape, outputShape), 0, what),
-      ]),
+      uniforms: uniformStruct({
+        total, dispatch_width: width, rank: outputShape.length, scale: floatBits(scale),
+        out_shape: innermostFirst(outputShape, 1, what),
+        a_strides: innermostFirst(broadcastStrides(a.shape, outputShape), 0, what),
+        b_strides: innermostFirst(broadcastStrides(b.shape, outputShape), 0, what),
+      }),
       storage: [a.binding, b.binding, { tensor: output, write: true }],
       workgroups,
     },
@@ -242,12 +243,13 @@ function unaryParams(node: Node, constants: ReadonlyMap<string, Tensor>): [numbe
 export function unaryF32Kernel(node: Extract<Node, { op: UnaryOpType }>, inputShape: readonly number[], constants: ReadonlyMap<string, Tensor>): PlannedKernel {
   const total = sizeOf(inputShape);
   const { workgroups, width } = dispatchFor(total);
+  const [alpha, beta] = unaryParams(node, constants);
   return {
     spec: {
       label: node.name,
       shader: 'unary_f32',
       constants: { WORKGROUP_SIZE, OP: unaryOp(node, constants) },
-      uniforms: uniformWords([total, width, ...unaryParams(node, constants)]),
+      uniforms: uniformStruct({ total, dispatch_width: width, alpha, beta }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,
     },

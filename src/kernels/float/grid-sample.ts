@@ -8,7 +8,8 @@ import type { Node } from '../../ir/graph.ts';
 import { tensor, type Tensor } from '../../ir/tensor.ts';
 import { gridSample } from '../../ref/float/spatial-grid-sample.ts';
 import type { PlannedKernel } from '../conv.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 
 /** Probing costs (output elements the reference computes) past this refuse rather than stall planning. */
 const MAX_PROBE_ELEMENTS = 5e7;
@@ -46,7 +47,7 @@ export function gridSampleF32Kernel(node: Extract<Node, { op: 'GridSample' }>, x
       label: node.name,
       shader: 'taps_f32',
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([total, width, c, plane, outPlane, taps, 0, 0]),
+      uniforms: uniformStruct({ total, dispatch_width: width, channels: c, plane, out_plane: outPlane, taps, _pad0: 0, _pad1: 0 }),
       storage: [
         { tensor: node.inputs[0]! },
         { data: index, label: `${node.name}/index` },

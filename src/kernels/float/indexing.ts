@@ -10,7 +10,8 @@ import { broadcastShapes } from '../../ref/float/broadcast.ts';
 import type { PlannedKernel } from '../conv.ts';
 import type { InputView } from '../layout.ts';
 import { innermostFirst } from '../packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE, type KernelSpec } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 import { broadcastStrides } from './common.ts';
 
 export type GatherOpType = 'Split' | 'Slice' | 'Expand' | 'Tile' | 'DepthToSpace' | 'SpaceToDepth' | 'Gather' | 'GatherElements';
@@ -162,12 +163,12 @@ function gatherSpec(label: string, input: string, output: string, view: View, wh
     label,
     shader: 'gather_f32',
     constants: { WORKGROUP_SIZE, TABLE: mode },
-    uniforms: uniformWords([
-      total, width, mode === 2 ? 0 : view.dims.length, tableAxis,
-      view.offset, 0, 0, 0,
-      ...innermostFirst(mode === 2 ? [] : view.dims, 1, what),
-      ...innermostFirst(mode === 2 ? [] : view.strides, 0, what),
-    ]),
+    uniforms: uniformStruct({
+      total, dispatch_width: width, rank: mode === 2 ? 0 : view.dims.length, table_axis: tableAxis,
+      offset: view.offset, _pad0: 0, _pad1: 0, _pad2: 0,
+      out_shape: innermostFirst(mode === 2 ? [] : view.dims, 1, what),
+      strides: innermostFirst(mode === 2 ? [] : view.strides, 0, what),
+    }),
     storage: [{ tensor: input }, { data: view.table?.data ?? new Int32Array(1), label: `${label}/table` }, { tensor: output, write: true }],
     workgroups,
   };

@@ -8,7 +8,8 @@ import type { PlannedKernel } from '../conv.ts';
 import { transposePerm } from '../layout.ts';
 import { f32Bits, innermostFirst } from '../packed-shape.ts';
 import { padGeometry } from '../pad.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 import { formatShape } from './common.ts';
 
 /** True when transposing `inShape` by `perm` leaves the plain row-major elements where they are. */
@@ -40,11 +41,11 @@ export function transposeF32Kernel(node: NodeOf<'Transpose'>, inputShape: readon
       label: node.name,
       shader: 'transpose_f32',
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([
-        total, width, outputShape.length, 0,
-        ...innermostFirst(outputShape, 1, what),
-        ...innermostFirst(perm.map((a) => strides[a]!), 0, what),
-      ]),
+      uniforms: uniformStruct({
+        total, dispatch_width: width, rank: outputShape.length, _pad0: 0,
+        out_shape: innermostFirst(outputShape, 1, what),
+        in_strides: innermostFirst(perm.map((a) => strides[a]!), 0, what),
+      }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,
     },
@@ -72,12 +73,12 @@ export function padF32Kernel(node: NodeOf<'Pad'>, inputShape: readonly number[],
       label: node.name,
       shader: 'pad_f32',
       constants: { WORKGROUP_SIZE, MODE: PAD_MODES[node.attrs.mode] },
-      uniforms: uniformWords([
-        total, width, outputShape.length, f32Bits(fill),
-        ...innermostFirst(outputShape, 1, what),
-        ...innermostFirst(inputShape, 1, what),
-        ...innermostFirst(before, 0, what),
-      ]),
+      uniforms: uniformStruct({
+        total, dispatch_width: width, rank: outputShape.length, fill: f32Bits(fill),
+        out_shape: innermostFirst(outputShape, 1, what),
+        in_shape: innermostFirst(inputShape, 1, what),
+        before: innermostFirst(before, 0, what),
+      }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,
     },

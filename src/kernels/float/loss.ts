@@ -6,7 +6,8 @@
 import type { Node } from '../../ir/graph.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { KernelSpec } from '../spec.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 import { operandBinding } from './common.ts';
 import type { TempTensor } from './elementwise.ts';
 import { SOFTMAX_MODES } from './reduce.ts';
@@ -45,7 +46,7 @@ export function lossF32Kernels(
       label: `${node.name}#logsoftmax`,
       shader: 'softmax_f32',
       constants: { WORKGROUP_SIZE, MODE: SOFTMAX_MODES.LogSoftmax },
-      uniforms: uniformWords([n, c, inner, width]),
+      uniforms: uniformStruct({ count: n, classes: c, inner, dispatch_width: width }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: logProb, write: true }],
       workgroups,
     });
@@ -57,7 +58,7 @@ export function lossF32Kernels(
     label: node.name,
     shader: 'loss_f32',
     constants: { WORKGROUP_SIZE, MODE: mode, HAS_WEIGHT: hasWeight ? 1 : 0 },
-    uniforms: uniformWords([classes.length, c, inner, width]),
+    uniforms: uniformStruct({ count: classes.length, classes: c, inner, dispatch_width: width }),
     storage: [
       { tensor: scores },
       { data: classes, label: `${node.name}/classes` },

@@ -6,7 +6,8 @@ import type { Node } from '../../ir/graph.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import { broadcastShapes } from '../../ref/float/broadcast.ts';
 import type { PlannedKernel } from '../conv.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 import { broadcastStrides, floatBits, formatShape, operandBinding } from './common.ts';
 
 const MAX_BATCH_RANK = 4;
@@ -76,13 +77,13 @@ export function generalMatmulF32Kernel(
       label: node.name,
       shader: 'matmul_f32',
       constants: { WORKGROUP_SIZE, HAS_C: c ? 1 : 0 },
-      uniforms: uniformWords([
-        total, width, m, n,
-        k, batch.length, floatBits(alpha), floatBits(beta),
-        ...pad4(batch, 1), ...pad4(aBatch, 0), ...pad4(bBatch, 0),
-        aSm, aSk, bSk, bSn,
-        c?.sm ?? 0, c?.sn ?? 0, 0, 0,
-      ]),
+      uniforms: uniformStruct({
+        total, dispatch_width: width, m, n,
+        k, batch_rank: batch.length, alpha: floatBits(alpha), beta: floatBits(beta),
+        batch_shape: pad4(batch, 1), a_batch: pad4(aBatch, 0), b_batch: pad4(bBatch, 0),
+        a_sm: aSm, a_sk: aSk, b_sk: bSk, b_sn: bSn,
+        c_sm: c?.sm ?? 0, c_sn: c?.sn ?? 0, _pad0: 0, _pad1: 0,
+      }),
       storage: [
         operandBinding(node, 0, constants),
         operandBinding(node, 1, constants),

@@ -5,7 +5,8 @@
 import type { Node } from '../../ir/graph.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import type { KernelSpec } from '../spec.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 import { floatBits, operandBinding } from './common.ts';
 
 export type NormOpType = 'LayerNormalization' | 'InstanceNormalization' | 'GroupNormalization';
@@ -74,7 +75,7 @@ export function normF32Kernels(
     label: which === 0 ? node.name : `${node.name}#${which === 1 ? 'mean' : 'invstddev'}`,
     shader: 'norm_f32',
     constants: { WORKGROUP_SIZE, OUT: which, HAS_BIAS: hasBias ? 1 : 0 },
-    uniforms: uniformWords([groups, len, width, floatBits(node.attrs.epsilon), div, modulus, 0, 0]),
+    uniforms: uniformStruct({ groups, len, dispatch_width: width, epsilon: floatBits(node.attrs.epsilon), div, modulus, _pad0: 0, _pad1: 0 }),
     storage: storage(out),
     workgroups,
   });

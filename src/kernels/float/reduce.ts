@@ -8,7 +8,8 @@ import { reducedAxes, reducedDims } from '../../ir/ops/reduce.ts';
 import { sizeOf, stridesOf, type Tensor } from '../../ir/tensor.ts';
 import type { PlannedKernel } from '../conv.ts';
 import { innermostFirst } from '../packed-shape.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 
 export const REDUCE_OPS = {
   ReduceSum: 0, ReduceMean: 1, ReduceMax: 2, ReduceMin: 3, ReduceProd: 4, ReduceL1: 5, ReduceL2: 6,
@@ -55,14 +56,14 @@ export function reduceF32Kernel(node: Extract<Node, { op: ReduceOpType }>, input
       label: node.name,
       shader: 'reduce_f32',
       constants: { WORKGROUP_SIZE, OP: REDUCE_OPS[node.op] },
-      uniforms: uniformWords([
-        total, width, rank, axes.length,
-        count, selectLast, 0, 0,
-        ...innermostFirst(kept, 1, what),
-        ...innermostFirst(strides.map((s, i) => (axes.includes(i) ? 0 : s)), 0, what),
-        ...innermostFirst(axes.map((a) => inputShape[a]!), 1, what),
-        ...innermostFirst(axes.map((a) => strides[a]!), 0, what),
-      ]),
+      uniforms: uniformStruct({
+        total, dispatch_width: width, rank, red_rank: axes.length,
+        count, select_last: selectLast, _pad0: 0, _pad1: 0,
+        out_shape: innermostFirst(kept, 1, what),
+        out_strides: innermostFirst(strides.map((s, i) => (axes.includes(i) ? 0 : s)), 0, what),
+        red_shape: innermostFirst(axes.map((a) => inputShape[a]!), 1, what),
+        red_strides: innermostFirst(axes.map((a) => strides[a]!), 0, what),
+      }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,
     },
@@ -86,7 +87,7 @@ export function softmaxF32Kernel(node: Extract<Node, { op: keyof typeof SOFTMAX_
       label: node.name,
       shader: 'softmax_f32',
       constants: { WORKGROUP_SIZE, MODE: SOFTMAX_MODES[node.op] },
-      uniforms: uniformWords([outer, len, inner, width]),
+      uniforms: uniformStruct({ outer, len, inner, dispatch_width: width }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,
     },

@@ -11,7 +11,8 @@ import { planResize } from '../../ir/ops/spatial.ts';
 import { sizeOf, stridesOf, tensor, type Tensor } from '../../ir/tensor.ts';
 import { resize } from '../../ref/float/resample.ts';
 import type { KernelSpec } from '../spec.ts';
-import { dispatchFor, uniformWords, WORKGROUP_SIZE } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE } from '../spec.ts';
+import { uniformStruct } from '../uniforms.ts';
 import type { TempTensor } from './elementwise.ts';
 
 /** Probing costs (elements computed by the reference) past this refuse rather than stall planning. */
@@ -88,7 +89,7 @@ export function resizeF32Kernels(
       label: resized.length > 1 ? `${node.name}#${step}` : node.name,
       shader: 'resample_f32',
       constants: { WORKGROUP_SIZE },
-      uniforms: uniformWords([total, width, len, outLen, inner, taps, 0, 0]),
+      uniforms: uniformStruct({ total, dispatch_width: width, len, out_len: outLen, inner, taps, _pad0: 0, _pad1: 0 }),
       storage: [
         { tensor: current },
         { data: index, label: `${node.name}/index${axis}` },
