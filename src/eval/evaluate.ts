@@ -87,21 +87,25 @@ class Top1 {
   }
 }
 
+/** Cosine similarity of two tensors of one shape (1 when both are zero). */
+export function cosineOf(x: Tensor, y: Tensor): number {
+  let dot = 0;
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < y.data.length; i++) {
+    dot += x.data[i]! * y.data[i]!;
+    a += x.data[i]! ** 2;
+    b += y.data[i]! ** 2;
+  }
+  return a === 0 || b === 0 ? (a === b ? 1 : 0) : dot / Math.sqrt(a * b);
+}
+
 /** Per-image cosine of int8 vs fp32 logits. */
 class LogitCosine {
   private readonly values: number[] = [];
 
   add(int8: Tensor | undefined, fp32: Tensor | undefined): void {
-    if (!int8 || !fp32) return;
-    let dot = 0;
-    let a = 0;
-    let b = 0;
-    for (let i = 0; i < fp32.data.length; i++) {
-      dot += int8.data[i]! * fp32.data[i]!;
-      a += int8.data[i]! ** 2;
-      b += fp32.data[i]! ** 2;
-    }
-    this.values.push(a === 0 || b === 0 ? (a === b ? 1 : 0) : dot / Math.sqrt(a * b));
+    if (int8 && fp32) this.values.push(cosineOf(int8, fp32));
   }
 
   report(): EvalReport['logit_cosine'] {

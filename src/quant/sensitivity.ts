@@ -8,6 +8,7 @@ import type { Tensor } from '../ir/tensor.ts';
 import { runFloat } from '../ref/float/run.ts';
 import { runInt8 } from '../ref/int8/run.ts';
 import type { QuantizedModel, Step } from './program.ts';
+import { cosineOf } from '../eval/evaluate.ts';
 
 export interface LayerSensitivity {
   node: string;
@@ -46,18 +47,6 @@ export interface TargetSearch {
  */
 const NOT_A_NODE = new Set<Step['op']>(['quantize', 'dequantize', 'float']);
 
-function cosine(a: Tensor, b: Tensor): number {
-  let dot = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.data.length; i++) {
-    dot += a.data[i]! * b.data[i]!;
-    aa += a.data[i]! ** 2;
-    bb += b.data[i]! ** 2;
-  }
-  return aa === 0 || bb === 0 ? (aa === bb ? 1 : 0) : dot / Math.sqrt(aa * bb);
-}
-
 function outputOf(run: (observe: (name: string, t: Tensor) => void) => Record<string, Tensor>, name: string): Tensor {
   let seen: Tensor | undefined;
   const outputs = run((n, t) => {
@@ -74,7 +63,7 @@ export function meetCosineTarget(search: TargetSearch): { model: QuantizedModel;
   if (heldAside.length === 0) throw new Error('a target needs held-aside calibration samples');
   const floats = heldAside.map((feed) => outputOf((observe) => runFloat(reference, feed, { observe }), output));
   const measure = (model: QuantizedModel) => {
-    const values = heldAside.map((feed, i) => cosine(outputOf((observe) => runInt8(model, feed, { observe }), output), floats[i]!));
+    const values = heldAside.map((feed, i) => cosineOf(outputOf((observe) => runInt8(model, feed, { observe }), output), floats[i]!));
     return { min: Math.min(...values), mean: values.reduce((a, b) => a + b, 0) / values.length };
   };
   const full = search.quantize([]);
