@@ -46,7 +46,7 @@ export function lossF32Kernels(
       label: `${node.name}#logsoftmax`,
       shader: 'softmax_f32',
       constants: { WORKGROUP_SIZE, MODE: SOFTMAX_MODES.LogSoftmax },
-      uniforms: uniformStruct({ count: n, classes: c, inner, dispatch_width: width }),
+      uniforms: uniformStruct({ outer: n, len: c, inner, dispatch_width: width }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: logProb, write: true }],
       workgroups,
     });
