@@ -13,7 +13,8 @@ import { calibrate } from '../../src/calibrate/calibrator.ts';
 import { quantizeGraph } from '../../src/quant/quantize-graph.ts';
 import { runInt8 } from '../../src/ref/int8/run.ts';
 import { correctBiases } from '../../src/quant/bias-correction.ts';
-import { heldAside, int8Source, quantizeWithTools } from '../../src/quant/accuracy-tools.ts';
+import { heldAside, int8Source, quantizeWithTools, type ToolReport } from '../../src/quant/accuracy-tools.ts';
+import { quantize } from '../../src/api.ts';
 import { biasScaleFloors, dequantizeValue, quantizeWeights } from '../../src/quant/qparams.ts';
 import { relativeMaxDiff, uniform } from '../helpers/random.ts';
 
@@ -190,5 +191,18 @@ describe('a target cosine (E5)', () => {
     const best = [...t.sensitivity].sort((a, b) => b.allButIt - a.allButIt)[0]!;
     expect(t.kept[0]).toBe(best.node);
     for (const name of t.kept) expect(model.steps.find((s) => s.name === name)?.op).toBe('float');
+  });
+});
+
+describe('the tools through quantize()', () => {
+  it('equalizes, corrects and meets a target, and reports what it did', async () => {
+    const feeds = Array.from({ length: 8 }, (_, i) => ({ x: image(400 + i) }));
+    let report: ToolReport | undefined;
+    const model = await quantize(chain(13), { calibration: feeds, method: 'minmax', equalize: true, biasCorrection: true, targetCosine: 0.5, onToolReport: (r) => (report = r) });
+    expect(report?.equalizedPairs).toHaveLength(2);
+    expect(report?.correctedLayers.length).toBeGreaterThan(0);
+    expect(report?.target?.met).toBe(true);
+    // Two of the eight samples were held aside: six calibrated.
+    expect(model.calibration.samples).toBe(6);
   });
 });
