@@ -3,7 +3,7 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { decodeImage, sniffImage } from '../data/image.ts';
-import { logitsOf } from '../eval/evaluate.ts';
+import { logitsOf } from '../eval/outputs.ts';
 import type { Face } from '../models/blazeface.ts';
 import { detectFaces } from '../models/detect.ts';
 import { calibrationImages } from '../models/paths.ts';

@@ -9,6 +9,7 @@ import { stepOutputs } from '../quant/q8-file.ts';
 import { dequantizeValue } from '../quant/qparams.ts';
 import { runFloat } from '../ref/float/run.ts';
 import { runInt8 } from '../ref/int8/run.ts';
+import { cosineOf, logitsOf } from './outputs.ts';
 
 export interface LayerError {
   name: string;
@@ -87,19 +88,6 @@ class Top1 {
   }
 }
 
-/** Cosine similarity of two tensors of one shape (1 when both are zero). */
-export function cosineOf(x: Tensor, y: Tensor): number {
-  let dot = 0;
-  let a = 0;
-  let b = 0;
-  for (let i = 0; i < y.data.length; i++) {
-    dot += x.data[i]! * y.data[i]!;
-    a += x.data[i]! ** 2;
-    b += y.data[i]! ** 2;
-  }
-  return a === 0 || b === 0 ? (a === b ? 1 : 0) : dot / Math.sqrt(a * b);
-}
-
 /** Per-image cosine of int8 vs fp32 logits. */
 class LogitCosine {
   private readonly values: number[] = [];
@@ -116,13 +104,6 @@ class LogitCosine {
 
 /** A task metric (detections) replaces the classifier's top-1 figures. */
 const NO_TOP1 = { fp32_accuracy: null, int8_accuracy: null, top1_agreement: null } as const;
-
-/** The float tensor holding the logits: the input of a Softmax that makes the first output, else that output. */
-export function logitsOf(model: QuantizedModel): string {
-  const output = model.outputs[0]!.name;
-  const last = model.steps.find((s) => s.op === 'float' && s.node.op === 'Softmax' && s.node.outputs[0] === output);
-  return last?.op === 'float' ? last.node.inputs[0]! : output;
-}
 
 const floatOps = (model: QuantizedModel) => model.steps.flatMap((s) => (s.op === 'float' ? [`${s.node.op} (${s.name})`] : []));
 

@@ -10,7 +10,7 @@ import type { QuantizedModel } from './program.ts';
 import { quantizeGraph, type QuantizeOptions } from './quantize-graph.ts';
 import type { Range } from './qparams.ts';
 import { meetCosineTarget, type TargetReport } from './sensitivity.ts';
-import { logitsOf } from '../eval/evaluate.ts';
+import { logitsOf } from '../eval/outputs.ts';
 import { CalibrationError } from '../errors.ts';
 
 export interface AccuracyOptions {

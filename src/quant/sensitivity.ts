@@ -8,7 +8,7 @@ import type { Tensor } from '../ir/tensor.ts';
 import { runFloat } from '../ref/float/run.ts';
 import { runInt8 } from '../ref/int8/run.ts';
 import type { QuantizedModel, Step } from './program.ts';
-import { cosineOf } from '../eval/evaluate.ts';
+import { cosineOf } from '../eval/outputs.ts';
 
 export interface LayerSensitivity {
   node: string;

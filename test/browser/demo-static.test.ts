@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED } from '../../src/cli/bundled.ts';
 import { argmax, imageSetFromIdx } from '../../src/data/dataset.ts';
 import { parseIdx } from '../../src/data/idx.ts';
-import { logitsOf } from '../../src/eval/evaluate.ts';
+import { logitsOf } from '../../src/eval/outputs.ts';
 import { CACHE_ENV, imagesRoot, modelsDir } from '../../src/models/cache.ts';
 import { IMAGE_SOURCES } from '../../src/models/fetch-images.ts';
 import { readQ8 } from '../../src/quant/q8-file.ts';

@@ -4,7 +4,7 @@
 // at its dequantized logits: the float Softmax after them may round differently on a GPU.
 // Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { logitsOf } from '../../src/eval/evaluate.ts';
+import { logitsOf } from '../../src/eval/outputs.ts';
 import type { ModelId } from '../../src/models/catalog.ts';
 import type { QuantizedModel } from '../../src/quant/program.ts';
 import { writeQ8 } from '../../src/quant/q8-file.ts';

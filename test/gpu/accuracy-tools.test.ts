@@ -4,7 +4,7 @@
 // and emulated. Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calibrate } from '../../src/calibrate/calibrator.ts';
-import { logitsOf } from '../../src/eval/evaluate.ts';
+import { logitsOf } from '../../src/eval/outputs.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';

@@ -5,7 +5,7 @@
 // Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFloatSession } from '../../src/api.ts';
-import { logitsOf } from '../../src/eval/evaluate.ts';
+import { logitsOf } from '../../src/eval/outputs.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { Session } from '../../src/gpu/session.ts';
