@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { PeakResult } from '../page/protocol.ts';
+import type { EngineId, PeakResult } from '../page/protocol.ts';
 import type { PreparedModel } from './models.ts';
 import type { BenchReport, EngineReport, ModelReport } from './schema.ts';
 
@@ -16,6 +16,26 @@ export function summary(model: string, r: EngineReport): string {
   const c = r.correctness;
   const check = c ? `${c.verdict} (max rel ${c.maxRel.toExponential(1)})` : 'unchecked';
   return `${model} ${r.engine}: median ${l.median.toFixed(1)} ms (p10 ${l.p10.toFixed(1)}, p90 ${l.p90.toFixed(1)}), first run ${r.firstRunMs!.toFixed(0)} ms, ${check}`;
+}
+
+/** Every model through every engine, in order, each report logged as it lands. */
+export async function measureModels(
+  models: readonly PreparedModel[],
+  engines: readonly EngineId[],
+  measure: (model: PreparedModel, engine: EngineId) => Promise<EngineReport>,
+  log: (line: string) => void,
+): Promise<ModelReport[]> {
+  const reports: ModelReport[] = [];
+  for (const m of models) {
+    const rows: EngineReport[] = [];
+    for (const engine of engines) {
+      const report = await measure(m, engine);
+      log(summary(m.id, report));
+      rows.push(report);
+    }
+    reports.push(modelReport(m, rows));
+  }
+  return reports;
 }
 
 export function modelReport(m: PreparedModel, engines: EngineReport[]): ModelReport {

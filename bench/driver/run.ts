@@ -11,8 +11,8 @@ import { analyze } from './analyze.ts';
 import { launchBrowser } from './browser.ts';
 import { BENCH_CACHE, prepareModel, type BenchModelId, type PreparedModel } from './models.ts';
 import { writeReports } from './output.ts';
-import { gitState, machineOf, modelReport, peakLine, quietProgress, summary } from './report.ts';
-import { SCHEMA, type BenchReport, type EngineReport, type ModelReport } from './schema.ts';
+import { gitState, machineOf, measureModels, peakLine, quietProgress } from './report.ts';
+import { SCHEMA, type BenchReport, type EngineReport } from './schema.ts';
 import { REPO_ROOT, startBenchServer } from './server.ts';
 
 import type { BenchOptions } from '../../src/cli/bench-contract.ts';
@@ -105,19 +105,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const peaks: PeakResult = await peakPage.evaluate(() => window.benchPeaks!());
     await peakPage.close();
     log(peakLine(peaks));
-    const models: ModelReport[] = [];
-    for (const m of prepared) {
-      const engines: EngineReport[] = [];
-      for (const engine of options.engines) {
-        const skip = skipReason(engine, m);
-        const report: EngineReport = skip
-          ? { engine, status: 'skipped', error: { stage: 'plan', message: skip } }
-          : analyze(m, await runEngine(browser, server.url, requestFor(m, engine, options), log), peaks.peaks);
-        log(summary(m.id, report));
-        engines.push(report);
-      }
-      models.push(modelReport(m, engines));
-    }
+    const models = await measureModels(prepared, options.engines, async (m, engine): Promise<EngineReport> => {
+      const skip = skipReason(engine, m);
+      return skip ? { engine, status: 'skipped', error: { stage: 'plan', message: skip } } : analyze(m, await runEngine(browser!, server.url, requestFor(m, engine, options), log), peaks.peaks);
+    }, log);
     const report: BenchReport = {
       schema: SCHEMA,
       date: new Date(started).toISOString(),

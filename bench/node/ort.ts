@@ -9,7 +9,7 @@ import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { importOptional } from '../../src/optional-import.ts';
 import type { EngineRequest, GpuTime, KernelRow } from '../page/protocol.ts';
-import type { Engine, Outputs, Runner } from '../page/engines/runner.ts';
+import { ortOutputs, type Engine, type Outputs, type Runner } from '../page/engines/runner.ts';
 
 type OrtModule = typeof Ort;
 let ort: OrtModule | undefined;
@@ -71,14 +71,7 @@ async function create(request: EngineRequest): Promise<Runner> {
   const feeds = () => ({ [model.inputName]: new ort!.Tensor('float32', input, model.inputShape) });
   const run = async (x: Float32Array): Promise<Outputs> => {
     input = x;
-    const result = await session.run(feeds());
-    const out: Outputs = {};
-    for (const name of model.outputs) {
-      const t = result[name];
-      if (!t) throw new Error(`no output "${name}" (got ${Object.keys(result).join(', ')})`);
-      out[name] = { shape: [...t.dims], data: (await t.getData()) as Float32Array };
-    }
-    return out;
+    return ortOutputs(await session.run(feeds()), model.outputs);
   };
   return {
     warnings: [],

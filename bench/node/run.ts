@@ -11,8 +11,8 @@ import { progressBar } from '../../src/cli/progress.ts';
 import { analyze } from '../driver/analyze.ts';
 import { BENCH_CACHE, prepareModel, type PreparedModel } from '../driver/models.ts';
 import { writeReports } from '../driver/output.ts';
-import { gitState, machineOf, modelReport, peakLine, quietProgress, summary } from '../driver/report.ts';
-import { SCHEMA, type BenchReport, type EngineReport, type ModelReport, type NodeHost } from '../driver/schema.ts';
+import { gitState, machineOf, measureModels, peakLine, quietProgress } from '../driver/report.ts';
+import { SCHEMA, type BenchReport, type NodeHost } from '../driver/schema.ts';
 import type { EngineId, EngineRequest, EngineResult, ModelAssets, PeakResult } from '../page/protocol.ts';
 import { chooseVulkanDriver, dawnFlags } from './gpu.ts';
 import { runWorker } from './workers.ts';
@@ -108,16 +108,7 @@ export async function runNodeBench(options: BenchOptions): Promise<BenchReport> 
   log('measuring the adapter\'s peak rates (WGSL microbenchmarks)…');
   const peaks = await measurePeaks(options.adapter);
   log(peakLine(peaks));
-  const models: ModelReport[] = [];
-  for (const m of prepared) {
-    const engines: EngineReport[] = [];
-    for (const engine of options.engines) {
-      const report = analyze(m, await runEngine(requestFor(m, engine, options), options.adapter, log), peaks.peaks);
-      log(summary(m.id, report));
-      engines.push(report);
-    }
-    models.push(modelReport(m, engines));
-  }
+  const models = await measureModels(prepared, options.engines, async (m, engine) => analyze(m, await runEngine(requestFor(m, engine, options), options.adapter, log), peaks.peaks), log);
   const report: BenchReport = {
     schema: SCHEMA,
     date: new Date(started).toISOString(),

@@ -2,7 +2,7 @@
 // loaded from the package's own prebuilt ES module bundles and wasm files, served locally.
 import type * as Ort from 'onnxruntime-web';
 import type { EngineRequest, KernelRow } from '../protocol.ts';
-import type { Outputs, Runner } from './runner.ts';
+import { ortOutputs, type Outputs, type Runner } from './runner.ts';
 
 const DIST = '/bench-assets/npm/onnxruntime-web/dist/';
 
@@ -26,16 +26,7 @@ export async function createOrt(request: EngineRequest): Promise<Runner> {
   });
   const feeds = (input: Float32Array) => ({ [model.inputName]: new ort.Tensor('float32', input, model.inputShape) });
 
-  const run = async (input: Float32Array): Promise<Outputs> => {
-    const result = await session.run(feeds(input));
-    const out: Outputs = {};
-    for (const name of model.outputs) {
-      const t = result[name];
-      if (!t) throw new Error(`no output "${name}" (got ${Object.keys(result).join(', ')})`);
-      out[name] = { shape: [...t.dims], data: (await t.getData()) as Float32Array };
-    }
-    return out;
-  };
+  const run = async (input: Float32Array): Promise<Outputs> => ortOutputs(await session.run(feeds(input)), model.outputs);
 
   return {
     warnings,

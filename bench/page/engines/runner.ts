@@ -31,4 +31,15 @@ export async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+/** An onnxruntime session's result (web or node: same tensor shape) as Outputs, every named output required. */
+export async function ortOutputs(result: Record<string, { dims: readonly number[]; getData(): Promise<unknown> } | undefined>, names: readonly string[]): Promise<Outputs> {
+  const out: Outputs = {};
+  for (const name of names) {
+    const t = result[name];
+    if (!t) throw new Error(`no output "${name}" (got ${Object.keys(result).join(', ')})`);
+    out[name] = { shape: [...t.dims], data: (await t.getData()) as Float32Array };
+  }
+  return out;
+}
+
 export const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
