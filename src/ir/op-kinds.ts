@@ -76,6 +76,8 @@ export type FloatGpu =
   | 'resize'
   /** GridSample of a constant grid: taps over each image's plane. */
   | 'grid-sample'
+  /** A product with int8 weights whose activations are quantized on the GPU at run time (D1–D5). */
+  | 'dynamic-int8'
   /** The GPU float path refuses it (the CPU reference runs it). */
   | 'none';
 

@@ -7,7 +7,7 @@ import { WGSL } from './wgsl.generated.ts';
 
 export type Int8Path = 'native' | 'emulated';
 
-type Library = 'int8' | 'output_stage' | 'conv_epilogue' | 'conv_blocked' | 'quantize';
+type Library = 'int8' | 'output_stage' | 'conv_epilogue' | 'conv_blocked' | 'quantize' | 'dynamic';
 
 // The conv variants' arithmetic (src/kernels/conv-variants.ts): a const, so the other branch is
 // compiled out, and the type the sums are kept in. One shader id per variant, so a profile names
@@ -32,6 +32,11 @@ const FAMILIES = {
   quantize_f32: { source: WGSL['quantize_f32.wgsl'], libraries: ['int8', 'quantize'] },
   quantize_im2col: { source: WGSL['quantize_im2col.wgsl'], libraries: ['int8', 'quantize'] },
   softmax_f32: { source: WGSL['softmax_f32.wgsl'], libraries: [] },
+  // Dynamic quantization (src/kernels/float/dynamic.ts): float in, float out, int8 inside.
+  dynq_range: { source: WGSL['dynq_range.wgsl'], libraries: [] },
+  dynq_params: { source: WGSL['dynq_params.wgsl'], libraries: ['dynamic'] },
+  dynq_quantize: { source: WGSL['dynq_quantize.wgsl'], libraries: ['int8', 'quantize', 'dynamic'] },
+  dynq_gemm: { source: WGSL['dynq_gemm.wgsl'], libraries: ['int8', 'dynamic'] },
   // The fp32 baseline (src/kernels/float/, src/plan/float-plan.ts): plain f32 NHWC tensors.
   conv2d_f32: { source: WGSL['conv2d_f32.wgsl'], libraries: [] },
   pool_f32: { source: WGSL['pool_f32.wgsl'], libraries: [] },
@@ -59,6 +64,7 @@ export function shaderSource(id: ShaderId, int8: Int8Path): string {
     conv_epilogue: WGSL['lib/conv_epilogue.wgsl'],
     conv_blocked: WGSL['lib/conv_blocked.wgsl'],
     quantize: WGSL['lib/quantize.wgsl'],
+    dynamic: WGSL['lib/dynamic.wgsl'],
   };
   const libraries = family.libraries.map((l: Library) => text[l]);
   const prelude = 'prelude' in family ? [family.prelude] : [];

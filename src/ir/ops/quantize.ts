@@ -42,6 +42,14 @@ export interface QuantizeAttrs {
   ConvInteger: IntegerConvAttrs;
   /** Inputs: x, x scale, x zero point, w, w scale, w zero point, y scale, y zero point, int32 bias?. */
   QLinearConv: IntegerConvAttrs;
+  /**
+   * Not an ONNX op: dynamic quantization's product (docs/quantization.md (D1)–(D5)), what
+   * onnxruntime's DynamicQuantizeLinear → MatMulInteger → Cast → Mul (→ Add) chain computes, as
+   * one node. Inputs: x (float32 [..., K]), weight codes (int8 [N, K]), weight scales (float32
+   * [N]), weight zero points (int8 [N]), bias? (float32 [N]); float32 [..., N] out. `perRow`:
+   * each row of x (a token) gets its own scale; else one for the tensor, as DynamicQuantizeLinear.
+   */
+  MatMulDynamicInt8: { perRow: boolean };
 }
 
 export const QUANTIZE_TRAITS = {
@@ -52,6 +60,7 @@ export const QUANTIZE_TRAITS = {
   QLinearMatMul: CPU_FLOAT,
   ConvInteger: CPU_FLOAT,
   QLinearConv: CPU_FLOAT,
+  MatMulDynamicInt8: { ...CPU_FLOAT, gpu: 'dynamic-int8' },
 } as const satisfies Record<keyof QuantizeAttrs, OpTraits>;
 
 /** The lists of an integer conv for weights of `rank` spatial axes, defaults filled in. */
@@ -90,4 +99,8 @@ export const QUANTIZE_SHAPES: ShapeRules<keyof QuantizeAttrs> = {
   QLinearMatMul: matmulRule(3),
   ConvInteger: (node, x, inputs) => [convDims(node.attrs, x, inputs.shape(1))],
   QLinearConv: (node, x, inputs) => [convDims(node.attrs, x, inputs.shape(3))],
+  MatMulDynamicInt8: (_node, x, inputs) => {
+    const n = inputs.shape(1)?.[0];
+    return [x.length > 0 && n !== undefined ? [...x.slice(0, -1), n] : undefined];
+  },
 };

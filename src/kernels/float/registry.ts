@@ -16,6 +16,7 @@ import { binaryChainKernels, binaryF32Kernels, unaryF32Kernel, type TempTensor }
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { gatherF32Kernel, splitF32Kernels } from './indexing.ts';
 import { gridSampleF32Kernel } from './grid-sample.ts';
+import { dynamicMatmulKernels } from './dynamic.ts';
 import { lossF32Kernels } from './loss.ts';
 import { generalMatmulF32Kernel } from './matmul.ts';
 import { normF32Kernels } from './norm.ts';
@@ -152,6 +153,10 @@ export function planFloatNode(
       const n = nodeWith(node, 'gpu', kernel);
       if (!allowTemps && n.outputs.length > 1) throw new RangeError('a LayerNormalization with its statistics outputs (several outputs run in the float plan only)');
       return normF32Kernels(n, inputShapes, constants);
+    }
+    case 'dynamic-int8': {
+      if (!allowTemps) throw new RangeError('a dynamic product (dispatches through temporaries: the float plan only)');
+      return dynamicMatmulKernels(nodeWith(node, 'gpu', kernel), shape(0), constants);
     }
     case 'none':
       // An If left after the passes branches on a graph input: fixing that input folds it.
