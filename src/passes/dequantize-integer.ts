@@ -1,0 +1,126 @@
+// onnxruntime's dynamically quantized convs (its quantize_dynamic output: ISNet's file in
+// @imgly/background-removal-data) turned back into plain float Convs, the model's fp32 form:
+//
+//   x ─ DynamicQuantizeLinear ─(q, s_x, z_x)─ ConvInteger(q, W_q, z_x, z_W) ─ Cast(float) ─ Mul ─ y
+//                                  s_x ─ Mul(s_x, s_W) ────────────────────────────────────┘
+//
+// with W_q (uint8 or int8), z_W (scalar, or one per output channel) and s_W (scalar, or one per
+// output channel) constants, becomes y = Conv(x, W), W = (W_q − z_W) · s_W per output channel,
+// with ConvInteger's strides, pads, dilations and group. Only the weights keep their
+// quantization error; the activations are no longer quantized, so this is not the quantized
+// model's arithmetic but what it approximates. A bias Add after the Mul stays as it is (optimize's
+// fold-batchnorm folds a per-channel constant Add into the Conv's bias). The
+// DynamicQuantizeLinear and the scales' Mul go once nothing else reads them
+// (eliminate-dead-code). A chain that differs anywhere (non-constant weights, a zero point from
+// elsewhere, a Cast or Mul read by something else, a non-2-D conv) stays as it is.
+//
+// Not part of optimize(): the caller asks for it (the fp32 baseline of a dynamic model).
+
+import type { Graph, Node } from '../ir/graph.ts';
+import { consumersOf, hasSoleConsumer, producersOf } from '../ir/queries.ts';
+import { f32, sizeOf, type Tensor } from '../ir/tensor.ts';
+import { eliminateDeadCode } from './eliminate-dead-code.ts';
+
+interface Chain {
+  conv: Node & { op: 'ConvInteger' };
+  /** The Mul whose output the float Conv produces. */
+  mul: Node;
+  x: string;
+  q: Tensor;
+  zero: Tensor | undefined;
+  scale: Tensor;
+}
+
+/**
+ * Per-output-channel values of a constant: a scalar (any rank, one element), or `channels`
+ * values along the axis `shapes` allows: a zero point is 1-D [C] (ConvInteger's form); a scale
+ * multiplies the [N, C, H, W] product, so [C, 1, 1] or [1, C, 1, 1]. Undefined for any other shape.
+ */
+function perChannel(t: Tensor, channels: number, form: 'zero-point' | 'scale'): Float64Array | undefined {
+  if (sizeOf(t.shape) === 1) return new Float64Array(channels).fill(t.data[0]!);
+  const dims = t.shape.join(',');
+  const fits = form === 'zero-point' ? dims === `${channels}` : dims === `${channels},1,1` || dims === `1,${channels},1,1`;
+  return fits ? Float64Array.from(t.data) : undefined;
+}
+
+/** The chain starting at `conv`, or undefined where any link differs from the pattern. */
+function chainAt(graph: Graph, conv: Node & { op: 'ConvInteger' }, producers: Map<string, Node>, consumers: Map<string, Node[]>): Chain | undefined {
+  const constant = (name: string | undefined) => (name ? graph.initializers.get(name) : undefined);
+  const [q, wName, xZero, wZero] = conv.inputs;
+  const dql = producers.get(q ?? '');
+  const w = constant(wName);
+  if (dql?.op !== 'DynamicQuantizeLinear' || !w || w.shape.length !== 4 || (xZero ?? '') !== dql.outputs[2]) return undefined;
+  if (w.dtype !== 'uint8' && w.dtype !== 'int8') return undefined;
+  const zero = constant(wZero);
+  if ((wZero ?? '') !== '' && !zero) return undefined;
+  const only = (name: string) => (hasSoleConsumer(graph, consumers, name) ? consumers.get(name)![0] : undefined);
+  const cast = only(conv.outputs[0]!);
+  if (cast?.op !== 'Cast' || cast.attrs.to !== 'float32') return undefined;
+  const mul = only(cast.outputs[0]!);
+  if (mul?.op !== 'Mul' || mul.inputs.length !== 2) return undefined;
+  const scales = producers.get(mul.inputs.find((i) => i !== cast.outputs[0]) ?? '');
+  if (scales?.op !== 'Mul' || !scales.inputs.includes(dql.outputs[1]!)) return undefined;
+  const scale = constant(scales.inputs.find((i) => i !== dql.outputs[1]));
+  if (!scale || scale.dtype !== 'float32') return undefined;
+  return { conv, mul, x: dql.inputs[0]!, q: w, zero, scale };
+}
+
+/** (W_q − z_W) · s_W, per output channel (axis 0 of [Cout, Cin/g, kh, kw]). */
+function dequantizedWeights(c: Chain): Tensor | undefined {
+  const channels = c.q.shape[0]!;
+  const zero = c.zero ? perChannel(c.zero, channels, 'zero-point') : new Float64Array(channels);
+  const scale = perChannel(c.scale, channels, 'scale');
+  if (!zero || !scale) return undefined;
+  const inner = c.q.data.length / channels;
+  const out = new Float32Array(c.q.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const o = Math.floor(i / inner);
+    out[i] = (c.q.data[i]! - zero[o]!) * scale[o]!;
+  }
+  return f32(c.q.shape, out);
+}
+
+/** Each ConvInteger chain of the pattern as a float Conv; how many were rewritten is `rewritten`. */
+export function dequantizeIntegerConvs(graph: Graph): { graph: Graph; rewritten: number } {
+  const producers = producersOf(graph);
+  const consumers = consumersOf(graph);
+  const initializers = new Map(graph.initializers);
+  const replacing = new Map<Node, Node>();
+  const removed = new Set<Node>();
+  for (const node of graph.nodes) {
+    if (node.op !== 'ConvInteger') continue;
+    const chain = chainAt(graph, node, producers, consumers);
+    const w = chain && dequantizedWeights(chain);
+    if (!chain || !w) continue;
+    const a = node.attrs;
+    if (a.strides.length > 2 || a.dilations.length > 2 || a.pads.length > 4) continue;
+    const wName = `${node.name}/weight_dequantized`;
+    initializers.set(wName, w);
+    const conv: Node = {
+      op: 'Conv',
+      name: node.name,
+      inputs: [chain.x, wName],
+      outputs: [chain.mul.outputs[0]!],
+      attrs: {
+        strides: [a.strides[0] ?? 1, a.strides[1] ?? 1],
+        pads: [a.pads[0] ?? 0, a.pads[1] ?? 0, a.pads[2] ?? 0, a.pads[3] ?? 0],
+        autoPad: a.autoPad,
+        dilations: [a.dilations[0] ?? 1, a.dilations[1] ?? 1],
+        group: a.group,
+        layout: 'NCHW',
+        clamp: null,
+      },
+    };
+    replacing.set(chain.mul, conv);
+    removed.add(node);
+    removed.add(consumers.get(node.outputs[0]!)![0]!);
+  }
+  if (replacing.size === 0) return { graph, rewritten: 0 };
+  const nodes = graph.nodes.filter((n) => !removed.has(n)).map((n) => replacing.get(n) ?? n);
+  return { graph: eliminateDeadCode({ ...graph, nodes, initializers }), rewritten: replacing.size };
+}
+
+/** The graph with its dynamically quantized convs dequantized (dequantizeIntegerConvs), as a Pass. */
+export function dequantizeInteger(graph: Graph): Graph {
+  return dequantizeIntegerConvs(graph).graph;
+}
