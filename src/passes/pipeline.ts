@@ -9,6 +9,7 @@ import { eliminateDeadCode } from './eliminate-dead-code.ts';
 import { foldBatchNorm } from './fold-batchnorm.ts';
 import { foldConstants } from './fold-constants.ts';
 import { fuseActivations } from './fuse-activations.ts';
+import { fuseDynamicMatmul } from './fuse-dynamic.ts';
 import { canonicalActivations } from './canonical-activations.ts';
 import { reduceToPool } from './reduce-to-pool.ts';
 import { splitToSlices } from './split-to-slices.ts';
@@ -26,6 +27,7 @@ export const FUSION_PASSES: readonly (readonly [string, Pass])[] = [
   ['convtranspose-to-conv', convTransposeToConv],
   ['fold-batchnorm', foldBatchNorm],
   ['fuse-activations', fuseActivations],
+  ['fuse-dynamic-matmul', fuseDynamicMatmul],
   ['eliminate-dead-code', eliminateDeadCode],
 ];
 

@@ -26,7 +26,8 @@ export interface OnnxModelSpec {
   opset?: number;
   /** elemType: an ONNX data type (default FLOAT). */
   inputs: { name: string; shape: (number | string)[]; elemType?: number }[];
-  outputs: { name: string; shape?: (number | string)[] }[];
+  /** elemType: an ONNX data type (default FLOAT). */
+  outputs: { name: string; shape?: (number | string)[]; elemType?: number }[];
   initializers?: Record<string, { shape: number[]; data: number[] } | object>;
   nodes: OnnxNodeSpec[];
 }
@@ -65,7 +66,7 @@ function graph(name: string, spec: OnnxGraphSpec & { inputs?: OnnxModelSpec['inp
       attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attribute(k, v)),
     })),
     input: (spec.inputs ?? []).map((i) => valueInfo(i.name, i.shape, i.elemType)),
-    output: spec.outputs.map((o) => valueInfo(o.name, o.shape)),
+    output: spec.outputs.map((o) => valueInfo(o.name, o.shape, (o as { elemType?: number }).elemType)),
     initializer: Object.entries(spec.initializers ?? {}).map(([k, v]) => initializer(k, v)),
   };
 }

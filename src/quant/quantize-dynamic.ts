@@ -1,0 +1,102 @@
+// Dynamic quantization (PyTorch's quantize_dynamic, onnxruntime's quantize_dynamic): the weights
+// of every MatMul and Gemm of a constant 2-D B become int8 per output column ahead of time; the
+// activations are quantized at run time from their own range (docs/quantization.md (D1)–(D5)).
+// No calibration data. The result is a float graph whose products are MatMulDynamicInt8 nodes,
+// run by the fp32 GPU plan and the float CPU reference like any other op.
+
+import type { Graph, Node } from '../ir/graph.ts';
+import { consumersOf, hasSoleConsumer } from '../ir/queries.ts';
+import { sizeOf, type Tensor } from '../ir/tensor.ts';
+import { quantizeWeightsPerColumn, toDynamicWeights, transpose2d } from './dynamic-weights.ts';
+
+export interface DynamicOptions {
+  /** A scale per row of the activations (per token), instead of one per tensor as onnxruntime's format has. */
+  perRow?: boolean;
+  /** Names of MatMul / Gemm nodes to leave in float. */
+  keepFloat?: readonly string[];
+}
+
+export interface DynamicReport {
+  /** The nodes made dynamic, and the products left float with why. */
+  quantized: string[];
+  skipped: { node: string; why: string }[];
+}
+
+/** B as [K, N] and the bias the node itself adds (Gemm's C), or why the node stays float. */
+function productOf(node: Node, constants: ReadonlyMap<string, Tensor>): { b: Tensor; bias: string | undefined } | string {
+  const b = constants.get(node.inputs[1] ?? '');
+  if (!b || b.dtype !== 'float32' || b.shape.length !== 2) return 'B is not a constant 2-D float32 tensor';
+  if (constants.has(node.inputs[0] ?? '')) return 'A is a constant';
+  if (node.op === 'MatMul') return { b, bias: undefined };
+  if (node.op !== 'Gemm') return 'not a MatMul or Gemm';
+  const a = node.attrs;
+  if (a.transA || a.alpha !== 1 || (a.beta !== 1 && (node.inputs[2] ?? '') !== '')) return 'a Gemm with transA, alpha or beta';
+  if (a.clamp?.channelMax) return 'a Gemm with a per-channel clamp';
+  return { b: a.transB ? transpose2d(b) : b, bias: node.inputs[2] || undefined };
+}
+
+export function quantizeDynamic(graph: Graph, options: DynamicOptions = {}): { graph: Graph; report: DynamicReport } {
+  const keep = new Set(options.keepFloat ?? []);
+  const unknown = [...keep].filter((n) => !graph.nodes.some((node) => node.name === n));
+  if (unknown.length > 0) throw new RangeError(`keepFloat names no node of the graph: ${unknown.join(', ')}`);
+  const consumers = consumersOf(graph);
+  const initializers = new Map(graph.initializers);
+  const report: DynamicReport = { quantized: [], skipped: [] };
+  const replaced = new Map<Node, Node[]>();
+  const removed = new Set<Node>();
+  for (const node of graph.nodes) {
+    if (node.op !== 'MatMul' && node.op !== 'Gemm') continue;
+    if (keep.has(node.name)) {
+      report.skipped.push({ node: node.name, why: 'kept float (keepFloat)' });
+      continue;
+    }
+    const product = productOf(node, initializers);
+    if (typeof product === 'string') {
+      report.skipped.push({ node: node.name, why: product });
+      continue;
+    }
+    const n = product.b.shape[1]!;
+    const fitsBias = (name: string | undefined) => {
+      const t = name === undefined ? undefined : initializers.get(name);
+      return t !== undefined && t.dtype === 'float32' && sizeOf(t.shape) === n && t.shape[t.shape.length - 1] === n && t.shape.length <= 2;
+    };
+    let bias = product.bias;
+    if (bias !== undefined && !fitsBias(bias)) {
+      report.skipped.push({ node: node.name, why: `its C does not broadcast as a bias of [${n}]` });
+      continue;
+    }
+    // A MatMul's bias is the Add after it (torch's Linear on 3-D input), where nothing else reads the product.
+    let output = node.outputs[0]!;
+    const add = node.op === 'MatMul' && hasSoleConsumer(graph, consumers, output) ? consumers.get(output)![0] : undefined;
+    const addBias = add?.op === 'Add' ? add.inputs.find((i) => i !== output) : undefined;
+    if (add && fitsBias(addBias)) {
+      bias = addBias;
+      output = add.outputs[0]!;
+      removed.add(add);
+    }
+    const w = toDynamicWeights(quantizeWeightsPerColumn(product.b));
+    const name = (suffix: string) => `${node.name}/dynamic_${suffix}`;
+    initializers.set(name('codes'), w.codes);
+    initializers.set(name('scale'), w.scale);
+    initializers.set(name('zero'), w.zero);
+    const clamp = node.op === 'Gemm' ? node.attrs.clamp : null;
+    const productOut = clamp ? `${output}/preact` : output;
+    const nodes: Node[] = [{ op: 'MatMulDynamicInt8', name: node.name, inputs: [node.inputs[0]!, name('codes'), name('scale'), name('zero'), bias ?? ''], outputs: [productOut], attrs: { perRow: options.perRow ?? false } }];
+    if (clamp) {
+      const bound = (which: string, v: number) => {
+        if (!Number.isFinite(v)) return '';
+        initializers.set(name(which), { dtype: 'float32', shape: [], data: Float32Array.of(v) });
+        return name(which);
+      };
+      nodes.push({ op: 'Clip', name: `${node.name}/clamp`, inputs: [productOut, bound('min', clamp.min), bound('max', clamp.max)], outputs: [output], attrs: {} });
+    }
+    replaced.set(add && removed.has(add) ? add : node, nodes);
+    if (add && removed.has(add)) removed.add(node);
+    report.quantized.push(node.name);
+  }
+  const nodes = graph.nodes.flatMap((n) => replaced.get(n) ?? (removed.has(n) ? [] : [n]));
+  // The float weights nothing reads any more.
+  const read = new Set(nodes.flatMap((n) => n.inputs));
+  const kept = new Map([...initializers].filter(([k]) => read.has(k)));
+  return { graph: { ...graph, nodes, initializers: kept }, report };
+}
