@@ -44,22 +44,22 @@ export function resizeF32Kernels(
   if (resized.length === 0) throw new RangeError('an identity Resize (the optimizer removes it)');
   if (resized.length > 1 && !allowTemps) throw new RangeError(`a Resize of ${resized.length} axes (a chain of dispatches: the float plan only)`);
   if (sizeOf(outShape) === 0) throw new RangeError('its output is empty');
-  // The taps of an axis do not depend on the other axes' coordinates, so the probes run on the
-  // input with every axis that is not resized cut to length 1 (and its size to 1) where the
-  // sizes stretch (a keep-aspect policy derives one scale from all axes: probed whole).
+  // The taps of an axis do not depend on the other axes' coordinates, so each axis is probed on
+  // a line: the input cut to length 1 on every other axis, whose sizes or scales become 1 too,
+  // where the sizes stretch (a keep-aspect policy derives one scale from all axes: probed whole).
   const cut = a.keepAspect === 'stretch' || !(given.sizes && given.sizes.length > 0);
-  const px = cut ? x.map((len, axis) => (resized.includes(axis) ? len : 1)) : [...x];
-  const pout = cut ? outShape.map((len, axis) => (resized.includes(axis) ? len : 1)) : outShape;
   const axes = (a.axes ?? x.map((_, i) => i)).map((ax) => (ax < 0 ? ax + r : ax));
-  const pgiven = cut && given.sizes ? { ...given, sizes: given.sizes.map((v, i) => (resized.includes(axes[i]!) ? v : 1)) } : given;
-  const probeCost = resized.reduce((s, axis) => s + x[axis]!, 1) * (sizeOf(px) + sizeOf(pout));
+  const probeFor = (axis: number) => {
+    if (!cut) return { shape: [...x], out: outShape, given };
+    const only = (v: number[] | undefined) => v?.map((value, i) => (axes[i] === axis ? value : 1));
+    return { shape: x.map((len, ax) => (ax === axis ? len : 1)), out: outShape.map((len, ax) => (ax === axis ? len : 1)), given: { ...given, sizes: only(given.sizes), scales: only(given.scales) } };
+  };
+  // Each axis: one all-ones probe and one per input index.
+  const probeCost = resized.reduce((s, axis) => {
+    const p = probeFor(axis);
+    return s + (x[axis]! + 1) * (sizeOf(p.shape) + sizeOf(p.out));
+  }, 0);
   if (probeCost > MAX_PROBE_ELEMENTS) throw new RangeError(`deriving its taps would take ${probeCost.toExponential(1)} reference evaluations`);
-  const probe = (data: Float32Array) => resize(tensor('float32', [...px], data), pgiven, a);
-  const ones = probe(new Float32Array(sizeOf(px)).fill(1));
-  if (ones.data.length !== sizeOf(pout)) throw new RangeError('its probe changed its output shape');
-  if (ones.data.some((v) => Math.abs(v - 1) > 1e-6)) throw new RangeError('its weights do not sum to 1 (not separable into taps)');
-  const inStrides = stridesOf(px);
-  const outStrides = stridesOf(pout);
   const specs: KernelSpec[] = [];
   const temps: TempTensor[] = [];
   let current = node.inputs[0]!;
@@ -67,10 +67,17 @@ export function resizeF32Kernels(
   resized.forEach((axis, step) => {
     const len = x[axis]!;
     const outLen = outShape[axis]!;
+    const p = probeFor(axis);
+    const probe = (data: Float32Array) => resize(tensor('float32', [...p.shape], data), p.given, a);
+    const ones = probe(new Float32Array(sizeOf(p.shape)).fill(1));
+    if (ones.data.length !== sizeOf(p.out)) throw new RangeError('its probe changed its output shape');
+    if (ones.data.some((v) => Math.abs(v - 1) > 1e-6)) throw new RangeError('its weights do not sum to 1 (not separable into taps)');
+    const inStrides = stridesOf(p.shape);
+    const outStrides = stridesOf(p.out);
     // weights[o][j], from the probe with x = 1 at index j along the axis (0 elsewhere on it).
     const weights = Array.from({ length: outLen }, () => new Float64Array(len));
     for (let j = 0; j < len; j++) {
-      const data = new Float32Array(sizeOf(px));
+      const data = new Float32Array(sizeOf(p.shape));
       for (let e = 0; e < data.length; e++) if (Math.floor(e / inStrides[axis]!) % len === j) data[e] = 1;
       const out = probe(data);
       for (let o = 0; o < outLen; o++) weights[o]![j] = out.data[o * outStrides[axis]!]!;
