@@ -1,6 +1,8 @@
 // Dynamic quantization, step 3 of 3 (docs/quantization.md (D3)): float32 [rows, K] → signed
 // codes q − 128, packed four per u32 in [rows, ceil(K/4)], with the row's (or the tensor's)
-// parameters from dynq_params.wgsl. Padding lanes (k ≥ K) hold the zero point's code, so they
+// parameters. With `plane` P > 0 the input is NCHW [images, K, P] and row r is pixel (r / P, r % P):
+// the codes come out NHWC, channels packed, as dynq_conv reads them. Parameters from
+// dynq_params.wgsl. Padding lanes (k ≥ K) hold the zero point's code, so they
 // add nothing once the GEMM subtracts it. Needs lib/int8_*.wgsl, lib/quantize.wgsl, lib/dynamic.wgsl.
 
 override WORKGROUP_SIZE: u32 = 64u;
@@ -8,7 +10,7 @@ override WORKGROUP_SIZE: u32 = 64u;
 struct DynQuantize {
   rows: u32, k: u32, words: u32, dispatch_width: u32,
   // 1: one parameter set per row; 0: qparams[0] for all.
-  per_row: u32, _pad0: u32, _pad1: u32, _pad2: u32,
+  per_row: u32, plane: u32, _pad0: u32, _pad1: u32,
 }
 
 @group(0) @binding(0) var<uniform> u: DynQuantize;
@@ -30,7 +32,11 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   for (var lane = 0u; lane < 4u; lane++) {
     let c = word * 4u + lane;
     if (c < u.k) {
-      q[lane] = quantize_bits(input[row * u.k + c], p.inverse, p.zero_point);
+      var at = row * u.k + c;
+      if (u.plane > 0u) {
+        at = ((row / u.plane) * u.k + c) * u.plane + row % u.plane;
+      }
+      q[lane] = quantize_bits(input[at], p.inverse, p.zero_point);
     }
   }
   output[index] = pack4_clamp(q);

@@ -84,3 +84,28 @@ fn dynamic_qparams(min_value: f32, max_value: f32) -> DynamicQParams {
   let zero_point = clamp(i32(round(divide_rounded(-lo, scale))), 0, 255);
   return DynamicQParams(scale, zero_point - 128, divide_rounded(1.0, scale), 0u);
 }
+
+// (D5) One output of a dynamic product: the exact sum from the raw dot products by the expansion
+//   Σ (a − z_a)(w − z_w) = Σ a·w − z_w Σ a − z_a Σ w + K₄ z_a z_w   (sums over the padded K₄),
+// then fl(fl(acc) · fl(s_a · s_w)) (+ bias). `column`: Σ w (i32), z_w (i32), s_w and bias (f32
+// bits). `opaque_zero` is 0 at run time, XOR-ed into the products' bits so no compiler can fuse a
+// product into the add after it (WGSL allows fusing; the CPU reference rounds each).
+fn dynamic_output(dot: i32, row_sum: i32, k4: i32, p: DynamicQParams, column: vec4<u32>, has_bias: bool, opaque_zero: u32) -> f32 {
+  let w_sum = bitcast<i32>(column.x);
+  let w_zero = bitcast<i32>(column.y);
+  let exact = dot - w_zero * row_sum - p.zero_point * w_sum + k4 * p.zero_point * w_zero;
+  // acc as the nearest f32, exactly: |acc >> 8| < 2^24 converts exactly, and one correctly
+  // rounded add joins the low byte (WGSL leaves an inexact i32 → f32 conversion's rounding open).
+  let acc = f32(exact >> 8u) * 256.0 + f32(exact & 255);
+  let scale = bitcast<f32>(bitcast<u32>(p.scale * bitcast<f32>(column.z)) ^ opaque_zero);
+  let y = bitcast<f32>(bitcast<u32>(acc * scale) ^ opaque_zero);
+  if (has_bias) {
+    return y + bitcast<f32>(column.w);
+  }
+  return y;
+}
+
+// The packed signed code of 0.0 in all four lanes: what a padding tap reads.
+fn dynamic_zero_word(p: DynamicQParams) -> u32 {
+  return (bitcast<u32>(p.zero_point) & 0xffu) * 0x01010101u;
+}

@@ -1,8 +1,9 @@
-// onnxruntime's dynamic quantization of a MatMul (its quantize_dynamic, the q8 / int8 / uint8
-// files Transformers.js ships) as one MatMulDynamicInt8 node:
+// onnxruntime's dynamic quantization of a MatMul or Conv (its quantize_dynamic: the q8 / int8 /
+// uint8 files Transformers.js ships, @imgly's ISNet) as one MatMulDynamicInt8 / ConvDynamicInt8 node:
 //
 //   x ─ DynamicQuantizeLinear ─(q, s_x, z_x)─ MatMulInteger(q, W, z_x, z_W) ─ Cast(float) ─ Mul ─ (Add bias) ─ y
 //                                  s_x ─ Mul(s_x, s_W) ──────────────────────────────────┘
+// (ConvInteger in MatMulInteger's place: a 2-D, group-1 Conv.)
 //
 // with W, z_W, s_W and the bias constants. The fused node quantizes x on the GPU (docs/
 // quantization.md (D1)–(D5)): the same range, scale and zero point, the element codes within one
@@ -12,7 +13,7 @@
 import type { Graph, Node } from '../ir/graph.ts';
 import { consumersOf, hasSoleConsumer, producersOf } from '../ir/queries.ts';
 import { sizeOf, type Tensor } from '../ir/tensor.ts';
-import { toDynamicWeights } from '../quant/dynamic-weights.ts';
+import { toDynamicConvWeights, toDynamicWeights } from '../quant/dynamic-weights.ts';
 
 interface Chain {
   /** The nodes the fused node replaces; it takes the place of the last. */
@@ -40,13 +41,16 @@ function chainAt(graph: Graph, mm: Node, producers: Map<string, Node>, consumers
   const scales = producers.get(mul.inputs.find((i) => i !== cast.outputs[0]) ?? '');
   if (scales?.op !== 'Mul' || !scales.inputs.includes(dql.outputs[1]!)) return undefined;
   const wScale = constant(scales.inputs.find((i) => i !== dql.outputs[1]));
-  if (!wScale || w.shape.length !== 2) return undefined;
-  const n = w.shape[1]!;
-  // A bias Add of [N] (or [1, N]) constant values, where the product feeds nothing else.
+  const conv = mm.op === 'ConvInteger';
+  if (!wScale || w.shape.length !== (conv ? 4 : 2)) return undefined;
+  if (mm.op === 'ConvInteger' && mm.attrs.group !== 1) return undefined;
+  const n = conv ? w.shape[0]! : w.shape[1]!;
+  // A bias Add of [N] constant values ([1, N] for a product, [1, N, 1, 1] for a conv), where the product feeds nothing else.
   const add = only(mul.outputs[0]!);
   const biasName = add?.op === 'Add' ? add.inputs.find((i) => i !== mul.outputs[0]) : undefined;
   const bias = constant(biasName);
-  const biasFits = bias !== undefined && bias.dtype === 'float32' && sizeOf(bias.shape) === n && bias.shape[bias.shape.length - 1] === n && bias.shape.length <= 2;
+  const along = (t: Tensor) => (conv ? t.shape.length === 1 || (t.shape.length === 4 && t.shape[1] === n) : t.shape.length <= 2 && t.shape[t.shape.length - 1] === n);
+  const biasFits = bias !== undefined && bias.dtype === 'float32' && sizeOf(bias.shape) === n && along(bias);
   const nodes = [mm, cast, mul, ...(biasFits ? [add!] : [])];
   return { nodes, x: dql.inputs[0]!, output: nodes[nodes.length - 1]!.outputs[0]!, weights: { q: w, scale: wScale, zero: wZeroTensor }, bias: biasFits ? bias : undefined };
 }
@@ -58,12 +62,12 @@ export function fuseDynamicMatmul(graph: Graph): Graph {
   const replacing = new Map<Node, Node>();
   const removed = new Set<Node>();
   for (const mm of graph.nodes) {
-    if (mm.op !== 'MatMulInteger') continue;
+    if (mm.op !== 'MatMulInteger' && mm.op !== 'ConvInteger') continue;
     const chain = chainAt(graph, mm, producers, consumers);
     if (!chain) continue;
     let weights;
     try {
-      weights = toDynamicWeights(chain.weights);
+      weights = mm.op === 'ConvInteger' ? toDynamicConvWeights(chain.weights) : toDynamicWeights(chain.weights);
     } catch {
       continue; // A form the fused node does not take (a zero point per row of A, ...): the ops run as they are.
     }
@@ -71,14 +75,10 @@ export function fuseDynamicMatmul(graph: Graph): Graph {
     initializers.set(name('codes'), weights.codes);
     initializers.set(name('scale'), weights.scale);
     initializers.set(name('zero'), weights.zero);
-    if (chain.bias) initializers.set(name('bias'), chain.bias);
-    const fused: Node = {
-      op: 'MatMulDynamicInt8',
-      name: mm.name,
-      inputs: [chain.x, name('codes'), name('scale'), name('zero'), chain.bias ? name('bias') : ''],
-      outputs: [chain.output],
-      attrs: { perRow: false },
-    };
+    if (chain.bias) initializers.set(name('bias'), { ...chain.bias, shape: [sizeOf(chain.bias.shape)] });
+    const inputs = [chain.x, name('codes'), name('scale'), name('zero'), chain.bias ? name('bias') : ''];
+    const outputs = [chain.output];
+    const fused: Node = mm.op === 'ConvInteger' ? { op: 'ConvDynamicInt8', name: mm.name, inputs, outputs, attrs: mm.attrs } : { op: 'MatMulDynamicInt8', name: mm.name, inputs, outputs, attrs: { perRow: false } };
     const last = chain.nodes[chain.nodes.length - 1]!;
     replacing.set(last, fused);
     for (const n of chain.nodes) if (n !== last) removed.add(n);

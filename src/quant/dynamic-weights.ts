@@ -24,20 +24,39 @@ export interface DynamicWeightTensors {
   zero: Tensor;
 }
 
+/** A value per output column (or channel) from one value or N of them. */
+function perOutput(t: Tensor | undefined, n: number, what: string): (j: number) => number {
+  if (!t) return () => 0;
+  const count = sizeOf(t.shape);
+  if (count === 1) return () => t.data[0]!;
+  if (count !== n) throw new RangeError(`the weights' ${what} has ${count} values for ${n} outputs`);
+  return (j) => t.data[j]!;
+}
+
+/**
+ * ConvInteger's weights [N, C, kh, kw] as ConvDynamicInt8's: int8 codes in the same layout (uint8
+ * shifted by −128 with its zero point), a scale and zero point per output channel.
+ */
+export function toDynamicConvWeights(w: OnnxWeights): DynamicWeightTensors {
+  if (w.q.shape.length !== 4 || (w.q.dtype !== 'int8' && w.q.dtype !== 'uint8')) throw new RangeError(`dynamic conv weights must be int8 or uint8 [N, C, kh, kw], got ${w.q.dtype} [${w.q.shape}]`);
+  const n = w.q.shape[0]!;
+  const shift = w.q.dtype === 'uint8' ? 128 : 0;
+  const scale = perOutput(w.scale, n, 'scale');
+  const zero = perOutput(w.zero, n, 'zero point');
+  return {
+    codes: tensor('int8', [...w.q.shape], Array.from(w.q.data, (v) => v - shift)),
+    scale: f32([n], Array.from({ length: n }, (_, j) => scale(j))),
+    zero: tensor('int8', [n], Array.from({ length: n }, (_, j) => zero(j) - shift)),
+  };
+}
+
 /** The per-column view: uint8 codes and zero points shifted by −128 into int8 (the differences q − z, all the product uses, stay the same). */
 export function toDynamicWeights(w: OnnxWeights): DynamicWeightTensors {
   if (w.q.shape.length !== 2 || (w.q.dtype !== 'int8' && w.q.dtype !== 'uint8')) throw new RangeError(`dynamic weights must be int8 or uint8 [K, N], got ${w.q.dtype} [${w.q.shape}]`);
   const [k, n] = w.q.shape as [number, number];
   const shift = w.q.dtype === 'uint8' ? 128 : 0;
-  const perColumn = (t: Tensor | undefined, what: string): ((j: number) => number) => {
-    if (!t) return () => 0;
-    const count = sizeOf(t.shape);
-    if (count === 1) return () => t.data[0]!;
-    if (count !== n) throw new RangeError(`the weights' ${what} has ${count} values for N = ${n} columns`);
-    return (j) => t.data[j]!;
-  };
-  const scale = perColumn(w.scale, 'scale');
-  const zero = perColumn(w.zero, 'zero point');
+  const scale = perOutput(w.scale, n, 'scale');
+  const zero = perOutput(w.zero, n, 'zero point');
   const codes = tensor('int8', [n, k]);
   for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) codes.data[j * k + i] = w.q.data[i * n + j]! - shift;
   return {

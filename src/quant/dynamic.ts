@@ -5,6 +5,9 @@
 // inverse) are done on the float's bits by integer long division (divideRounded), since WGSL's
 // f32 division may be off by 2.5 ULP.
 
+import type { IntegerConvAttrs } from '../ir/ops/quantize.ts';
+import { tensor } from '../ir/tensor.ts';
+import { convInteger } from '../ref/float/quantize-integer.ts';
 import { roundHalfEven } from '../ref/float/quantize-linear.ts';
 
 /** One activation row's quantization: q = clamp(round(x · inverse) + zeroPoint, 0, 255) (D3). */
@@ -122,11 +125,40 @@ export function dynamicMatmul(x: Float32Array, rows: number, w: DynamicWeights, 
       const zw = w.zeroPoint[j]!;
       let acc = 0;
       for (let i = 0; i < k; i++) acc += codes[i]! * (w.codes[j * k + i]! - zw);
-      const product = Math.fround(Math.fround(acc) * Math.fround(p.scale * w.scale[j]!));
-      out[m * n + j] = bias ? Math.fround(product + bias[j]!) : product;
+      out[m * n + j] = epilogue(acc, p.scale, w.scale[j]!, bias?.[j]);
     }
   }
   return out;
+}
+
+/** (D5) One output: fl(fl(acc) · fl(s_x · s_w)), plus the bias when there is one. */
+const epilogue = (acc: number, scale: number, wScale: number, bias: number | undefined): number => {
+  const product = Math.fround(Math.fround(acc) * Math.fround(scale * wScale));
+  return bias === undefined ? product : Math.fround(product + bias);
+};
+
+/**
+ * (D6) A 2-D convolution, group 1, of NCHW float x [images, C, H, W] quantized as one tensor:
+ * weight codes [N, C, kh, kw] with a scale and zero point per output channel; NCHW float out.
+ */
+export function dynamicConv(
+  x: Float32Array,
+  xShape: readonly number[],
+  w: { codes: Int8Array; shape: readonly number[]; scale: Float32Array; zeroPoint: Int32Array },
+  bias: Float32Array | undefined,
+  attrs: IntegerConvAttrs,
+): { data: Float32Array; shape: number[] } {
+  const [p] = rowParams(x, 1, x.length, false);
+  const codes = tensor('int32', [...xShape], Array.from(x, (v) => dynamicCode(v, p!)));
+  const acc = convInteger(codes, tensor('int8', [...w.shape], w.codes), tensor('int32', [], [p!.zeroPoint]), tensor('int32', [w.shape[0]!], w.zeroPoint), attrs);
+  const n = w.shape[0]!;
+  const plane = acc.data.length / (acc.shape[0]! * n);
+  const out = new Float32Array(acc.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const c = Math.floor(i / plane) % n;
+    out[i] = epilogue(acc.data[i]!, p!.scale, w.scale[c]!, bias?.[c]);
+  }
+  return { data: out, shape: acc.shape };
 }
 
 /** (D1, D2) for each row, or once over all of x. */

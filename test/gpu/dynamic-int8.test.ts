@@ -1,5 +1,5 @@
-// Dynamic quantization on Dawn (docs/quantization.md (D1)–(D5)): the range, qparams, quantize and
-// dp4a product dispatches of MatMulDynamicInt8 against the CPU reference (src/quant/dynamic.ts)
+// Dynamic quantization on Dawn (docs/quantization.md (D1)–(D6)): the range, qparams, quantize and
+// dp4a product dispatches of MatMulDynamicInt8, and ConvDynamicInt8's, against the CPU reference (src/quant/dynamic.ts)
 // bit for bit, the run-time scales and zero points included; per tensor and per row, with and
 // without bias, weights with zero points, K not a multiple of 4, 1 to 512 rows; on the native
 // and the emulated int8 paths.
@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { f32, tensor, type Tensor } from '../../src/ir/tensor.ts';
-import { dynamicProductSpecs, dynamicWeightData } from '../../src/kernels/float/dynamic.ts';
+import { dynamicConvKernels, dynamicProductSpecs, dynamicWeightData } from '../../src/kernels/float/dynamic.ts';
+import { quantizeKernels } from '../../src/ref/float/quantize-ops.ts';
 import { dynamicMatmul, rowParams } from '../../src/quant/dynamic.ts';
 import { CASES, firstDifference, PATHS, randomSource, runBatch, skipGpu, wordsOf, type GpuCase } from './kernels-harness.ts';
 
@@ -83,6 +84,49 @@ function dynamicCase(seed: number): GpuCase {
   };
 }
 
+/** A random 2-D ConvDynamicInt8 (D6): strides, dilations, asymmetric pads, channels not a multiple of 4. */
+function convCase(seed: number): GpuCase {
+  const r = randomSource(seed);
+  const [images, c, h, w, n] = [r.int(1, 2), r.int(1, 20), r.int(1, 12), r.int(1, 12), r.int(1, 20)];
+  const [kh, kw] = [r.int(1, 3), r.int(1, 3)];
+  const attrs = {
+    strides: [r.int(1, 2), r.int(1, 2)],
+    dilations: [r.int(1, 2), r.int(1, 2)],
+    pads: [r.int(0, 2), r.int(0, 2), r.int(0, 2), r.int(0, 2)],
+    autoPad: 'NOTSET' as const,
+    group: 1,
+  };
+  // Keep the output non-empty.
+  const fits = [h, w].every((len, a) => len + attrs.pads[a]! + attrs.pads[a + 2]! >= attrs.dilations[a]! * ([kh, kw][a]! - 1) + 1);
+  if (!fits) attrs.pads = [2, 2, 2, 2].map((p, i) => p + (i % 2 === 0 ? kh : kw) * 2);
+  const xShape = [images, c, h, w];
+  const x = activation(r, images * c * h * w);
+  const id = `conv${seed}`;
+  const hasBias = r.pick(3) !== 0;
+  const constants = new Map<string, Tensor>([
+    [`${id}.w`, tensor('int8', [n, c, kh, kw], r.int8s(n * c * kh * kw))],
+    [`${id}.s`, f32([n], Array.from({ length: n }, () => Math.fround(2 ** (-12 + 8 * r.next()))))],
+    [`${id}.z`, tensor('int8', [n], Array.from({ length: n }, () => (r.pick(2) === 0 ? r.int(-128, 127) : 0)))],
+    [`${id}.b`, f32([n], Array.from({ length: n }, () => (r.next() * 2 - 1) * 4))],
+  ]);
+  const node = { op: 'ConvDynamicInt8' as const, name: id, inputs: [`${id}.x`, `${id}.w`, `${id}.s`, `${id}.z`, hasBias ? `${id}.b` : ''], outputs: [`${id}.y`], attrs };
+  const { specs, temps, outputShape } = dynamicConvKernels(node, xShape, constants);
+  const [want] = quantizeKernels.ConvDynamicInt8([f32(xShape, x), ...node.inputs.slice(1).map((i) => constants.get(i))], attrs);
+  const count = outputShape.reduce((a, b) => a * b, 1);
+  const tensors = new Map([[`${id}.x`, x.byteLength], [`${id}.y`, count * 4], ...temps.map((t) => [t.name, 4 * t.shape.reduce((a, b) => a * b, 1)] as [string, number])]);
+  return {
+    describe: `dynamic conv case ${seed} ${JSON.stringify({ xShape, n, kh, kw, attrs, hasBias })}`,
+    specs,
+    tensors,
+    writes: [[`${id}.x`, x]],
+    outputs: [`${id}.y`],
+    check: (res) => {
+      if (want!.shape.join() !== outputShape.join()) return `output shape [${outputShape}], reference [${want!.shape}]`;
+      return firstDifference(wordsOf(res.get(`${id}.y`), count), new Uint32Array((want!.data as Float32Array).buffer));
+    },
+  };
+}
+
 describe.skipIf(skipGpu)('MatMulDynamicInt8 kernels on Dawn match the CPU reference bit for bit', () => {
   let gpu: GpuContext;
   beforeAll(async () => {
@@ -97,6 +141,14 @@ describe.skipIf(skipGpu)('MatMulDynamicInt8 kernels on Dawn match the CPU refere
       const { failures, dispatches, ms } = await runBatch(gpu.device, path, cases);
       expect(failures.slice(0, 5)).toEqual([]);
       console.log(`dynamic products (${path}): ${cases.length} cases, ${dispatches} dispatches, ${ms.toFixed(0)} ms`);
+    });
+
+    it(`${CASES} random dynamic 2-D convolutions (range, qparams, NCHW → packed NHWC quantize, dp4a conv + f32 epilogue), ${path} path`, { timeout: 240_000 }, async () => {
+      if (path === 'native') expect(gpu.dot4I8Packed, `the native path needs WGSL's dot4I8Packed, which ${JSON.stringify(gpu.adapterInfo)} lacks`).toBe(true);
+      const cases = Array.from({ length: CASES }, (_, i) => convCase(i + 1));
+      const { failures, dispatches, ms } = await runBatch(gpu.device, path, cases);
+      expect(failures.slice(0, 5)).toEqual([]);
+      console.log(`dynamic convs (${path}): ${cases.length} cases, ${dispatches} dispatches, ${ms.toFixed(0)} ms`);
     });
   }
 });

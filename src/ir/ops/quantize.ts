@@ -50,6 +50,13 @@ export interface QuantizeAttrs {
    * each row of x (a token) gets its own scale; else one for the tensor, as DynamicQuantizeLinear.
    */
   MatMulDynamicInt8: { perRow: boolean };
+  /**
+   * Not an ONNX op: onnxruntime's DynamicQuantizeLinear → ConvInteger → Cast → Mul (→ Add) as one
+   * node (docs/quantization.md (D6)), 2-D and group 1. Inputs: x (float32 NCHW), weight codes
+   * (int8 [N, C, kh, kw]), weight scales (float32 [N]), weight zero points (int8 [N]), bias?
+   * (float32 [N]); float32 NCHW out. x is quantized as one tensor.
+   */
+  ConvDynamicInt8: IntegerConvAttrs;
 }
 
 export const QUANTIZE_TRAITS = {
@@ -61,6 +68,7 @@ export const QUANTIZE_TRAITS = {
   ConvInteger: CPU_FLOAT,
   QLinearConv: CPU_FLOAT,
   MatMulDynamicInt8: { ...CPU_FLOAT, gpu: 'dynamic-int8' },
+  ConvDynamicInt8: { ...CPU_FLOAT, gpu: 'dynamic-int8' },
 } as const satisfies Record<keyof QuantizeAttrs, OpTraits>;
 
 /** The lists of an integer conv for weights of `rank` spatial axes, defaults filled in. */
@@ -99,6 +107,7 @@ export const QUANTIZE_SHAPES: ShapeRules<keyof QuantizeAttrs> = {
   QLinearMatMul: matmulRule(3),
   ConvInteger: (node, x, inputs) => [convDims(node.attrs, x, inputs.shape(1))],
   QLinearConv: (node, x, inputs) => [convDims(node.attrs, x, inputs.shape(3))],
+  ConvDynamicInt8: (node, x, inputs) => [convDims(node.attrs, x, inputs.shape(1))],
   MatMulDynamicInt8: (_node, x, inputs) => {
     const n = inputs.shape(1)?.[0];
     return [x.length > 0 && n !== undefined ? [...x.slice(0, -1), n] : undefined];

@@ -5,6 +5,8 @@
 // CPU reference's dynamicMatmul (src/quant/dynamic.ts).
 
 import type { Node } from '../../ir/graph.ts';
+import { resolveConvWindow } from '../../ir/ops/quantize.ts';
+import { planAxis3d } from '../../ir/ops/spatial.ts';
 import { sizeOf, type Tensor } from '../../ir/tensor.ts';
 import { packRows, wordsFor } from '../pack.ts';
 import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from '../spec.ts';
@@ -34,56 +36,49 @@ function constant(node: Node, index: number, constants: ReadonlyMap<string, Tens
   return t;
 }
 
-export function dynamicWeightData(node: Extract<Node, { op: 'MatMulDynamicInt8' }>, constants: ReadonlyMap<string, Tensor>): DynamicWeightData {
-  const codes = constant(node, 1, constants, 'weight codes');
-  if (codes.dtype !== 'int8' || codes.shape.length !== 2) throw new RangeError(`weight codes must be int8 [N, K], got ${codes.dtype} ${formatShape(codes.shape)}`);
-  const [n, k] = codes.shape as [number, number];
+/** The per-column constants dynamic_output reads: Σ codes, zero point, scale, bias (inputs 2 to 4 of the node). */
+function columnData(node: Node, constants: ReadonlyMap<string, Tensor>, n: number, codeSum: (j: number) => number): { columns: Uint32Array; hasBias: boolean } {
   const scale = constant(node, 2, constants, 'weight scale');
   const zero = constant(node, 3, constants, 'weight zero point');
-  const biasName = node.inputs[4] ?? '';
-  const bias = biasName === '' ? undefined : constant(node, 4, constants, 'bias');
+  const bias = (node.inputs[4] ?? '') === '' ? undefined : constant(node, 4, constants, 'bias');
   for (const [t, what] of [[scale, 'weight scale'], [zero, 'weight zero point'], [bias, 'bias']] as const) {
     if (t && sizeOf(t.shape) !== n) throw new RangeError(`its ${what} has ${sizeOf(t.shape)} values, not N = ${n}`);
   }
   const columns = new Uint32Array(4 * n);
   for (let j = 0; j < n; j++) {
-    let sum = 0;
-    for (let i = 0; i < k; i++) sum += codes.data[j * k + i]!;
-    columns[4 * j] = sum >>> 0;
+    columns[4 * j] = codeSum(j) >>> 0;
     columns[4 * j + 1] = zero.data[j]! >>> 0;
     columns[4 * j + 2] = floatBits(scale.data[j]!);
     columns[4 * j + 3] = bias ? floatBits(bias.data[j]!) : 0;
   }
-  return { n, k, weights: packRows(codes.data, k), columns, hasBias: bias !== undefined };
+  return { columns, hasBias: bias !== undefined };
 }
 
-/** The dispatches of one dynamic product of `rows` activation rows of K, into `output` laid out [rows, N], or [images, N, plane] when plane > 0. */
-export function dynamicProductSpecs(
-  label: string,
-  input: string,
-  output: string,
-  rows: number,
-  w: DynamicWeightData,
-  perRow: boolean,
-  plane = 0,
-): { specs: KernelSpec[]; temps: TempTensor[] } {
-  const { k, n } = w;
-  const words = wordsFor(k);
-  const spans = perRow ? rows : 1;
-  const spanLength = perRow ? k : rows * k;
+function codesOf(node: Node, constants: ReadonlyMap<string, Tensor>, rank: number, form: string): Tensor {
+  const codes = constant(node, 1, constants, 'weight codes');
+  if (codes.dtype !== 'int8' || codes.shape.length !== rank) throw new RangeError(`weight codes must be int8 ${form}, got ${codes.dtype} ${formatShape(codes.shape)}`);
+  return codes;
+}
+
+const rowSum = (codes: Tensor, length: number) => (j: number) => {
+  let sum = 0;
+  for (let i = 0; i < length; i++) sum += codes.data[j * length + i]!;
+  return sum;
+};
+
+export function dynamicWeightData(node: Extract<Node, { op: 'MatMulDynamicInt8' }>, constants: ReadonlyMap<string, Tensor>): DynamicWeightData {
+  const codes = codesOf(node, constants, 2, '[N, K]');
+  const [n, k] = codes.shape as [number, number];
+  return { n, k, weights: packRows(codes.data, k), ...columnData(node, constants, n, rowSum(codes, k)) };
+}
+
+/** The range and qparams dispatches over `spans` rows of `spanLength` floats of `input`, and their temporaries. */
+function rangeSpecs(label: string, input: string, output: string, spans: number, spanLength: number): { specs: KernelSpec[]; temps: TempTensor[]; qparams: string } {
   if (spans > MAX_GRID_ROWS) throw new RangeError(`${spans} rows with a scale each (at most ${MAX_GRID_ROWS})`);
   const parts = Math.min(MAX_RANGE_PARTS, Math.max(1, Math.ceil(spanLength / RANGE_CHUNK)));
   const chunk = Math.ceil(spanLength / parts);
   const partials = `${output}#dynamic-range`;
   const qparams = `${output}#dynamic-qparams`;
-  const codes = `${output}#dynamic-codes`;
-  const temps: TempTensor[] = [
-    { name: partials, shape: [spans * parts, 2] },
-    { name: qparams, shape: [spans, QPARAM_WORDS] },
-    { name: codes, shape: [rows, words] },
-  ];
-  const quantize = dispatchFor(rows * words);
-  const gemm = dispatchFor(rows * Math.ceil(n / 4));
   const specs: KernelSpec[] = [
     {
       label: `${label} (range)`,
@@ -101,24 +96,51 @@ export function dynamicProductSpecs(
       storage: [{ tensor: partials }, { tensor: qparams, write: true }],
       workgroups: [Math.ceil(spans / WORKGROUP_SIZE), 1, 1],
     },
-    {
-      label: `${label} (quantize)`,
-      shader: 'dynq_quantize',
-      constants: { WORKGROUP_SIZE },
-      uniforms: uniformStruct({ rows, k, words, dispatch_width: quantize.width, per_row: perRow ? 1 : 0, _pad0: 0, _pad1: 0, _pad2: 0 }),
-      storage: [{ tensor: input }, { tensor: qparams }, { tensor: codes, write: true }],
-      workgroups: quantize.workgroups,
-    },
+  ];
+  return { specs, temps: [{ name: partials, shape: [spans * parts, 2] }, { name: qparams, shape: [spans, QPARAM_WORDS] }], qparams };
+}
+
+/** dynq_quantize of `rows` rows of K (NCHW pixels when plane > 0) into packed codes. */
+function quantizeSpec(label: string, input: string, qparams: string, codes: string, rows: number, k: number, perRow: boolean, plane: number): KernelSpec {
+  const words = wordsFor(k);
+  const { workgroups, width } = dispatchFor(rows * words);
+  return {
+    label: `${label} (quantize)`,
+    shader: 'dynq_quantize',
+    constants: { WORKGROUP_SIZE },
+    uniforms: uniformStruct({ rows, k, words, dispatch_width: width, per_row: perRow ? 1 : 0, plane, _pad0: 0, _pad1: 0 }),
+    storage: [{ tensor: input }, { tensor: qparams }, { tensor: codes, write: true }],
+    workgroups,
+  };
+}
+
+/** The dispatches of one dynamic product of `rows` activation rows of K, into `output` [rows, N]. */
+export function dynamicProductSpecs(
+  label: string,
+  input: string,
+  output: string,
+  rows: number,
+  w: DynamicWeightData,
+  perRow: boolean,
+): { specs: KernelSpec[]; temps: TempTensor[] } {
+  const { k, n } = w;
+  const words = wordsFor(k);
+  const range = rangeSpecs(label, input, output, perRow ? rows : 1, perRow ? k : rows * k);
+  const codes = `${output}#dynamic-codes`;
+  const gemm = dispatchFor(rows * Math.ceil(n / 4));
+  const specs: KernelSpec[] = [
+    ...range.specs,
+    quantizeSpec(label, input, range.qparams, codes, rows, k, perRow, 0),
     {
       label,
       shader: 'dynq_gemm',
       constants: { WORKGROUP_SIZE, HAS_BIAS: w.hasBias ? 1 : 0 },
-      uniforms: uniformStruct({ rows, n, words, dispatch_width: gemm.width, per_row: perRow ? 1 : 0, plane, opaque_zero: 0, _pad0: 0 }),
-      storage: [{ tensor: codes }, { data: w.weights, label: `${label} weights` }, { data: w.columns, label: `${label} columns` }, { tensor: qparams }, { tensor: output, write: true }],
+      uniforms: uniformStruct({ rows, n, words, dispatch_width: gemm.width, per_row: perRow ? 1 : 0, opaque_zero: 0, _pad0: 0, _pad1: 0 }),
+      storage: [{ tensor: codes }, { data: w.weights, label: `${label} weights` }, { data: w.columns, label: `${label} columns` }, { tensor: range.qparams }, { tensor: output, write: true }],
       workgroups: gemm.workgroups,
     },
   ];
-  return { specs, temps };
+  return { specs, temps: [...range.temps, { name: codes, shape: [rows, words] }] };
 }
 
 /** The fp32 plan's MatMulDynamicInt8: x [..., K] → [..., N]. */
@@ -132,4 +154,51 @@ export function dynamicMatmulKernels(
   const rows = sizeOf(xShape) / w.k;
   const { specs, temps } = dynamicProductSpecs(node.name, node.inputs[0]!, node.outputs[0]!, rows, w, node.attrs.perRow);
   return { specs, outputShape: [...xShape.slice(0, -1), w.n], temps };
+}
+
+/** The fp32 plan's ConvDynamicInt8: NCHW x [images, C, H, W] → [images, N, OH, OW] (D6). */
+export function dynamicConvKernels(
+  node: Extract<Node, { op: 'ConvDynamicInt8' }>,
+  xShape: readonly number[],
+  constants: ReadonlyMap<string, Tensor>,
+): { specs: KernelSpec[]; outputShape: number[]; temps: TempTensor[] } {
+  const codes = codesOf(node, constants, 4, '[N, C, kh, kw]');
+  const [n, c, kh, kw] = codes.shape as [number, number, number, number];
+  if (xShape.length !== 4 || xShape[1] !== c) throw new RangeError(`its input ${formatShape(xShape)} is not NCHW with C = ${c}`);
+  if (node.attrs.group !== 1) throw new RangeError(`group ${node.attrs.group} (the dynamic conv kernel takes group 1)`);
+  const [images, , h, w] = xShape as [number, number, number, number];
+  const win = resolveConvWindow(node.attrs, 2);
+  const [py, px] = [0, 1].map((axis) => planAxis3d(win, [kh, kw], axis, xShape[2 + axis]!)) as [ReturnType<typeof planAxis3d>, ReturnType<typeof planAxis3d>];
+  const words = wordsFor(c);
+  // Codes re-laid [N, kh, kw, words]: the taps outermost, channels packed as the activations are.
+  const weights = new Uint32Array(n * kh * kw * words);
+  const lanes = new Int8Array(weights.buffer);
+  for (let j = 0; j < n; j++) for (let ci = 0; ci < c; ci++) for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) {
+    lanes[((j * kh + y) * kw + x) * words * 4 + ci] = codes.data[((j * c + ci) * kh + y) * kw + x]!;
+  }
+  const { columns, hasBias } = columnData(node, constants, n, rowSum(codes, c * kh * kw));
+  const input = node.inputs[0]!;
+  const output = node.outputs[0]!;
+  const range = rangeSpecs(node.name, input, output, 1, images * c * h * w);
+  const codesName = `${output}#dynamic-codes`;
+  const conv = dispatchFor(images * py.out * px.out * Math.ceil(n / 4));
+  const specs: KernelSpec[] = [
+    ...range.specs,
+    quantizeSpec(node.name, input, range.qparams, codesName, images * h * w, c, false, h * w),
+    {
+      label: node.name,
+      shader: 'dynq_conv',
+      constants: { WORKGROUP_SIZE, HAS_BIAS: hasBias ? 1 : 0 },
+      uniforms: uniformStruct({
+        images, in_h: h, in_w: w, words,
+        out_h: py.out, out_w: px.out, n, dispatch_width: conv.width,
+        kernel_h: kh, kernel_w: kw, stride_h: win.strides[0]!, stride_w: win.strides[1]!,
+        pad_top: py.padBefore, pad_left: px.padBefore, dilation_h: win.dilations[0]!, dilation_w: win.dilations[1]!,
+        opaque_zero: 0, _pad0: 0, _pad1: 0, _pad2: 0,
+      }),
+      storage: [{ tensor: codesName }, { data: weights, label: `${node.name} weights` }, { data: columns, label: `${node.name} columns` }, { tensor: range.qparams }, { tensor: output, write: true }],
+      workgroups: conv.workgroups,
+    },
+  ];
+  return { specs, outputShape: [images, n, py.out, px.out], temps: [...range.temps, { name: codesName, shape: [images * h * w, words] }] };
 }

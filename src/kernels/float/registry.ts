@@ -16,7 +16,7 @@ import { binaryChainKernels, binaryF32Kernels, unaryF32Kernel, type TempTensor }
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { gatherF32Kernel, splitF32Kernels } from './indexing.ts';
 import { gridSampleF32Kernel } from './grid-sample.ts';
-import { dynamicMatmulKernels } from './dynamic.ts';
+import { dynamicConvKernels, dynamicMatmulKernels } from './dynamic.ts';
 import { lossF32Kernels } from './loss.ts';
 import { generalMatmulF32Kernel } from './matmul.ts';
 import { normF32Kernels } from './norm.ts';
@@ -156,7 +156,8 @@ export function planFloatNode(
     }
     case 'dynamic-int8': {
       if (!allowTemps) throw new RangeError('a dynamic product (dispatches through temporaries: the float plan only)');
-      return dynamicMatmulKernels(nodeWith(node, 'gpu', kernel), shape(0), constants);
+      const d = nodeWith(node, 'gpu', kernel);
+      return d.op === 'MatMulDynamicInt8' ? dynamicMatmulKernels(d, shape(0), constants) : dynamicConvKernels(d, shape(0), constants);
     }
     case 'none':
       // An If left after the passes branches on a graph input: fixing that input folds it.

@@ -4,7 +4,7 @@ import type { QuantizeAttrs } from '../../ir/ops/quantize.ts';
 import { need, type Inputs, type Kernels } from './kernel.ts';
 import { convInteger, matmulInteger, qlinearConv, qlinearMatmul, type OutputQuant, type Quantized } from './quantize-integer.ts';
 import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from './quantize-linear.ts';
-import { dynamicMatmul } from '../../quant/dynamic.ts';
+import { dynamicConv, dynamicMatmul } from '../../quant/dynamic.ts';
 import { f32, sizeOf, type Tensor } from '../../ir/tensor.ts';
 
 /** The operand of a QLinear op whose integers are input `at`, followed by its scale and zero point. */
@@ -39,4 +39,14 @@ export const quantizeKernels: Kernels<keyof QuantizeAttrs> = {
   ConvInteger: (i, a) => [convInteger(need(i, 0), need(i, 1), i[2], i[3], a)],
   QLinearConv: (i, a) => [qlinearConv(operand(i, 0), operand(i, 3), output(i, 6), i[8], a)],
   MatMulDynamicInt8: (i, a) => [dynamicProduct(i, a.perRow)],
+  ConvDynamicInt8: (i, a) => {
+    const x = need(i, 0);
+    const codes = need(i, 1);
+    if (codes.dtype !== 'int8' || codes.shape.length !== 4 || x.shape.length !== 4 || a.group !== 1) {
+      throw new RangeError(`ConvDynamicInt8: a 2-D, group-1 convolution of int8 codes [N, C, kh, kw] (got ${codes.dtype} [${codes.shape}] over [${x.shape}], group ${a.group})`);
+    }
+    const w = { codes: Int8Array.from(codes.data), shape: codes.shape, scale: Float32Array.from(need(i, 2).data), zeroPoint: Int32Array.from(need(i, 3).data) };
+    const y = dynamicConv(Float32Array.from(x.data), x.shape, w, i[4] && Float32Array.from(i[4].data), a);
+    return [f32(y.shape, y.data)];
+  },
 };
