@@ -10,6 +10,8 @@ import { foldBatchNorm } from './fold-batchnorm.ts';
 import { foldConstants } from './fold-constants.ts';
 import { fuseActivations } from './fuse-activations.ts';
 import { fuseDynamicMatmul } from './fuse-dynamic.ts';
+import { fuseGelu } from './fuse-gelu.ts';
+import { fuseLayerNorm } from './fuse-layernorm.ts';
 import { canonicalActivations } from './canonical-activations.ts';
 import { reduceToPool } from './reduce-to-pool.ts';
 import { splitToSlices } from './split-to-slices.ts';
@@ -22,6 +24,8 @@ export const FUSION_PASSES: readonly (readonly [string, Pass])[] = [
   ['fold-constants', foldConstants],
   ['remove-identities', removeIdentities],
   ['canonical-activations', canonicalActivations],
+  ['fuse-layernorm', fuseLayerNorm],
+  ['fuse-gelu', fuseGelu],
   ['reduce-to-pool', reduceToPool],
   ['split-to-slices', splitToSlices],
   ['convtranspose-to-conv', convTransposeToConv],
