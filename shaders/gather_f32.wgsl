@@ -6,14 +6,17 @@
 // r·d into [r, d] with strides [0, s]) times signed element strides, plus `offset`, locate the
 // input element. TABLE: 0 none; 1 along view axis `table_axis` the coordinate goes through
 // `table` first (Gather's constant indices); 2 the source of element i is table[i]
-// (GatherElements' constant indices, resolved at planning).
+// (GatherElements' constant indices, resolved at planning); 3 as 1, but the table is a tensor
+// of the program (a Gather's run-time indices, e.g. token ids into an embedding: f32 values,
+// read through their bits), a negative index counts from `axis_len`, and one out of
+// [-axis_len, axis_len) is clamped into it (the CPU reference refuses it).
 
 override WORKGROUP_SIZE: u32 = 64u;
 override TABLE: u32 = 0u;
 
 struct Gather {
   total: u32, dispatch_width: u32, rank: u32, table_axis: u32,
-  offset: i32, _pad0: u32, _pad1: u32, _pad2: u32,
+  offset: i32, axis_len: u32, _pad1: u32, _pad2: u32,
   // Innermost axis first, at most 8; dims 1-padded, strides 0-padded.
   out_shape: array<vec4<u32>, 2>,
   strides: array<vec4<i32>, 2>,
@@ -42,6 +45,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     rest = rest / dim;
     if (TABLE == 1u && d == u.table_axis) {
       coord = table[coord];
+    }
+    if (TABLE == 3u && d == u.table_axis) {
+      let len = i32(u.axis_len);
+      var k = i32(bitcast<f32>(table[coord]));
+      k = select(k, k + len, k < 0);
+      coord = clamp(k, 0, len - 1);
     }
     source += coord * u.strides[d / 4u][d % 4u];
   }

@@ -25,7 +25,9 @@ export function planFloatProgram(graph: Graph, batch = 1): ProgramPlan {
   const shapes = new Map<string, number[]>();
   const uses = new Map<string, TensorUse>();
   for (const input of graph.inputs) {
-    if (input.dtype !== 'float32') throw new InputError(`input "${input.name}" is ${input.dtype}: the GPU float path takes float32 inputs`);
+    // Integer and bool inputs (token ids, attention masks) are carried as f32 like every GPU
+    // tensor: exact below 2^24, which the session checks when it writes them.
+    if (input.dtype === 'float64') throw new InputError(`input "${input.name}" is float64: the GPU float path takes float32, integer or bool inputs`);
     const shape = input.shape.map((d, i) => {
       if (typeof d === 'number') return d;
       if (i === 0) return batch;

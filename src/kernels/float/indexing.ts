@@ -10,15 +10,32 @@ import { broadcastShapes } from '../../ref/float/broadcast.ts';
 import type { PlannedKernel } from '../conv.ts';
 import type { InputView } from '../layout.ts';
 import { innermostFirst } from '../packed-shape.ts';
-import { dispatchFor, WORKGROUP_SIZE, type KernelSpec } from '../spec.ts';
+import { dispatchFor, WORKGROUP_SIZE, type KernelSpec, type StorageBinding } from '../spec.ts';
 import { uniformStruct } from '../uniforms.ts';
-import { broadcastStrides } from './common.ts';
+import { broadcastStrides, operandBinding } from './common.ts';
 
 export type GatherOpType = 'Split' | 'Slice' | 'Expand' | 'Tile' | 'DepthToSpace' | 'SpaceToDepth' | 'Gather' | 'GatherElements';
 
 /** How the output reads the input: a strided view (layout.ts InputView), and an optional table. */
 export interface View extends InputView {
   table?: { mode: 1 | 2; data: Int32Array; axis: number };
+}
+
+/** A Gather's view when its indices are a tensor of the program: TABLE 3 (the float path only). */
+interface RuntimeGatherView extends InputView {
+  table: { mode: 3; tensor: string; axis: number; axisLen: number };
+}
+
+/**
+ * A Gather whose indices are a tensor of the program (token ids into an embedding table): as
+ * mode 1, the indices' dims flattened into one view axis, but read at run time from the tensor.
+ */
+function runtimeGatherView(node: Extract<Node, { op: 'Gather' }>, x: readonly number[], indicesShape: readonly number[]): RuntimeGatherView {
+  const rank = x.length;
+  const a = node.attrs.axis < 0 ? node.attrs.axis + rank : node.attrs.axis;
+  if (a < 0 || a >= rank) throw new RangeError(`axis ${node.attrs.axis} is out of range for rank ${rank}`);
+  const dims = [...x.slice(0, a), sizeOf(indicesShape), ...x.slice(a + 1)];
+  return { dims, strides: stridesOf(x), offset: 0, table: { mode: 3, tensor: node.inputs[1]!, axis: a, axisLen: x[a]! } };
 }
 
 function constantValues(node: Node, i: number, constants: ReadonlyMap<string, Tensor>, what: string): number[] | undefined {
@@ -146,18 +163,19 @@ export function splitF32Kernels(node: Extract<Node, { op: 'Split' }>, x: readonl
   node.outputs.forEach((o, i) => {
     const dims = x.map((d, k) => (k === a ? lengths[i]! : d));
     outputShapes.push(dims);
-    if (o !== '' && read(o)) specs.push(gatherSpec(`${node.name}#${i}`, node.inputs[0]!, o, { dims, strides, offset: start * strides[a]! }, `Split "${node.name}"`));
+    if (o !== '' && read(o)) specs.push(gatherSpec(`${node.name}#${i}`, { tensor: node.inputs[0]! }, o, { dims, strides, offset: start * strides[a]! }, `Split "${node.name}"`));
     start += lengths[i]!;
   });
   return { specs, outputShape: outputShapes[0]!, outputShapes };
 }
 
-function gatherSpec(label: string, input: string, output: string, view: View, what: string): KernelSpec {
+function gatherSpec(label: string, input: StorageBinding, output: string, view: View | RuntimeGatherView, what: string): KernelSpec {
   const total = sizeOf(view.dims);
   if (total === 0) throw new RangeError('its output is empty (the GPU plan makes no zero-size tensors)');
   const mode = view.table?.mode ?? 0;
   // The table axis counted innermost first, as the shader walks the view.
-  const tableAxis = view.table && mode === 1 ? view.dims.length - 1 - view.table.axis : 0;
+  const tableAxis = view.table && (mode === 1 || mode === 3) ? view.dims.length - 1 - view.table.axis : 0;
+  const table: StorageBinding = view.table?.mode === 3 ? { tensor: view.table.tensor } : { data: view.table?.data ?? new Int32Array(1), label: `${label}/table` };
   const { workgroups, width } = dispatchFor(total);
   return {
     label,
@@ -165,11 +183,11 @@ function gatherSpec(label: string, input: string, output: string, view: View, wh
     constants: { WORKGROUP_SIZE, TABLE: mode },
     uniforms: uniformStruct({
       total, dispatch_width: width, rank: mode === 2 ? 0 : view.dims.length, table_axis: tableAxis,
-      offset: view.offset, _pad0: 0, _pad1: 0, _pad2: 0,
+      offset: view.offset, axis_len: view.table?.mode === 3 ? view.table.axisLen : 0, _pad1: 0, _pad2: 0,
       out_shape: innermostFirst(mode === 2 ? [] : view.dims, 1, what),
       strides: innermostFirst(mode === 2 ? [] : view.strides, 0, what),
     }),
-    storage: [{ tensor: input }, { data: view.table?.data ?? new Int32Array(1), label: `${label}/table` }, { tensor: output, write: true }],
+    storage: [input, table, { tensor: output, write: true }],
     workgroups,
   };
 }
@@ -179,13 +197,23 @@ function gatherSpec(label: string, input: string, output: string, view: View, wh
  * view dims ×8 (innermost first, 1-padded) | signed element strides ×8. Override TABLE.
  * Binding 2 is the table (one 0 when there is none).
  */
-export function gatherF32Kernel(node: Extract<Node, { op: GatherOpType }>, inputShape: readonly number[], constants: ReadonlyMap<string, Tensor>, outputShape: readonly number[] | undefined): PlannedKernel {
-  const view = viewOf(node, inputShape, constants);
+export function gatherF32Kernel(
+  node: Extract<Node, { op: GatherOpType }>,
+  inputShape: readonly number[],
+  constants: ReadonlyMap<string, Tensor>,
+  outputShape: readonly number[] | undefined,
+  /** A Gather's indices shape: with indices that are not a constant, they are read at run time (TABLE 3). */
+  indicesShape?: readonly number[],
+): PlannedKernel {
+  const runtime = node.op === 'Gather' && !constants.has(node.inputs[1] ?? '') && indicesShape !== undefined;
+  const view = runtime ? runtimeGatherView(node, inputShape, indicesShape) : viewOf(node, inputShape, constants);
+  // Only a Gather of run-time indices reads a constant (an embedding table); the others move activations.
+  const input = runtime ? operandBinding(node, 0, constants) : { tensor: node.inputs[0]! };
   const what = `${node.op} "${node.name}"`;
   const shape = outputShape ? [...outputShape] : view.dims;
   if (sizeOf(shape) !== sizeOf(view.dims)) throw new Error(`${what}: the view [${view.dims}] does not fill the output [${shape}]`);
   return {
-    spec: gatherSpec(node.name, node.inputs[0]!, node.outputs[0]!, view, what),
+    spec: gatherSpec(node.name, input, node.outputs[0]!, view, what),
     outputShape: shape,
   };
 }

@@ -67,7 +67,9 @@ export function planFloatNode(
   // Which kernel is the op's gpu trait (src/ir/op-traits.ts). Only the binary ops and Concat bind
   // constants as data; every other op reads activations.
   const kernel = OP_TRAITS[node.op].gpu;
-  if (kernel !== 'binary' && kernel !== 'concat' && constants.has(node.inputs[0] ?? '')) {
+  // A Gather of run-time indices (token ids) reads a constant table (the embedding) as data.
+  const embedding = node.op === 'Gather' && !constants.has(node.inputs[1] ?? '');
+  if (kernel !== 'binary' && kernel !== 'concat' && !embedding && constants.has(node.inputs[0] ?? '')) {
     throw new RangeError(`its data input "${node.inputs[0]}" is a constant (fold constants first)`);
   }
   switch (kernel) {
@@ -138,7 +140,7 @@ export function planFloatNode(
     }
     case 'gather': {
       const g = nodeWith(node, 'gpu', kernel);
-      if (g.op !== 'Split') return one(gatherF32Kernel(g, shape(0), constants, inferred));
+      if (g.op !== 'Split') return one(gatherF32Kernel(g, shape(0), constants, inferred, g.op === 'Gather' ? inputShapes[1] : undefined));
       if (!allowTemps) throw new RangeError('a Split (several outputs run in the float plan only)');
       return splitF32Kernels(g, shape(0), constants, read);
     }
