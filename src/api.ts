@@ -91,11 +91,20 @@ export function createSession(model: QuantizedModel, options: CreateSessionOptio
   return Session.create(model, options);
 }
 
-/** The fp32 baseline of the same graph on the GPU, through the same scheduler and runtime. */
+/**
+ * The fp32 baseline of the same graph on the GPU, through the same scheduler and runtime. A graph
+ * whose inputs keep symbolic dims past the batch (once `inputShapes` is applied), e.g. a text
+ * encoder's [batch, sequence], gives a dynamic session: planned per input shape at run time, every
+ * symbolic dim (the batch too) taken from the feeds, the last PLAN_CACHE_SIZE plans kept.
+ */
 export async function createFloatSession(
   graph: Graph,
   options: Omit<CreateSessionOptions, 'int8Path'> & Pick<QuantizeOptions, 'fixedInputs'>,
 ): Promise<Session> {
-  const nhwc = prepared(graph, options);
+  const bound = fixInputShapes(fixInputs(graph, options.fixedInputs ?? {}), options.inputShapes ?? {});
+  if (bound.inputs.some((i) => i.shape.some((d, k) => k > 0 && typeof d === 'string'))) {
+    return Session.dynamic(bound, (shapes) => planFloatProgram(prepared(bound, { inputShapes: shapes })), options);
+  }
+  const nhwc = prepared(bound, {});
   return Session.fromPlan(nhwc, planFloatProgram(nhwc, options.batch ?? 1), options);
 }
