@@ -134,7 +134,9 @@ export class GpuProgram {
   }
 
   /** Encodes every dispatch in one pass, submits once, and reads `outputs` back. Not re-entrant: callers serialise runs. */
-  async run(outputs: string[]): Promise<Map<string, ArrayBuffer>> {
+  async run(requested: string[]): Promise<Map<string, ArrayBuffer>> {
+    // Each tensor read back once: a name asked for twice would map its staging buffer twice.
+    const outputs = [...new Set(requested)];
     // Pushed and popped with no await between: runs on other programs of the device cannot
     // interleave their own scopes with this one.
     this.device.pushErrorScope('validation');
