@@ -9,6 +9,7 @@ import { inspect } from './inspect.ts';
 import { inputShapeOf, loadModel } from './model.ts';
 import { countFrom, loadImages, methodFrom, withModelDefaults, withPreprocessOptions, fixedInputsFrom } from './options.ts';
 import { calibrateAndQuantize, describeProgram, quantizeGiven, saveQ8 } from './quantize.ts';
+import { quantizeDynamicFile } from './quantize-dynamic.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../errors.ts';
 import { exportQdq } from '../export/qdq.ts';
@@ -41,10 +42,12 @@ withPreprocessOptions(
     .option('--bias-correction', "Shift each int8 conv's bias by its mean output error from weight rounding, measured on the calibration samples")
     .option('--keep-float <nodes>', 'Run these nodes (comma-separated names of the fused graph, as `inspect --nhwc` lists them) in float')
     .option('--target-cosine <c>', 'Keep the fewest layers in float that bring the lowest output cosine on held-aside calibration samples (every 4th) to c')
-    .option('-o, --output <file>', 'Output .q8 file (required)')
-    .option('--qdq <file>', 'Also write the calibrated model as ONNX QDQ'),
+    .option('-o, --output <file>', 'Output .q8 file (required; with --dynamic an .onnx file)')
+    .option('--qdq <file>', 'Also write the calibrated model as ONNX QDQ')
+    .option('--dynamic', "Dynamic quantization, no --calib: int8 weights per output column for every MatMul / Gemm, activations quantized at run time; writes onnxruntime's dynamic format (.onnx)"),
 ).action((modelPath: string, o: Record<string, unknown>) => {
   if (!o.output) throw new InputError('quantize needs -o OUT.q8');
+  if (o.dynamic) return quantizeDynamicFile(modelPath, String(o.output));
   const float = loadModel(modelPath);
   if (float.kind === 'q8') throw new InputError(`${modelPath} is already an int8 program`);
   if (o.qdq && float.kind !== 'onnx') throw new InputError('--qdq writes ONNX QDQ for ONNX models only');
