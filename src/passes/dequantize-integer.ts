@@ -8,10 +8,10 @@
 // output channel) constants, becomes y = Conv(x, W), W = (W_q − z_W) · s_W per output channel,
 // with ConvInteger's strides, pads, dilations and group. Only the weights keep their
 // quantization error; the activations are no longer quantized, so this is not the quantized
-// model's arithmetic but what it approximates. A bias Add after the Mul stays as it is (optimize's
-// fold-batchnorm folds a per-channel constant Add into the Conv's bias). The
-// DynamicQuantizeLinear and the scales' Mul go once nothing else reads them
-// (eliminate-dead-code). A chain that differs anywhere (non-constant weights, a zero point from
+// model's arithmetic but what it approximates. A bias Add after the Mul of a per-channel constant
+// ([1, C, 1, 1], [C, 1, 1] or one value; the graph's constants are folded first, so quantize_dynamic's
+// Reshape of the bias counts) becomes the Conv's bias. The DynamicQuantizeLinear and the scales'
+// Mul go once nothing else reads them (eliminate-dead-code). A chain that differs anywhere (non-constant weights, a zero point from
 // elsewhere, a Cast or Mul read by something else, a non-2-D conv) stays as it is.
 //
 // Not part of optimize(): the caller asks for it (the fp32 baseline of a dynamic model).
@@ -20,11 +20,15 @@ import type { Graph, Node } from '../ir/graph.ts';
 import { consumersOf, hasSoleConsumer, producersOf } from '../ir/queries.ts';
 import { f32, sizeOf, type Tensor } from '../ir/tensor.ts';
 import { eliminateDeadCode } from './eliminate-dead-code.ts';
+import { foldConstants } from './fold-constants.ts';
 
 interface Chain {
   conv: Node & { op: 'ConvInteger' };
-  /** The Mul whose output the float Conv produces. */
-  mul: Node;
+  /** The Mul, or the bias Add after it, whose output the float Conv produces. */
+  last: Node;
+  /** The nodes between the ConvInteger and `last` (the Cast; the Mul when a bias Add follows). */
+  between: Node[];
+  bias: Float64Array | undefined;
   x: string;
   q: Tensor;
   zero: Tensor | undefined;
@@ -62,7 +66,11 @@ function chainAt(graph: Graph, conv: Node & { op: 'ConvInteger' }, producers: Ma
   if (scales?.op !== 'Mul' || !scales.inputs.includes(dql.outputs[1]!)) return undefined;
   const scale = constant(scales.inputs.find((i) => i !== dql.outputs[1]));
   if (!scale || scale.dtype !== 'float32') return undefined;
-  return { conv, mul, x: dql.inputs[0]!, q: w, zero, scale };
+  const add = only(mul.outputs[0]!);
+  const biasTensor = add?.op === 'Add' && add.inputs.length === 2 ? constant(add.inputs.find((i) => i !== mul.outputs[0])) : undefined;
+  const bias = biasTensor && biasTensor.dtype === 'float32' ? perChannel(biasTensor, w.shape[0]!, 'scale') : undefined;
+  if (bias) return { conv, last: add!, between: [cast, mul], bias, x: dql.inputs[0]!, q: w, zero, scale };
+  return { conv, last: mul, between: [cast], bias: undefined, x: dql.inputs[0]!, q: w, zero, scale };
 }
 
 /** (W_q − z_W) · s_W, per output channel (axis 0 of [Cout, Cin/g, kh, kw]). */
@@ -81,7 +89,9 @@ function dequantizedWeights(c: Chain): Tensor | undefined {
 }
 
 /** Each ConvInteger chain of the pattern as a float Conv; how many were rewritten is `rewritten`. */
-export function dequantizeIntegerConvs(graph: Graph): { graph: Graph; rewritten: number } {
+export function dequantizeIntegerConvs(input: Graph): { graph: Graph; rewritten: number } {
+  if (!input.nodes.some((n) => n.op === 'ConvInteger')) return { graph: input, rewritten: 0 };
+  const graph = foldConstants(input);
   const producers = producersOf(graph);
   const consumers = consumersOf(graph);
   const initializers = new Map(graph.initializers);
@@ -95,12 +105,14 @@ export function dequantizeIntegerConvs(graph: Graph): { graph: Graph; rewritten:
     const a = node.attrs;
     if (a.strides.length > 2 || a.dilations.length > 2 || a.pads.length > 4) continue;
     const wName = `${node.name}/weight_dequantized`;
+    const bName = `${node.name}/bias`;
     initializers.set(wName, w);
+    if (chain.bias) initializers.set(bName, f32([chain.bias.length], chain.bias));
     const conv: Node = {
       op: 'Conv',
       name: node.name,
-      inputs: [chain.x, wName],
-      outputs: [chain.mul.outputs[0]!],
+      inputs: [chain.x, wName, ...(chain.bias ? [bName] : [])],
+      outputs: [chain.last.outputs[0]!],
       attrs: {
         strides: [a.strides[0] ?? 1, a.strides[1] ?? 1],
         pads: [a.pads[0] ?? 0, a.pads[1] ?? 0, a.pads[2] ?? 0, a.pads[3] ?? 0],
@@ -111,11 +123,10 @@ export function dequantizeIntegerConvs(graph: Graph): { graph: Graph; rewritten:
         clamp: null,
       },
     };
-    replacing.set(chain.mul, conv);
-    removed.add(node);
-    removed.add(consumers.get(node.outputs[0]!)![0]!);
+    replacing.set(chain.last, conv);
+    for (const n of [node, ...chain.between]) removed.add(n);
   }
-  if (replacing.size === 0) return { graph, rewritten: 0 };
+  if (replacing.size === 0) return { graph: input, rewritten: 0 };
   const nodes = graph.nodes.filter((n) => !removed.has(n)).map((n) => replacing.get(n) ?? n);
   return { graph: eliminateDeadCode({ ...graph, nodes, initializers }), rewritten: replacing.size };
 }
