@@ -127,7 +127,7 @@ export function dynamicProductSpecs(
   const words = wordsFor(k);
   const range = rangeSpecs(label, input, output, perRow ? rows : 1, perRow ? k : rows * k);
   const codes = `${output}#dynamic-codes`;
-  const gemm = dispatchFor(rows * Math.ceil(n / 4));
+  const gemm = dispatchFor(Math.ceil(rows / 4) * Math.ceil(n / 4));
   const specs: KernelSpec[] = [
     ...range.specs,
     quantizeSpec(label, input, range.qparams, codes, rows, k, perRow, 0),
