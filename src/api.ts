@@ -13,6 +13,7 @@ import { optimize } from './passes/pipeline.ts';
 import { planFloatProgram } from './plan/float-plan.ts';
 import type { QuantizedModel } from './quant/program.ts';
 import { quantizeGraph } from './quant/quantize-graph.ts';
+import { quantizeDynamic as quantizeDynamicGraph, type DynamicOptions, type DynamicReport } from './quant/quantize-dynamic.ts';
 import { heldAside, int8Source, quantizeWithTools, type AccuracyOptions, type ToolReport } from './quant/accuracy-tools.ts';
 import { CalibrationError } from './errors.ts';
 import type { QdqImport } from './import/onnx-qdq.ts';
@@ -107,4 +108,14 @@ export async function createFloatSession(
   }
   const nhwc = prepared(bound, {});
   return Session.fromPlan(nhwc, planFloatProgram(nhwc, options.batch ?? 1), options);
+}
+
+/**
+ * Dynamic quantization (docs/quantization.md D1–D6), no calibration data: the graph's passes,
+ * then every MatMul / Gemm of constant weights as MatMulDynamicInt8 (int8 per output column,
+ * activations quantized on the GPU at run time). Run it with createFloatSession or runFloat;
+ * exportDynamicOnnx writes onnxruntime's form of the same nodes.
+ */
+export function quantizeDynamic(graph: Graph, options: DynamicOptions = {}): { graph: Graph; report: DynamicReport } {
+  return quantizeDynamicGraph(optimize(graph), options);
 }
