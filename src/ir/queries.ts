@@ -31,6 +31,19 @@ export function hasSoleConsumer(graph: Graph, consumers: Map<string, Node[]>, na
   return (consumers.get(name)?.length ?? 0) === 1 && !isGraphOutput(graph, name);
 }
 
+/** The node reading `name` when it is the only reader and the graph does not return it. */
+export function soleConsumer(graph: Graph, consumers: Map<string, Node[]>, name: string): Node | undefined {
+  return hasSoleConsumer(graph, consumers, name) ? consumers.get(name)![0] : undefined;
+}
+
+/** The other input of a two-input node one of whose inputs is `name`. */
+export function otherInput(node: Node, name: string): string | undefined {
+  if (node.inputs.length !== 2) return undefined;
+  if (node.inputs[0] === name) return node.inputs[1];
+  if (node.inputs[1] === name) return node.inputs[0];
+  return undefined;
+}
+
 /** Replaces every read of `from` with `to`, including graph outputs, in a copy of the node list. */
 export function renameInput(nodes: Node[], from: string, to: string): Node[] {
   return nodes.map((n) => (n.inputs.includes(from) ? ({ ...n, inputs: n.inputs.map((i) => (i === from ? to : i)) } as Node) : n));

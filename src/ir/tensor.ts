@@ -65,6 +65,9 @@ export function scalarValues(t: Tensor): number[] {
   return Array.from(t.data);
 }
 
+/** The value of a one-element float tensor; undefined for any other (or none). */
+export const floatScalar = (t: Tensor | undefined): number | undefined => (t && t.data.length === 1 && isFloat(t.dtype) ? t.data[0] : undefined);
+
 export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }

@@ -6,51 +6,37 @@
 // only inside the pattern (the x · 0.5 of the second form too).
 
 import type { Graph, Node } from '../ir/graph.ts';
-import { consumersOf, isGraphOutput } from '../ir/queries.ts';
-import type { Tensor } from '../ir/tensor.ts';
+import { consumersOf, otherInput, soleConsumer } from '../ir/queries.ts';
+import { floatScalar, type Tensor } from '../ir/tensor.ts';
 
-const scalarOf = (t: Tensor | undefined): number | undefined => (t && t.data.length === 1 && (t.dtype === 'float32' || t.dtype === 'float64') ? t.data[0] : undefined);
 const isF32 = (v: number | undefined, want: number): boolean => v !== undefined && Math.fround(v) === Math.fround(want);
-
-function soleReader(graph: Graph, consumers: Map<string, Node[]>, name: string): Node | undefined {
-  const readers = consumers.get(name) ?? [];
-  return readers.length === 1 && !isGraphOutput(graph, name) ? readers[0] : undefined;
-}
-
-/** The other input of a two-input node one of whose inputs is `name`. */
-function otherInput(node: Node, name: string): string | undefined {
-  if (node.inputs.length !== 2) return undefined;
-  if (node.inputs[0] === name) return node.inputs[1];
-  if (node.inputs[1] === name) return node.inputs[0];
-  return undefined;
-}
 
 /** From the Erf: the nodes of the pattern in graph order of their roles, x and y. */
 function match(graph: Graph, erf: Node, consumers: Map<string, Node[]>, producer: Map<string, Node>, constants: ReadonlyMap<string, Tensor>): { nodes: Node[]; x: string; y: string } | undefined {
   const scaled = producer.get(erf.inputs[0] ?? '');
-  if (!scaled || soleReader(graph, consumers, scaled.outputs[0]!) !== erf) return undefined;
+  if (!scaled || soleConsumer(graph, consumers, scaled.outputs[0]!) !== erf) return undefined;
   let x: string | undefined;
-  if (scaled.op === 'Div' && isF32(scalarOf(constants.get(scaled.inputs[1] ?? '')), Math.SQRT2)) x = scaled.inputs[0];
+  if (scaled.op === 'Div' && isF32(floatScalar(constants.get(scaled.inputs[1] ?? '')), Math.SQRT2)) x = scaled.inputs[0];
   if (scaled.op === 'Mul') {
-    const at = scaled.inputs.findIndex((i) => isF32(scalarOf(constants.get(i)), Math.SQRT1_2));
+    const at = scaled.inputs.findIndex((i) => isF32(floatScalar(constants.get(i)), Math.SQRT1_2));
     if (at >= 0) x = scaled.inputs[1 - at];
   }
   if (x === undefined || constants.has(x)) return undefined;
-  const add = soleReader(graph, consumers, erf.outputs[0]!);
-  if (add?.op !== 'Add' || !isF32(scalarOf(constants.get(otherInput(add, erf.outputs[0]!) ?? '')), 1)) return undefined;
-  const mul = soleReader(graph, consumers, add.outputs[0]!);
+  const add = soleConsumer(graph, consumers, erf.outputs[0]!);
+  if (add?.op !== 'Add' || !isF32(floatScalar(constants.get(otherInput(add, erf.outputs[0]!) ?? '')), 1)) return undefined;
+  const mul = soleConsumer(graph, consumers, add.outputs[0]!);
   if (mul?.op !== 'Mul') return undefined;
   const other = otherInput(mul, add.outputs[0]!);
   if (other === x) {
     // (x · a) · 0.5
-    const half = soleReader(graph, consumers, mul.outputs[0]!);
-    if (half?.op !== 'Mul' || !isF32(scalarOf(constants.get(otherInput(half, mul.outputs[0]!) ?? '')), 0.5)) return undefined;
+    const half = soleConsumer(graph, consumers, mul.outputs[0]!);
+    if (half?.op !== 'Mul' || !isF32(floatScalar(constants.get(otherInput(half, mul.outputs[0]!) ?? '')), 0.5)) return undefined;
     return { nodes: [scaled, erf, add, mul, half], x, y: half.outputs[0]! };
   }
   // (x · 0.5) · a
   const halfX = producer.get(other ?? '');
-  if (halfX?.op !== 'Mul' || soleReader(graph, consumers, halfX.outputs[0]!) !== mul) return undefined;
-  if (otherInput(halfX, x) === undefined || !isF32(scalarOf(constants.get(otherInput(halfX, x)!)), 0.5)) return undefined;
+  if (halfX?.op !== 'Mul' || soleConsumer(graph, consumers, halfX.outputs[0]!) !== mul) return undefined;
+  if (otherInput(halfX, x) === undefined || !isF32(floatScalar(constants.get(otherInput(halfX, x)!)), 0.5)) return undefined;
   return { nodes: [halfX, scaled, erf, add, mul], x, y: mul.outputs[0]! };
 }
 

@@ -9,25 +9,9 @@
 // mean and biased variance.
 
 import type { Graph, Node } from '../ir/graph.ts';
-import { consumersOf, isGraphOutput } from '../ir/queries.ts';
+import { consumersOf, isGraphOutput, otherInput, soleConsumer } from '../ir/queries.ts';
 import { inferShapes, type ShapeMap } from '../ir/shapes.ts';
-import { f32, sizeOf, type Tensor } from '../ir/tensor.ts';
-
-const scalarOf = (t: Tensor | undefined): number | undefined => (t && t.data.length === 1 && (t.dtype === 'float32' || t.dtype === 'float64') ? t.data[0] : undefined);
-
-/** The node reading `name` when it is the only reader and the graph does not return it. */
-function soleReader(graph: Graph, consumers: Map<string, Node[]>, name: string): Node | undefined {
-  const readers = consumers.get(name) ?? [];
-  return readers.length === 1 && !isGraphOutput(graph, name) ? readers[0] : undefined;
-}
-
-/** The other input of a binary node one of whose inputs is `name`. */
-function otherInput(node: Node, name: string): string | undefined {
-  if (node.inputs.length !== 2) return undefined;
-  if (node.inputs[0] === name) return node.inputs[1];
-  if (node.inputs[1] === name) return node.inputs[0];
-  return undefined;
-}
+import { f32, floatScalar, sizeOf, type Tensor } from '../ir/tensor.ts';
 
 /** The first normalized axis of a ReduceMean over trailing axes of x with dims kept; undefined otherwise. */
 function trailingAxis(node: Node, constants: ReadonlyMap<string, Tensor>, rank: number): number | undefined {
@@ -64,21 +48,21 @@ function match(graph: Graph, mean: Node, consumers: Map<string, Node[]>, constan
   const rank = xShape.length;
   const axis = trailingAxis(mean, constants, rank);
   if (axis === undefined) return undefined;
-  const sub = soleReader(graph, consumers, mean.outputs[0]!);
+  const sub = soleConsumer(graph, consumers, mean.outputs[0]!);
   if (sub?.op !== 'Sub' || sub.inputs[0] !== x || sub.inputs[1] !== mean.outputs[0]) return undefined;
   const d = sub.outputs[0]!;
   const readers = consumers.get(d) ?? [];
   if (readers.length !== 2 || isGraphOutput(graph, d)) return undefined;
   const pow = readers.find((n) => n.op === 'Pow');
   const div = readers.find((n) => n.op === 'Div');
-  if (!pow || !div || pow.inputs[0] !== d || scalarOf(constants.get(pow.inputs[1] ?? '')) !== 2) return undefined;
-  const variance = soleReader(graph, consumers, pow.outputs[0]!);
+  if (!pow || !div || pow.inputs[0] !== d || floatScalar(constants.get(pow.inputs[1] ?? '')) !== 2) return undefined;
+  const variance = soleConsumer(graph, consumers, pow.outputs[0]!);
   if (variance?.op !== 'ReduceMean' || !variance.attrs.keepdims || !sameAxes(mean, variance, constants)) return undefined;
-  const add = soleReader(graph, consumers, variance.outputs[0]!);
-  const eps = add?.op === 'Add' ? scalarOf(constants.get(otherInput(add, variance.outputs[0]!) ?? '')) : undefined;
+  const add = soleConsumer(graph, consumers, variance.outputs[0]!);
+  const eps = add?.op === 'Add' ? floatScalar(constants.get(otherInput(add, variance.outputs[0]!) ?? '')) : undefined;
   if (!add || eps === undefined) return undefined;
-  const sqrt = soleReader(graph, consumers, add.outputs[0]!);
-  if (sqrt?.op !== 'Sqrt' || soleReader(graph, consumers, sqrt.outputs[0]!) !== div || div.inputs[0] !== d || div.inputs[1] !== sqrt.outputs[0]) return undefined;
+  const sqrt = soleConsumer(graph, consumers, add.outputs[0]!);
+  if (sqrt?.op !== 'Sqrt' || soleConsumer(graph, consumers, sqrt.outputs[0]!) !== div || div.inputs[0] !== d || div.inputs[1] !== sqrt.outputs[0]) return undefined;
   const nodes = [mean, sub, pow, variance, add, sqrt, div];
   const normalizedDims = xShape.slice(axis);
   if (!normalizedDims.every((dim): dim is number => typeof dim === 'number')) return undefined;
@@ -94,7 +78,7 @@ function match(graph: Graph, mean: Node, consumers: Map<string, Node[]>, constan
   let out = div.outputs[0]!;
   let scale: string | undefined;
   let bias: string | undefined;
-  const mul = soleReader(graph, consumers, out);
+  const mul = soleConsumer(graph, consumers, out);
   if (mul?.op === 'Mul') {
     const g = otherInput(mul, out);
     if (g && covers(constants.get(g))) {
@@ -103,7 +87,7 @@ function match(graph: Graph, mean: Node, consumers: Map<string, Node[]>, constan
       out = mul.outputs[0]!;
     }
   }
-  const plus = soleReader(graph, consumers, out);
+  const plus = soleConsumer(graph, consumers, out);
   if (plus?.op === 'Add') {
     const b = otherInput(plus, out);
     if (b && covers(constants.get(b))) {
