@@ -1,11 +1,8 @@
 // onnxruntime's dynamically quantized convs (its quantize_dynamic output: ISNet's file in
-// @imgly/background-removal-data) turned back into plain float Convs, the model's fp32 form:
-//
-//   x ─ DynamicQuantizeLinear ─(q, s_x, z_x)─ ConvInteger(q, W_q, z_x, z_W) ─ Cast(float) ─ Mul ─ y
-//                                  s_x ─ Mul(s_x, s_W) ────────────────────────────────────┘
-//
-// with W_q (uint8 or int8), z_W (scalar, or one per output channel) and s_W (scalar, or one per
-// output channel) constants, becomes y = Conv(x, W), W = (W_q − z_W) · s_W per output channel,
+// @imgly/background-removal-data; the chain is found by dynamic-chains.ts) turned back into plain
+// float Convs, the model's fp32 form: with W_q (uint8 or int8), z_W (scalar, or one per output
+// channel) and s_W (scalar, or one per output channel) constants, a chain becomes y = Conv(x, W),
+// W = (W_q − z_W) · s_W per output channel,
 // with ConvInteger's strides, pads, dilations and group. Only the weights keep their
 // quantization error; the activations are no longer quantized, so this is not the quantized
 // model's arithmetic but what it approximates. A bias Add after the Mul of a per-channel constant
@@ -17,23 +14,11 @@
 // Not part of optimize(): the caller asks for it (the fp32 baseline of a dynamic model).
 
 import type { Graph, Node } from '../ir/graph.ts';
-import { consumersOf, hasSoleConsumer, producersOf } from '../ir/queries.ts';
+import { consumersOf, producersOf } from '../ir/queries.ts';
 import { f32, sizeOf, type Tensor } from '../ir/tensor.ts';
+import { dynamicChainAt, type DynamicChain } from './dynamic-chains.ts';
 import { eliminateDeadCode } from './eliminate-dead-code.ts';
 import { foldConstants } from './fold-constants.ts';
-
-interface Chain {
-  conv: Node & { op: 'ConvInteger' };
-  /** The Mul, or the bias Add after it, whose output the float Conv produces. */
-  last: Node;
-  /** The nodes between the ConvInteger and `last` (the Cast; the Mul when a bias Add follows). */
-  between: Node[];
-  bias: Float64Array | undefined;
-  x: string;
-  q: Tensor;
-  zero: Tensor | undefined;
-  scale: Tensor;
-}
 
 /**
  * Per-output-channel values of a constant: a scalar (any rank, one element), or `channels`
@@ -47,45 +32,28 @@ function perChannel(t: Tensor, channels: number, form: 'zero-point' | 'scale'): 
   return fits ? Float64Array.from(t.data) : undefined;
 }
 
-/** The chain starting at `conv`, or undefined where any link differs from the pattern. */
-function chainAt(graph: Graph, conv: Node & { op: 'ConvInteger' }, producers: Map<string, Node>, consumers: Map<string, Node[]>): Chain | undefined {
-  const constant = (name: string | undefined) => (name ? graph.initializers.get(name) : undefined);
-  const [q, wName, xZero, wZero] = conv.inputs;
-  const dql = producers.get(q ?? '');
-  const w = constant(wName);
-  if (dql?.op !== 'DynamicQuantizeLinear' || !w || w.shape.length !== 4 || (xZero ?? '') !== dql.outputs[2]) return undefined;
-  if (w.dtype !== 'uint8' && w.dtype !== 'int8') return undefined;
-  const zero = constant(wZero);
-  if ((wZero ?? '') !== '' && !zero) return undefined;
-  const only = (name: string) => (hasSoleConsumer(graph, consumers, name) ? consumers.get(name)![0] : undefined);
-  const cast = only(conv.outputs[0]!);
-  if (cast?.op !== 'Cast' || cast.attrs.to !== 'float32') return undefined;
-  const mul = only(cast.outputs[0]!);
-  if (mul?.op !== 'Mul' || mul.inputs.length !== 2) return undefined;
-  const scales = producers.get(mul.inputs.find((i) => i !== cast.outputs[0]) ?? '');
-  if (scales?.op !== 'Mul' || !scales.inputs.includes(dql.outputs[1]!)) return undefined;
-  const scale = constant(scales.inputs.find((i) => i !== dql.outputs[1]));
-  if (!scale || scale.dtype !== 'float32') return undefined;
-  const add = only(mul.outputs[0]!);
-  const biasTensor = add?.op === 'Add' && add.inputs.length === 2 ? constant(add.inputs.find((i) => i !== mul.outputs[0])) : undefined;
-  const bias = biasTensor && biasTensor.dtype === 'float32' ? perChannel(biasTensor, w.shape[0]!, 'scale') : undefined;
-  if (bias) return { conv, last: add!, between: [cast, mul], bias, x: dql.inputs[0]!, q: w, zero, scale };
-  return { conv, last: mul, between: [cast], bias: undefined, x: dql.inputs[0]!, q: w, zero, scale };
+/** The chain at `conv` with uint8 or int8 4-D weights and float32 scales; a bias taken where it is per channel. */
+function chainAt(graph: Graph, conv: Node & { op: 'ConvInteger' }, producers: Map<string, Node>, consumers: Map<string, Node[]>): DynamicChain | undefined {
+  const takesBias = (bias: Tensor, w: Tensor) => bias.dtype === 'float32' && perChannel(bias, w.shape[0]!, 'scale') !== undefined;
+  const chain = dynamicChainAt(graph, conv, producers, consumers, takesBias);
+  const w = chain?.weights.q;
+  if (!chain || !w || w.shape.length !== 4 || (w.dtype !== 'uint8' && w.dtype !== 'int8') || chain.weights.scale.dtype !== 'float32') return undefined;
+  return chain;
 }
 
 /** (W_q − z_W) · s_W, per output channel (axis 0 of [Cout, Cin/g, kh, kw]). */
-function dequantizedWeights(c: Chain): Tensor | undefined {
-  const channels = c.q.shape[0]!;
-  const zero = c.zero ? perChannel(c.zero, channels, 'zero-point') : new Float64Array(channels);
-  const scale = perChannel(c.scale, channels, 'scale');
+function dequantizedWeights({ q, zero: z, scale: s }: DynamicChain['weights']): Tensor | undefined {
+  const channels = q.shape[0]!;
+  const zero = z ? perChannel(z, channels, 'zero-point') : new Float64Array(channels);
+  const scale = perChannel(s, channels, 'scale');
   if (!zero || !scale) return undefined;
-  const inner = c.q.data.length / channels;
-  const out = new Float32Array(c.q.data.length);
+  const inner = q.data.length / channels;
+  const out = new Float32Array(q.data.length);
   for (let i = 0; i < out.length; i++) {
     const o = Math.floor(i / inner);
-    out[i] = (c.q.data[i]! - zero[o]!) * scale[o]!;
+    out[i] = (q.data[i]! - zero[o]!) * scale[o]!;
   }
-  return f32(c.q.shape, out);
+  return f32(q.shape, out);
 }
 
 /** Each ConvInteger chain of the pattern as a float Conv; how many were rewritten is `rewritten`. */
@@ -100,19 +68,20 @@ export function dequantizeIntegerConvs(input: Graph): { graph: Graph; rewritten:
   for (const node of graph.nodes) {
     if (node.op !== 'ConvInteger') continue;
     const chain = chainAt(graph, node, producers, consumers);
-    const w = chain && dequantizedWeights(chain);
+    const w = chain && dequantizedWeights(chain.weights);
     if (!chain || !w) continue;
+    const bias = chain.bias && perChannel(chain.bias, w.shape[0]!, 'scale');
     const a = node.attrs;
     if (a.strides.length > 2 || a.dilations.length > 2 || a.pads.length > 4) continue;
     const wName = `${node.name}/weight_dequantized`;
     const bName = `${node.name}/bias`;
     initializers.set(wName, w);
-    if (chain.bias) initializers.set(bName, f32([chain.bias.length], chain.bias));
+    if (bias) initializers.set(bName, f32([bias.length], bias));
     const conv: Node = {
       op: 'Conv',
       name: node.name,
-      inputs: [chain.x, wName, ...(chain.bias ? [bName] : [])],
-      outputs: [chain.last.outputs[0]!],
+      inputs: [chain.x, wName, ...(bias ? [bName] : [])],
+      outputs: [chain.output],
       attrs: {
         strides: [a.strides[0] ?? 1, a.strides[1] ?? 1],
         pads: [a.pads[0] ?? 0, a.pads[1] ?? 0, a.pads[2] ?? 0, a.pads[3] ?? 0],
@@ -123,8 +92,9 @@ export function dequantizeIntegerConvs(input: Graph): { graph: Graph; rewritten:
         clamp: null,
       },
     };
-    replacing.set(chain.last, conv);
-    for (const n of [node, ...chain.between]) removed.add(n);
+    const last = chain.after[chain.after.length - 1]!;
+    replacing.set(last, conv);
+    for (const n of [node, ...chain.after]) if (n !== last) removed.add(n);
   }
   if (replacing.size === 0) return { graph: input, rewritten: 0 };
   const nodes = graph.nodes.filter((n) => !removed.has(n)).map((n) => replacing.get(n) ?? n);
