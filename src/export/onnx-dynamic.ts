@@ -7,18 +7,11 @@
 // writer (onnx-write.ts) knows. Importing the result back fuses each chain (passes/fuse-dynamic.ts)
 // into the MatMulDynamicInt8 node quantizeDynamic makes of the same MatMul.
 
-import { OnnxWriteError, rawData } from './onnx-write.ts';
+import { OnnxWriteError, tensorProto } from './onnx-write.ts';
 import { decodeModel, ModelProtoCoder, toNumber, type NodeProto, type TensorProto } from '../import/onnx-proto.ts';
 import { OnnxDataType } from '../import/onnx-schema.ts';
 import { decodeTensorProto } from '../import/onnx-tensor.ts';
-import type { Tensor } from '../ir/tensor.ts';
 import { quantizeWeightsPerColumn, transpose2d } from '../quant/dynamic-weights.ts';
-
-const DATA_TYPE = { int8: OnnxDataType.INT8, float32: OnnxDataType.FLOAT } as const;
-
-function initializerProto(name: string, t: Tensor & { dtype: 'int8' | 'float32' }): object {
-  return { name, dims: t.shape, dataType: DATA_TYPE[t.dtype], rawData: rawData(t) };
-}
 
 const node = (opType: string, name: string, input: string[], output: string[], attribute: object[] = []): object => ({ opType, name, domain: '', input, output, attribute });
 
@@ -66,9 +59,7 @@ export function exportDynamicOnnx(bytes: Uint8Array): DynamicExport {
     const base = n.name || `${n.opType}_${index}`;
     const w = quantizeWeightsPerColumn(gemm?.transB ? transpose2d(bTensor) : bTensor);
     const [wq, ws, wz] = [fresh(`${base}_W_quantized`), fresh(`${base}_W_scale`), fresh(`${base}_W_zero_point`)];
-    graph.initializer.push(initializerProto(wq, w.q as Tensor & { dtype: 'int8' }) as TensorProto);
-    graph.initializer.push(initializerProto(ws, w.scale as Tensor & { dtype: 'float32' }) as TensorProto);
-    graph.initializer.push(initializerProto(wz, w.zero! as Tensor & { dtype: 'int8' }) as TensorProto);
+    for (const [name, t] of [[wq, w.q], [ws, w.scale], [wz, w.zero!]] as const) graph.initializer.push(tensorProto(name, t) as TensorProto);
     const [q, s, z] = [fresh(`${base}_x_quantized`), fresh(`${base}_x_scale`), fresh(`${base}_x_zero_point`)];
     const [acc, cast, scales] = [fresh(`${base}_output_quantized`), fresh(`${base}_output_quantized_cast_output`), fresh(`${base}_scales_mul:0`)];
     const hasC = gemm !== undefined && (n.input[2] ?? '') !== '';

@@ -86,7 +86,8 @@ export function rawData(t: Tensor): Uint8Array {
   return bytes;
 }
 
-function tensorProto(name: string, t: Tensor): object {
+/** An initializer's TensorProto fields: dims, data type and raw little-endian bytes. */
+export function tensorProto(name: string, t: Tensor): object {
   return { name, dims: t.shape, dataType: DATA_TYPE[t.dtype], rawData: rawData(t) };
 }
 
