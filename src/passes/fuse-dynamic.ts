@@ -8,16 +8,15 @@
 import type { Graph, Node } from '../ir/graph.ts';
 import { consumersOf, producersOf } from '../ir/queries.ts';
 import { sizeOf, type Tensor } from '../ir/tensor.ts';
-import { toDynamicConvWeights, toDynamicWeights } from '../quant/dynamic-weights.ts';
+import { isColumnBias, toDynamicConvWeights, toDynamicWeights } from '../quant/dynamic-weights.ts';
 import { dynamicChainAt, type DynamicChain } from './dynamic-chains.ts';
 
-/** A bias the fused node adds: N constant float values ([N] or [1, N] after a product, [N] or [1, N, 1, 1] after a conv). */
+/** A bias the fused node adds: N constant float values (isColumnBias after a product; [N] or [1, N, 1, 1] after a conv). */
 function takesBias(product: Node) {
-  const conv = product.op === 'ConvInteger';
+  if (product.op !== 'ConvInteger') return (bias: Tensor, w: Tensor): boolean => isColumnBias(bias, w.shape[1]!);
   return (bias: Tensor, w: Tensor): boolean => {
-    const n = conv ? w.shape[0]! : w.shape[1]!;
-    const along = conv ? bias.shape.length === 1 || (bias.shape.length === 4 && bias.shape[1] === n) : bias.shape.length <= 2 && bias.shape[bias.shape.length - 1] === n;
-    return bias.dtype === 'float32' && sizeOf(bias.shape) === n && along;
+    const n = w.shape[0]!;
+    return bias.dtype === 'float32' && sizeOf(bias.shape) === n && (bias.shape.length === 1 || (bias.shape.length === 4 && bias.shape[1] === n));
   };
 }
 

@@ -24,6 +24,9 @@ export interface DynamicWeightTensors {
   zero: Tensor;
 }
 
+/** A bias a dynamic product adds: N float32 values, [N] or [1, N]. */
+export const isColumnBias = (t: Tensor, n: number): boolean => t.dtype === 'float32' && sizeOf(t.shape) === n && t.shape.length <= 2 && t.shape[t.shape.length - 1] === n;
+
 /** A value per output column (or channel) from one value or N of them. */
 function perOutput(t: Tensor | undefined, n: number, what: string): (j: number) => number {
   if (!t) return () => 0;

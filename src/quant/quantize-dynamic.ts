@@ -5,9 +5,9 @@
 // run by the fp32 GPU plan and the float CPU reference like any other op.
 
 import type { Graph, Node } from '../ir/graph.ts';
-import { consumersOf, hasSoleConsumer } from '../ir/queries.ts';
-import { sizeOf, type Tensor } from '../ir/tensor.ts';
-import { quantizeWeightsPerColumn, toDynamicWeights, transpose2d } from './dynamic-weights.ts';
+import { consumersOf, soleConsumer } from '../ir/queries.ts';
+import type { Tensor } from '../ir/tensor.ts';
+import { isColumnBias, quantizeWeightsPerColumn, toDynamicWeights, transpose2d } from './dynamic-weights.ts';
 
 export interface DynamicOptions {
   /** A scale per row of the activations (per token), instead of one per tensor as onnxruntime's format has. */
@@ -58,7 +58,7 @@ export function quantizeDynamic(graph: Graph, options: DynamicOptions = {}): { g
     const n = product.b.shape[1]!;
     const fitsBias = (name: string | undefined) => {
       const t = name === undefined ? undefined : initializers.get(name);
-      return t !== undefined && t.dtype === 'float32' && sizeOf(t.shape) === n && t.shape[t.shape.length - 1] === n && t.shape.length <= 2;
+      return t !== undefined && isColumnBias(t, n);
     };
     let bias = product.bias;
     if (bias !== undefined && !fitsBias(bias)) {
@@ -66,14 +66,11 @@ export function quantizeDynamic(graph: Graph, options: DynamicOptions = {}): { g
       continue;
     }
     // A MatMul's bias is the Add after it (torch's Linear on 3-D input), where nothing else reads the product.
-    let output = node.outputs[0]!;
-    const add = node.op === 'MatMul' && hasSoleConsumer(graph, consumers, output) ? consumers.get(output)![0] : undefined;
-    const addBias = add?.op === 'Add' ? add.inputs.find((i) => i !== output) : undefined;
-    if (add && fitsBias(addBias)) {
-      bias = addBias;
-      output = add.outputs[0]!;
-      removed.add(add);
-    }
+    const next = node.op === 'MatMul' ? soleConsumer(graph, consumers, node.outputs[0]!) : undefined;
+    const addBias = next?.op === 'Add' ? next.inputs.find((i) => i !== node.outputs[0]) : undefined;
+    const add = fitsBias(addBias) ? next : undefined;
+    if (add) bias = addBias;
+    const output = (add ?? node).outputs[0]!;
     const w = toDynamicWeights(quantizeWeightsPerColumn(product.b));
     const name = (suffix: string) => `${node.name}/dynamic_${suffix}`;
     initializers.set(name('codes'), w.codes);
@@ -90,8 +87,9 @@ export function quantizeDynamic(graph: Graph, options: DynamicOptions = {}): { g
       };
       nodes.push({ op: 'Clip', name: `${node.name}/clamp`, inputs: [productOut, bound('min', clamp.min), bound('max', clamp.max)], outputs: [output], attrs: {} });
     }
-    replaced.set(add && removed.has(add) ? add : node, nodes);
-    if (add && removed.has(add)) removed.add(node);
+    // The dynamic node takes the place of the last node it replaces.
+    replaced.set(add ?? node, nodes);
+    if (add) removed.add(node);
     report.quantized.push(node.name);
   }
   const nodes = graph.nodes.flatMap((n) => replaced.get(n) ?? (removed.has(n) ? [] : [n]));
