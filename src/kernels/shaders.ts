@@ -37,6 +37,7 @@ const FAMILIES = {
   dynq_params: { source: WGSL['dynq_params.wgsl'], libraries: ['dynamic'] },
   dynq_quantize: { source: WGSL['dynq_quantize.wgsl'], libraries: ['int8', 'quantize', 'dynamic'] },
   dynq_gemm: { source: WGSL['dynq_gemm.wgsl'], libraries: ['int8', 'dynamic'] },
+  dynq_gemm_f32: { source: WGSL['dynq_gemm_f32.wgsl'], libraries: ['int8', 'dynamic'] },
   dynq_conv: { source: WGSL['dynq_conv.wgsl'], libraries: ['int8', 'dynamic'] },
   // The fp32 baseline (src/kernels/float/, src/plan/float-plan.ts): plain f32 NHWC tensors.
   conv2d_f32: { source: WGSL['conv2d_f32.wgsl'], libraries: [] },

@@ -10,6 +10,7 @@ import { InputError } from '../errors.ts';
 import type { Graph } from '../ir/graph.ts';
 import { inferNode, type ShapeMap } from '../ir/shapes.ts';
 import { floatBytes } from '../kernels/float/common.ts';
+import type { DynamicMath } from '../kernels/float/dynamic.ts';
 import { planFloatNode } from '../kernels/float/registry.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
 import { planMemory, type TensorUse } from './liveness.ts';
@@ -18,7 +19,12 @@ import type { ProgramPlan } from './plan.ts';
 const isStatic = (shape: readonly (number | string)[] | undefined): shape is number[] =>
   shape !== undefined && shape.every((d) => typeof d === 'number');
 
-export function planFloatProgram(graph: Graph, batch = 1): ProgramPlan {
+export interface FloatPlanOptions {
+  /** The dynamic products' arithmetic (default 'dp4a'; createFloatSession picks per adapter). */
+  dynamicMath?: DynamicMath;
+}
+
+export function planFloatProgram(graph: Graph, batch = 1, options: FloatPlanOptions = {}): ProgramPlan {
   const constants = graph.initializers;
   const known: ShapeMap = new Map();
   for (const [name, t] of constants) known.set(name, [...t.shape]);
@@ -51,7 +57,7 @@ export function planFloatProgram(graph: Graph, batch = 1): ProgramPlan {
     const [inferred] = inferNode(node, known, constants);
     let planned;
     try {
-      planned = planFloatNode(node, inputShapes, constants, isStatic(inferred) ? inferred : undefined, true, (name) => read.has(name));
+      planned = planFloatNode(node, inputShapes, constants, isStatic(inferred) ? inferred : undefined, { allowTemps: true, read: (name) => read.has(name), dynamicMath: options.dynamicMath });
     } catch (e) {
       throw new Error(`${where}: ${(e as Error).message}`, { cause: e });
     }

@@ -1,13 +1,13 @@
 // Dynamic quantization on Dawn (docs/quantization.md (D1)–(D6)): the range, qparams, quantize and
-// dp4a product dispatches of MatMulDynamicInt8, and ConvDynamicInt8's, against the CPU reference (src/quant/dynamic.ts)
-// bit for bit, the run-time scales and zero points included; per tensor and per row, with and
+// product dispatches of MatMulDynamicInt8 (dynq_gemm's dp4a and dynq_gemm_f32's f32 arithmetic),
+// and ConvDynamicInt8's, against the CPU reference (src/quant/dynamic.ts) bit for bit, the run-time scales and zero points included; per tensor and per row, with and
 // without bias, weights with zero points, K not a multiple of 4, 1 to 512 rows; on the native
 // and the emulated int8 paths.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { nodeGpuDevice } from '../../src/gpu/node.ts';
 import { f32, tensor, type Tensor } from '../../src/ir/tensor.ts';
-import { dynamicConvKernels, dynamicProductSpecs, dynamicWeightData } from '../../src/kernels/float/dynamic.ts';
+import { dynamicConvKernels, dynamicProductSpecs, dynamicWeightData, type DynamicMath } from '../../src/kernels/float/dynamic.ts';
 import { quantizeKernels } from '../../src/ref/float/quantize-ops.ts';
 import { dynamicMatmul, rowParams } from '../../src/quant/dynamic.ts';
 import { CASES, firstDifference, PATHS, randomSource, runBatch, skipGpu, wordsOf, type GpuCase } from './kernels-harness.ts';
@@ -34,7 +34,9 @@ function activation(r: Source, n: number): Float32Array {
   });
 }
 
-function dynamicCase(seed: number): GpuCase {
+const GEMM_SHADER = { dp4a: 'dynq_gemm', f32: 'dynq_gemm_f32' } as const;
+
+function dynamicCase(seed: number, math: DynamicMath): GpuCase {
   const r = randomSource(seed);
   const rows = randomRows(r);
   const k = r.choose([1, 2, 3, 4, 5, 7, 8, 16, 31, 32, 64, 100, 128, 300]);
@@ -54,7 +56,8 @@ function dynamicCase(seed: number): GpuCase {
   ]);
   const node = { op: 'MatMulDynamicInt8' as const, name: id, inputs: [`${id}.x`, `${id}.w`, `${id}.s`, `${id}.z`, hasBias ? `${id}.b` : ''], outputs: [`${id}.y`], attrs: { perRow } };
   const w = dynamicWeightData(node, constants);
-  const { specs, temps } = dynamicProductSpecs(id, `${id}.x`, `${id}.y`, rows, w, perRow);
+  const { specs, temps } = dynamicProductSpecs(id, `${id}.x`, `${id}.y`, rows, w, perRow, math);
+  const gemmShader = specs[specs.length - 1]!.shader;
   const c = (name: string) => constants.get(`${id}.${name}`)!;
   const want = dynamicMatmul(
     x,
@@ -67,12 +70,14 @@ function dynamicCase(seed: number): GpuCase {
   const qparams = temps.find((t) => t.name.endsWith('qparams'))!.name;
   const tensors = new Map([[`${id}.x`, x.byteLength], [`${id}.y`, rows * n * 4], ...temps.map((t) => [t.name, 4 * t.shape.reduce((a, b) => a * b, 1)] as [string, number])]);
   return {
-    describe: `dynamic case ${seed} ${JSON.stringify({ rows, k, n, perRow, hasBias, zeroPoints })}`,
+    describe: `dynamic case ${seed} ${JSON.stringify({ rows, k, n, perRow, hasBias, zeroPoints, gemmShader })}`,
     specs,
     tensors,
     writes: [[`${id}.x`, x]],
     outputs: [`${id}.y`, qparams],
     check: (res) => {
+      // These weights' f32 sums are exact (K ≤ 300), so the f32 request gets its kernel.
+      if (gemmShader !== GEMM_SHADER[math]) return `the product ran ${gemmShader}, not ${GEMM_SHADER[math]}`;
       const got = new Float32Array(wordsOf(res.get(qparams), 4 * params.length).buffer);
       const wantParams = params.flatMap((p) => [p.scale, p.zeroPoint - 128, p.inverse]);
       const gotParams = params.flatMap((_, i) => [got[4 * i]!, new Int32Array(got.buffer)[4 * i + 1]!, got[4 * i + 2]!]);
@@ -135,13 +140,15 @@ describe.skipIf(skipGpu)('MatMulDynamicInt8 kernels on Dawn match the CPU refere
   afterAll(() => gpu?.device.destroy());
 
   for (const path of PATHS) {
-    it(`${CASES} random dynamic products (range, qparams, quantize, dp4a GEMM + f32 epilogue), ${path} path`, { timeout: 240_000 }, async () => {
-      if (path === 'native') expect(gpu.dot4I8Packed, `the native path needs WGSL's dot4I8Packed, which ${JSON.stringify(gpu.adapterInfo)} lacks`).toBe(true);
-      const cases = Array.from({ length: CASES }, (_, i) => dynamicCase(i + 1));
-      const { failures, dispatches, ms } = await runBatch(gpu.device, path, cases);
-      expect(failures.slice(0, 5)).toEqual([]);
-      console.log(`dynamic products (${path}): ${cases.length} cases, ${dispatches} dispatches, ${ms.toFixed(0)} ms`);
-    });
+    for (const math of ['dp4a', 'f32'] as const) {
+      it(`${CASES} random dynamic products (range, qparams, quantize, ${GEMM_SHADER[math]} + f32 epilogue), ${path} path`, { timeout: 240_000 }, async () => {
+        if (path === 'native') expect(gpu.dot4I8Packed, `the native path needs WGSL's dot4I8Packed, which ${JSON.stringify(gpu.adapterInfo)} lacks`).toBe(true);
+        const cases = Array.from({ length: CASES }, (_, i) => dynamicCase(i + 1, math));
+        const { failures, dispatches, ms } = await runBatch(gpu.device, path, cases);
+        expect(failures.slice(0, 5)).toEqual([]);
+        console.log(`dynamic products (${GEMM_SHADER[math]}, ${path}): ${cases.length} cases, ${dispatches} dispatches, ${ms.toFixed(0)} ms`);
+      });
+    }
 
     it(`${CASES} random dynamic 2-D convolutions (range, qparams, NCHW → packed NHWC quantize, dp4a conv + f32 epilogue), ${path} path`, { timeout: 240_000 }, async () => {
       if (path === 'native') expect(gpu.dot4I8Packed, `the native path needs WGSL's dot4I8Packed, which ${JSON.stringify(gpu.adapterInfo)} lacks`).toBe(true);

@@ -1,8 +1,9 @@
 // MatMulDynamicInt8 on the GPU (docs/quantization.md (D1)–(D5)): four dispatches through
 // temporaries: each row's range in parts (dynq_range), the parts joined into (s, z, 1/s)
-// (dynq_params), the float activations to packed signed codes (dynq_quantize), and the dp4a
-// product with the zero-point corrections and the float epilogue (dynq_gemm). Bit for bit the
-// CPU reference's dynamicMatmul (src/quant/dynamic.ts).
+// (dynq_params), the float activations to packed signed codes (dynq_quantize), and the product
+// with the zero-point corrections and the float epilogue (dynq_gemm with dot4I8Packed, or
+// dynq_gemm_f32: see DynamicMath). Bit for bit the CPU reference's dynamicMatmul
+// (src/quant/dynamic.ts).
 
 import type { Node } from '../../ir/graph.ts';
 import { resolveConvWindow } from '../../ir/ops/quantize.ts';
@@ -21,13 +22,38 @@ const MAX_GRID_ROWS = 65535;
 /** dynq_params' record per row: scale, zero point − 128, inverse, padding. */
 const QPARAM_WORDS = 4;
 
-/** The packed weight codes [N, words] and the per-column constants (Σ w, z_w, s_w, bias) of a MatMulDynamicInt8 node. */
+/**
+ * How a dynamic product's sums are computed: dot4I8Packed (dynq_gemm, 4 × 4 outputs an
+ * invocation), or f32 arithmetic on the codes (dynq_gemm_f32, 8 × 8), for adapters where f32
+ * outruns dp4a (software ones) and for products whose f32 sums are exact (dynamicF32Exact). The
+ * same bits either way.
+ */
+export type DynamicMath = 'dp4a' | 'f32';
+
+/** The weight codes [N, K] and the per-column constants (Σ w, z_w, s_w, bias) of a MatMulDynamicInt8 node. */
 export interface DynamicWeightData {
   n: number;
   k: number;
-  weights: Uint32Array;
+  codes: ArrayLike<number>;
   columns: Uint32Array;
   hasBias: boolean;
+}
+
+/** Below 2^24 an f32 sum of integers is the integer itself. */
+const F32_EXACT_LIMIT = 2 ** 24;
+
+/**
+ * Whether every f32 partial sum of dynq_gemm_f32 is exact: |code| ≤ 128, so each column's sums
+ * stay within 128 · Σ_k |w_nk| (and the code sums within 128 · K).
+ */
+export function dynamicF32Exact(w: DynamicWeightData): boolean {
+  let largest = 4 * wordsFor(w.k);
+  for (let j = 0; j < w.n; j++) {
+    let sum = 0;
+    for (let i = j * w.k; i < (j + 1) * w.k; i++) sum += Math.abs(w.codes[i]!);
+    largest = Math.max(largest, sum);
+  }
+  return 128 * largest < F32_EXACT_LIMIT;
 }
 
 function constant(node: Node, index: number, constants: ReadonlyMap<string, Tensor>, what: string): Tensor {
@@ -69,7 +95,55 @@ const rowSum = (codes: Tensor, length: number) => (j: number) => {
 export function dynamicWeightData(node: Extract<Node, { op: 'MatMulDynamicInt8' }>, constants: ReadonlyMap<string, Tensor>): DynamicWeightData {
   const codes = codesOf(node, constants, 2, '[N, K]');
   const [n, k] = codes.shape as [number, number];
-  return { n, k, weights: packRows(codes.data, k), ...columnData(node, constants, n, rowSum(codes, k)) };
+  return { n, k, codes: codes.data, ...columnData(node, constants, n, rowSum(codes, k)) };
+}
+
+/** dynq_gemm_f32's weights: [column blocks of 8, words, 8 columns], padding columns 0. */
+function blockedWeights(w: DynamicWeightData): Uint32Array {
+  const words = wordsFor(w.k);
+  const rows = packRows(w.codes, w.k);
+  const blocks = Math.ceil(w.n / 8);
+  const out = new Uint32Array(blocks * words * 8);
+  for (let j = 0; j < w.n; j++) {
+    const block = j >> 3;
+    for (let t = 0; t < words; t++) out[(block * words + t) * 8 + (j & 7)] = rows[j * words + t]!;
+  }
+  return out;
+}
+
+/** The GEMM dispatch of one dynamic product, with `math`'s kernel where its sums are exact (else dp4a's). */
+function gemmSpec(label: string, codes: string, qparams: string, output: string, rows: number, w: DynamicWeightData, perRow: boolean, math: DynamicMath): KernelSpec {
+  const words = wordsFor(w.k);
+  const perRowWord = perRow ? 1 : 0;
+  const weightZero = Array.from({ length: w.n }, (_, j) => w.columns[4 * j + 1]).some((z) => z !== 0);
+  const bindings = (weights: Uint32Array): KernelSpec['storage'] => [
+    { tensor: codes },
+    { data: weights, label: `${label} weights` },
+    { data: w.columns, label: `${label} columns` },
+    { tensor: qparams },
+    { tensor: output, write: true },
+  ];
+  if (math === 'f32' && dynamicF32Exact(w)) {
+    const rowBlocks = Math.ceil(rows / 8);
+    const grid = dispatchFor(rowBlocks * Math.ceil(w.n / 8));
+    return {
+      label,
+      shader: 'dynq_gemm_f32',
+      constants: { WORKGROUP_SIZE, HAS_BIAS: w.hasBias ? 1 : 0, HAS_WEIGHT_ZERO: weightZero ? 1 : 0 },
+      uniforms: uniformStruct({ rows, n: w.n, words, dispatch_width: grid.width, per_row: perRowWord, opaque_zero: 0, row_blocks: rowBlocks, _pad0: 0 }),
+      storage: bindings(blockedWeights(w)),
+      workgroups: grid.workgroups,
+    };
+  }
+  const grid = dispatchFor(Math.ceil(rows / 4) * Math.ceil(w.n / 4));
+  return {
+    label,
+    shader: 'dynq_gemm',
+    constants: { WORKGROUP_SIZE, HAS_BIAS: w.hasBias ? 1 : 0 },
+    uniforms: uniformStruct({ rows, n: w.n, words, dispatch_width: grid.width, per_row: perRowWord, opaque_zero: 0, _pad0: 0, _pad1: 0 }),
+    storage: bindings(packRows(w.codes, w.k)),
+    workgroups: grid.workgroups,
+  };
 }
 
 /** The range and qparams dispatches over `spans` rows of `spanLength` floats of `input`, and their temporaries. */
@@ -122,25 +196,17 @@ export function dynamicProductSpecs(
   rows: number,
   w: DynamicWeightData,
   perRow: boolean,
+  math: DynamicMath,
 ): { specs: KernelSpec[]; temps: TempTensor[] } {
-  const { k, n } = w;
-  const words = wordsFor(k);
+  const { k } = w;
   const range = rangeSpecs(label, input, output, perRow ? rows : 1, perRow ? k : rows * k);
   const codes = `${output}#dynamic-codes`;
-  const gemm = dispatchFor(Math.ceil(rows / 4) * Math.ceil(n / 4));
   const specs: KernelSpec[] = [
     ...range.specs,
     quantizeSpec(label, input, range.qparams, codes, rows, k, perRow, 0),
-    {
-      label,
-      shader: 'dynq_gemm',
-      constants: { WORKGROUP_SIZE, HAS_BIAS: w.hasBias ? 1 : 0 },
-      uniforms: uniformStruct({ rows, n, words, dispatch_width: gemm.width, per_row: perRow ? 1 : 0, opaque_zero: 0, _pad0: 0, _pad1: 0 }),
-      storage: [{ tensor: codes }, { data: w.weights, label: `${label} weights` }, { data: w.columns, label: `${label} columns` }, { tensor: range.qparams }, { tensor: output, write: true }],
-      workgroups: gemm.workgroups,
-    },
+    gemmSpec(label, codes, range.qparams, output, rows, w, perRow, math),
   ];
-  return { specs, temps: [...range.temps, { name: codes, shape: [rows, words] }] };
+  return { specs, temps: [...range.temps, { name: codes, shape: [rows, wordsFor(k)] }] };
 }
 
 /** The fp32 plan's MatMulDynamicInt8: x [..., K] → [..., N]. */
@@ -148,11 +214,12 @@ export function dynamicMatmulKernels(
   node: Extract<Node, { op: 'MatMulDynamicInt8' }>,
   xShape: readonly number[],
   constants: ReadonlyMap<string, Tensor>,
+  math: DynamicMath,
 ): { specs: KernelSpec[]; outputShape: number[]; temps: TempTensor[] } {
   const w = dynamicWeightData(node, constants);
   if (xShape.length === 0 || xShape[xShape.length - 1] !== w.k) throw new RangeError(`its input ${formatShape(xShape)} does not end in K = ${w.k}`);
   const rows = sizeOf(xShape) / w.k;
-  const { specs, temps } = dynamicProductSpecs(node.name, node.inputs[0]!, node.outputs[0]!, rows, w, node.attrs.perRow);
+  const { specs, temps } = dynamicProductSpecs(node.name, node.inputs[0]!, node.outputs[0]!, rows, w, node.attrs.perRow, math);
   return { specs, outputShape: [...xShape.slice(0, -1), w.n], temps };
 }
 

@@ -16,7 +16,7 @@ import { binaryChainKernels, binaryF32Kernels, unaryF32Kernel, type TempTensor }
 import { isFloatTransposeAlias, padF32Kernel, transposeF32Kernel, transposeShape } from './layout.ts';
 import { gatherF32Kernel, splitF32Kernels } from './indexing.ts';
 import { gridSampleF32Kernel } from './grid-sample.ts';
-import { dynamicConvKernels, dynamicMatmulKernels } from './dynamic.ts';
+import { dynamicConvKernels, dynamicMatmulKernels, type DynamicMath } from './dynamic.ts';
 import { lossF32Kernels } from './loss.ts';
 import { generalMatmulF32Kernel } from './matmul.ts';
 import { normF32Kernels } from './norm.ts';
@@ -37,28 +37,35 @@ function denseOr(dense: () => PlannedKernel, general: () => PlannedKernel): Plan
 }
 
 /**
- * `inputShapes[i]`: the static shape of node input i (constants included; undefined for an
- * omitted input). `inferred`: the output shape from the IR's shape inference, which the alias
- * ops take as theirs. Throws (without naming the node: the plan adds that) when the node's use
- * of its op has no GPU float kernel.
- */
-/**
  * A planned node. `temps`: tensors its dispatches pass between them, which the plan gives
  * memory; `outputShapes`: the shape of every output of a node with several (Split,
  * LayerNormalization), which the plan gives memory too (the float plan only: see allowTemps).
  */
 export type FloatPlannedStep = PlannedStep | { specs: KernelSpec[]; outputShape: number[]; temps?: TempTensor[]; outputShapes?: number[][] };
 
+export interface FloatNodeOptions {
+  /** Whether the caller gives memory to `temps` and extra outputs (the float plan does; an int8 plan's float steps do not). */
+  allowTemps?: boolean;
+  /** Whether a tensor is read (by a node or as a graph output): outputs nothing reads get no dispatch. */
+  read?: (name: string) => boolean;
+  /** The dynamic products' arithmetic (default 'dp4a'). */
+  dynamicMath?: DynamicMath;
+}
+
+/**
+ * `inputShapes[i]`: the static shape of node input i (constants included; undefined for an
+ * omitted input). `inferred`: the output shape from the IR's shape inference, which the alias
+ * ops take as theirs. Throws (without naming the node: the plan adds that) when the node's use
+ * of its op has no GPU float kernel.
+ */
 export function planFloatNode(
   node: Node,
   inputShapes: readonly (readonly number[] | undefined)[],
   constants: ReadonlyMap<string, Tensor>,
   inferred: readonly number[] | undefined,
-  /** Whether the caller gives memory to `temps` and extra outputs (the float plan does; an int8 plan's float steps do not). */
-  allowTemps = false,
-  /** Whether a tensor is read (by a node or as a graph output): outputs nothing reads get no dispatch. */
-  read: (name: string) => boolean = () => true,
+  options: FloatNodeOptions = {},
 ): FloatPlannedStep {
+  const { allowTemps = false, read = () => true, dynamicMath = 'dp4a' } = options;
   const shape = (i: number): number[] => {
     const s = inputShapes[i];
     if (!s) throw new RangeError(`input ${i} is required`);
@@ -159,7 +166,7 @@ export function planFloatNode(
     case 'dynamic-int8': {
       if (!allowTemps) throw new RangeError('a dynamic product (dispatches through temporaries: the float plan only)');
       const d = nodeWith(node, 'gpu', kernel);
-      return d.op === 'MatMulDynamicInt8' ? dynamicMatmulKernels(d, shape(0), constants) : dynamicConvKernels(d, shape(0), constants);
+      return d.op === 'MatMulDynamicInt8' ? dynamicMatmulKernels(d, shape(0), constants, dynamicMath) : dynamicConvKernels(d, shape(0), constants);
     }
     case 'none':
       // An If left after the passes branches on a graph input: fixing that input folds it.
