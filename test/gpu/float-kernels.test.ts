@@ -153,6 +153,35 @@ function denseCase(seed: number): GpuCase {
   return nodeCase('conv2d_f32 (Gemm, MatMul)', what, node, { [`${id}.a`]: a }, new Map([[`${id}.b`, b]]), matmul(a, b));
 }
 
+/** matmul_f32: MatMul of two activations (ranks 1–4, broadcast batch dims) and Gemm of an activation B (transA / transB, alpha, beta, C); M and N not multiples of its 4 × 4 tiles. */
+function generalMatmulCase(seed: number): GpuCase {
+  const r = randomSource(seed);
+  const id = `general${seed}`;
+  const [m, k, n] = [r.int(1, 21), r.int(1, 40), r.int(1, 21)];
+  if (r.pick(3) === 0) {
+    const attrs = { transA: r.pick(2) === 1, transB: r.pick(2) === 1, alpha: r.choose([1, 0.5, -1.25]), beta: r.choose([1, 0, 2]), clamp: null };
+    const a = randomF32(r, attrs.transA ? [k, m] : [m, k]);
+    const b = randomF32(r, attrs.transB ? [n, k] : [k, n], 1 / Math.sqrt(k));
+    const cShape = r.choose([null, [], [n], [m, 1], [m, n]]);
+    const c = cShape && randomF32(r, cShape);
+    const node: Node = { op: 'Gemm', name: id, inputs: [`${id}.a`, `${id}.b`, ...(c ? [`${id}.c`] : [])], outputs: [`${id}.y`], attrs };
+    const feeds = { [`${id}.a`]: a, [`${id}.b`]: b, ...(c ? { [`${id}.c`]: c } : {}) };
+    return generalOnly(nodeCase('matmul_f32', `general gemm case ${seed} ${JSON.stringify({ a: a.shape, b: b.shape, c: cShape, ...attrs })}`, node, feeds, new Map(), gemm(a, b, c ?? undefined, attrs)));
+  }
+  // Batch dims broadcast against each other: a 1 on either side, or one side shorter.
+  const batch = Array.from({ length: r.int(0, 2) }, () => r.int(1, 3));
+  const lead = (): number[] => batch.slice(r.int(0, batch.length)).map((d) => (r.pick(3) === 0 ? 1 : d));
+  const a = randomF32(r, r.pick(6) === 0 ? [k] : [...lead(), m, k]);
+  const b = randomF32(r, r.pick(6) === 0 ? [k] : [...lead(), k, n], 1 / Math.sqrt(k));
+  const node: Node = { op: 'MatMul', name: id, inputs: [`${id}.a`, `${id}.b`], outputs: [`${id}.y`], attrs: {} };
+  return generalOnly(nodeCase('matmul_f32', `general matmul case ${seed} ${JSON.stringify({ a: a.shape, b: b.shape })}`, node, { [`${id}.a`]: a, [`${id}.b`]: b }, new Map(), matmul(a, b)));
+}
+
+function generalOnly(c: GpuCase): GpuCase {
+  expect(c.specs.map((s) => s.shader), c.describe).toEqual(['matmul_f32']);
+  return c;
+}
+
 /** MaxPool, AveragePool (count_include_pad or not), global average and max, NHWC; auto_pad, ceil mode, dilations. */
 function poolCase(seed: number): GpuCase | undefined {
   const r = randomSource(seed);
@@ -323,6 +352,7 @@ function transposeCase(seed: number): GpuCase | undefined {
 const FAMILIES: [string, (seed: number) => GpuCase | undefined][] = [
   ['conv2d_f32 (Conv)', convCase],
   ['conv2d_f32 (Gemm, MatMul)', denseCase],
+  ['matmul_f32', generalMatmulCase],
   ['pool_f32', poolCase],
   ['binary_f32', binaryCase],
   ['unary_f32', unaryCase],

@@ -13,7 +13,7 @@ import { broadcastStrides, floatBits, formatShape, operandBinding } from './comm
 const MAX_BATCH_RANK = 4;
 
 /**
- * Uniforms (28 words): total, dispatch width, M, N | K, batch rank, alpha, beta (f32 bits) |
+ * Uniforms (28 words): tiles (of 4 × 4 outputs), dispatch width, M, N | K, batch rank, alpha, beta (f32 bits) |
  * batch dims ×4 (innermost first) | A's batch strides ×4 | B's ×4 | A's m and k strides, B's k
  * and n strides | C's m and n strides, 0, 0. Override HAS_C. Bindings: A, B, C (one 0 when
  * absent), output.
@@ -68,17 +68,17 @@ export function generalMatmulF32Kernel(
     outputShape = [...batch, ...(aShape.length === 1 ? [] : [m]), ...(bShape.length === 1 ? [] : [n])];
   }
   if (k !== kb) throw new RangeError(`inner dimensions ${k} and ${kb} differ`);
-  const total = m * n * sizeOf(batch);
-  if (total === 0 || k === 0) throw new RangeError('an empty product');
+  if (m * n * sizeOf(batch) === 0 || k === 0) throw new RangeError('an empty product');
+  const tiles = Math.ceil(m / 4) * Math.ceil(n / 4) * sizeOf(batch);
   const pad4 = (v: number[], fill: number) => [...[...v].reverse(), ...new Array<number>(MAX_BATCH_RANK - v.length).fill(fill)];
-  const { workgroups, width } = dispatchFor(total);
+  const { workgroups, width } = dispatchFor(tiles);
   return {
     spec: {
       label: node.name,
       shader: 'matmul_f32',
       constants: { WORKGROUP_SIZE, HAS_C: c ? 1 : 0 },
       uniforms: uniformStruct({
-        total, dispatch_width: width, m, n,
+        tiles, dispatch_width: width, m, n,
         k, batch_rank: batch.length, alpha: floatBits(alpha), beta: floatBits(beta),
         batch_shape: pad4(batch, 1), a_batch: pad4(aBatch, 0), b_batch: pad4(bBatch, 0),
         a_sm: aSm, a_sk: aSk, b_sk: bSk, b_sn: bSn,
