@@ -1,8 +1,9 @@
 // float32 elementwise functions of two tensors with numpy broadcasting (the spec is
 // src/ref/float/elementwise-binary.ts). Bools are carried as f32 0 / 1 (comparisons write them,
-// And / Or / Xor / Where read them: nonzero is true). One invocation per output element of an output of rank ≤ 8:
-// its coordinates (from the flat index, innermost axis first) times each operand's element
-// strides (0 along a broadcast axis) locate the operands' elements.
+// And / Or / Xor / Where read them: nonzero is true). Each invocation computes ELEMENTS
+// consecutive output elements of an output of rank ≤ 8: an element's coordinates (from the flat
+// index, innermost axis first) times each operand's element strides (0 along a broadcast axis)
+// locate the operands' elements.
 
 override WORKGROUP_SIZE: u32 = 64u;
 // 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Pow, 5 Max, 6 Min, 7 Mod (the divisor's sign), 8 fmod (the
@@ -15,6 +16,8 @@ override OP: u32 = 0u;
 // 1 numpy broadcasting through the strides; 2 b is one element, 3 a is one element (a scalar
 // operand, e.g. an input normalisation's Mul and Sub, needs none of the per-axis division).
 override BROADCAST: u32 = 1u;
+// Output elements an invocation (the planner's dispatch size follows it).
+override ELEMENTS: u32 = 4u;
 
 struct Binary {
   total: u32, dispatch_width: u32, rank: u32, scale: f32,
@@ -64,28 +67,7 @@ fn fmod_f32(a: f32, b: f32) -> f32 {
   return a - b * trunc(a / b);
 }
 
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(global_invocation_id) id: vec3<u32>) {
-  let index = id.y * u.dispatch_width + id.x;
-  if (index >= u.total) {
-    return;
-  }
-  var ia = select(index, 0u, BROADCAST == 3u);
-  var ib = select(index, 0u, BROADCAST == 2u);
-  if (BROADCAST == 1u) {
-    ia = 0u;
-    ib = 0u;
-    var rest = index;
-    for (var d = 0u; d < u.rank; d++) {
-      let dim = u.out_shape[d / 4u][d % 4u];
-      let coord = rest % dim;
-      rest = rest / dim;
-      ia += coord * u.a_strides[d / 4u][d % 4u];
-      ib += coord * u.b_strides[d / 4u][d % 4u];
-    }
-  }
-  let a = input_a[ia];
-  let b = input_b[ib];
+fn apply(a: f32, b: f32) -> f32 {
   var y: f32;
   switch (OP) {
     case 0u: { y = a + b; }
@@ -114,5 +96,50 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
     case 17u: { y = select(0.0, 1.0, (a != 0.0) != (b != 0.0)); }
     default: { y = (a + b) * u.scale; }
   }
-  output[index] = y;
+  return y;
+}
+
+// Operand element indices of output element `index` under numpy broadcasting (BROADCAST 1).
+fn strided(index: u32) -> vec2<u32> {
+  var at = vec2<u32>(0u);
+  var rest = index;
+  for (var d = 0u; d < u.rank; d++) {
+    let dim = u.out_shape[d / 4u][d % 4u];
+    let coord = rest % dim;
+    rest = rest / dim;
+    at += coord * vec2<u32>(u.a_strides[d / 4u][d % 4u], u.b_strides[d / 4u][d % 4u]);
+  }
+  return at;
+}
+
+// Operand element indices of output element `index`, given those of `index − 1` (`previous`).
+fn operands_of(index: u32, previous: vec2<u32>, first: bool) -> vec2<u32> {
+  switch (BROADCAST) {
+    case 0u: { return vec2<u32>(index); }
+    case 2u: { return vec2<u32>(index, 0u); }
+    case 3u: { return vec2<u32>(0u, index); }
+    default: {
+      // Along the innermost axis the next element is one stride on; a new row starts over.
+      if (!first && index % u.out_shape[0].x != 0u) {
+        return previous + vec2<u32>(u.a_strides[0].x, u.b_strides[0].x);
+      }
+      return strided(index);
+    }
+  }
+}
+
+// ELEMENTS consecutive outputs an invocation: SwiftShader's cost is mostly per invocation, and
+// along the innermost axis the operands' indices follow by one add.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) id: vec3<u32>) {
+  let first = (id.y * u.dispatch_width + id.x) * ELEMENTS;
+  var at = vec2<u32>(0u);
+  for (var e = 0u; e < ELEMENTS; e++) {
+    let index = first + e;
+    if (index >= u.total) {
+      return;
+    }
+    at = operands_of(index, at, e == 0u);
+    output[index] = apply(input_a[at.x], input_b[at.y]);
+  }
 }

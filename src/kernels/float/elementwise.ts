@@ -19,6 +19,8 @@ export const BINARY_OPS = {
   Where: -1, BatchNormalization: -1,
 } as const;
 export type BinaryOpType = keyof typeof BINARY_OPS;
+/** Output elements a binary_f32 invocation computes (SwiftShader's cost is mostly per invocation). */
+const BINARY_ELEMENTS = 4;
 const FMOD = 8;
 const MEAN_STEP = 18;
 const INTEGER_POW = 19;
@@ -43,18 +45,18 @@ interface Operand {
 /**
  * One binary_f32 dispatch. Uniforms (28 words): total, dispatch width, rank, scale (f32 bits) |
  * output dims ×8 (innermost first, 1-padded) | a element strides ×8 | b element strides ×8 (0
- * along broadcast axes). Overrides: OP (BINARY_OPS), BROADCAST (binaryIndexing).
+ * along broadcast axes). Overrides: OP (BINARY_OPS), BROADCAST (binaryIndexing), ELEMENTS.
  */
 function binarySpec(label: string, op: number, a: Operand, b: Operand, output: string, scale = 1): { spec: KernelSpec; outputShape: number[] } {
   const outputShape = broadcastShapes(a.shape, b.shape);
   const what = `"${label}"`;
   const total = sizeOf(outputShape);
-  const { workgroups, width } = dispatchFor(total);
+  const { workgroups, width } = dispatchFor(Math.ceil(total / BINARY_ELEMENTS));
   return {
     spec: {
       label,
       shader: 'binary_f32',
-      constants: { WORKGROUP_SIZE, OP: op, BROADCAST: binaryIndexing(a.shape, b.shape, outputShape) },
+      constants: { WORKGROUP_SIZE, OP: op, BROADCAST: binaryIndexing(a.shape, b.shape, outputShape), ELEMENTS: BINARY_ELEMENTS },
       uniforms: uniformStruct({
         total, dispatch_width: width, rank: outputShape.length, scale: floatBits(scale),
         out_shape: innermostFirst(outputShape, 1, what),
