@@ -15,7 +15,7 @@ if (path.dirname(BENCH_CACHE) !== cache) throw new Error(`WEBGPU_INT8_CACHE must
 const files: string[] = [];
 for (const id of ids) {
   const m = prepareModel(id, (line) => console.error(line));
-  if (!m.catalog || !m.files.tfjsDir) throw new Error(`${id}: the kit takes the TF.js catalog models only (MobileNetV2, BlazeFace)`);
+  if (!m.catalog || !m.files.tfjsDir || !m.files.q8) throw new Error(`${id}: the kit takes the TF.js catalog models only (MobileNetV2, BlazeFace)`);
   // Not the ONNX for onnxruntime: it holds the TF.js weights again, and prepareModel writes it
   // from them on the target (onnxOf of the same graph) when it is missing: 4 MiB less to carry.
   files.push(m.files.q8, `${m.files.q8}.json`);

@@ -1,6 +1,6 @@
 // One page result → its report row: latency statistics, GOPS from the model's MACs, the
 // correctness check, and for our engines the per-kernel rows measured against the adapter's peaks.
-import type { EngineResult, KernelRow, PeakResult } from '../page/protocol.ts';
+import type { EngineResult, KernelRow, OnnxVariant, PeakResult } from '../page/protocol.ts';
 import { checkOutputs } from './correctness.ts';
 import type { Layer } from './macs.ts';
 import type { PreparedModel } from './models.ts';
@@ -13,10 +13,14 @@ export const gopsOf = (macs: number, ms: number): number => (2 * macs) / (ms * 1
 /**
  * The arithmetic a kernel runs, read from its shader id (src/kernels/shaders.ts): the `_f32`
  * conv variants do f32 math on int8 data; the depthwise int8 kernel multiplies lanes as
- * vec4<i32>; other int8 convs use dot4I8Packed (or its i32 emulation on the emulated path).
+ * vec4<i32>; other int8 convs use dot4I8Packed (or its i32 emulation on the emulated path). The
+ * float products (matmul_f32: MatMul, Gemm, attention) are f32; the dynamic-int8 products
+ * (dynq_gemm, dynq_conv) dot4I8Packed, and dynq_gemm_f32 f32 on int8 codes. The dynamic nodes'
+ * range, qparams and quantize dispatches do no multiply-accumulates: null.
  */
 export function mathOf(shader: string, int8Path: string | undefined): MathKind | null {
-  if (shader === 'conv2d_f32' || /^conv2d_int8.*_f32$/.test(shader)) return 'f32';
+  if (shader === 'conv2d_f32' || shader === 'matmul_f32' || shader === 'dynq_gemm_f32' || /^conv2d_int8.*_f32$/.test(shader)) return 'f32';
+  if (shader === 'dynq_gemm' || shader === 'dynq_conv') return int8Path === 'emulated' ? 'emulated' : 'dp4a';
   if (!shader.startsWith('conv2d_int8')) return null;
   if (int8Path === 'emulated') return 'emulated';
   return shader.startsWith('conv2d_int8_dw') ? 'i32' : 'dp4a';
@@ -86,7 +90,8 @@ function wholeModel(kernels: KernelReport[], peaks: Record<MathKind, number | nu
   };
 }
 
-export function analyze(model: PreparedModel, result: EngineResult, peaks: PeakResult['peaks']): EngineReport {
+/** `onnx`: the ONNX file an onnxruntime row ran (its reference on a dynamic model: correctness.ts). */
+export function analyze(model: PreparedModel, result: EngineResult, peaks: PeakResult['peaks'], onnx?: OnnxVariant): EngineReport {
   if (!result.ok) return { engine: result.engine, status: 'failed', error: { stage: result.stage, message: result.error } };
   const latencyMs = latencyStats(result.runsMs);
   const report: EngineReport = {
@@ -104,7 +109,7 @@ export function analyze(model: PreparedModel, result: EngineResult, peaks: PeakR
     warnings: result.warnings,
   };
   try {
-    report.correctness = checkOutputs(model, result.engine, result.outputs);
+    report.correctness = checkOutputs(model, result.engine, result.outputs, onnx);
   } catch (e) {
     report.status = 'failed';
     report.error = { stage: 'check', message: (e as Error).message };

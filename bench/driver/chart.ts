@@ -1,10 +1,10 @@
 // An SVG chart of the bench, written by hand: one panel per model, one bar per engine (median
 // latency, the p10–p90 range as a whisker) on a log scale shared by every panel, since the
 // engines span milliseconds to seconds. Failed engines are drawn as a labelled gap, not dropped.
-import type { BenchReport } from './schema.ts';
+import { engineLabel, type BenchReport } from './schema.ts';
 
 const WIDTH = 760;
-const LABEL = 130;
+const LABEL = 150;
 const BAR = 16;
 const GAP = 6;
 const COLORS: Record<string, string> = { int8: '#d9480f', fp32: '#1c7ed6', 'tfjs-webgpu': '#f59f00', 'ort-webgpu': '#7048e8', 'ort-wasm': '#868e96', 'ort-cpu': '#495057' };
@@ -24,11 +24,11 @@ export function svgChart(report: BenchReport): string {
     y += 8;
     for (const e of m.engines) {
       const cy = y + BAR / 2;
-      out.push(`<text x="${LABEL - 6}" y="${cy + 4}" text-anchor="end">${e.engine}</text>`);
+      out.push(`<text x="${LABEL - 6}" y="${cy + 4}" text-anchor="end">${escape(engineLabel(e))}</text>`);
       if (e.latencyMs) {
         const l = e.latencyMs;
         out.push(
-          `<rect x="${LABEL}" y="${y}" width="${(x(l.median) - LABEL).toFixed(1)}" height="${BAR}" fill="${COLORS[e.engine] ?? '#495057'}"/>`,
+          `<rect x="${LABEL}" y="${y}" width="${(x(l.median) - LABEL).toFixed(1)}" height="${BAR}" fill="${COLORS[e.engine] ?? '#495057'}"${e.onnx === 'dynamic' ? ' fill-opacity="0.6"' : ''}/>`,
           `<line x1="${x(l.p10).toFixed(1)}" x2="${x(l.p90).toFixed(1)}" y1="${cy}" y2="${cy}" stroke="#212529"/>`,
           `<text x="${(x(l.p90) + 4).toFixed(1)}" y="${cy + 4}">${l.median >= 100 ? l.median.toFixed(0) : l.median.toFixed(1)} ms${e.correctness?.verdict === 'deviates' ? ' (deviates)' : ''}</text>`,
         );

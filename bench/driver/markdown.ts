@@ -1,6 +1,6 @@
 // The bench report as markdown: what ran where, the peaks, one row per model × engine, int8 vs
 // our fp32, and where the int8 kernels stand against the adapter's peaks.
-import type { BenchReport, EngineReport, ModelReport } from './schema.ts';
+import { engineLabel, type BenchReport, type EngineReport, type ModelReport } from './schema.ts';
 
 const ms = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed(v < 0.1 ? 1 : 0)}%`);
@@ -16,14 +16,16 @@ function check(r: EngineReport): string {
       ? `faces ${c.faces.matched}/${c.faces.reference} (${c.faces.engine} found)`
       : c.textMap
         ? `text map IoU ${c.textMap.iou.toFixed(3)}`
-        : '';
-  return `${c.verdict}: ${task}, max rel ${c.maxRel.toExponential(1)}`;
+        : c.matte
+          ? `matte MAE ${c.matte.mae.toExponential(1)}, IoU ${c.matte.iou.toFixed(3)}`
+          : '';
+  return `${c.verdict}${c.against ? ` (vs ${c.against} ref)` : ''}: ${task}, max rel ${c.maxRel.toExponential(1)}`;
 }
 
 function engineRow(m: ModelReport, r: EngineReport): string {
-  if (r.status !== 'ok') return `| ${m.id} | ${r.engine} | ${r.status}: ${r.error?.stage}: ${(r.error?.message ?? '').replace(/\|/g, '\\|').slice(0, 160)} | | | | | | | |`;
+  if (r.status !== 'ok') return `| ${m.id} | ${engineLabel(r)} | ${r.status}: ${r.error?.stage}: ${(r.error?.message ?? '').replace(/\|/g, '\\|').slice(0, 160)} | | | | | | | |`;
   const l = r.latencyMs!;
-  return `| ${m.id} | ${r.engine} | ${l.runs} | ${ms(l.median)} | ${ms(l.p10)}–${ms(l.p90)} | ${ms(r.firstRunMs)} | ${ms(r.gpu?.ms)} | ${num(r.gops!.e2e, 3)} | ${bytes(r.memory?.totalBytes)} | ${check(r)} |`;
+  return `| ${m.id} | ${engineLabel(r)} | ${l.runs} | ${ms(l.median)} | ${ms(l.p10)}–${ms(l.p90)} | ${ms(r.firstRunMs)} | ${ms(r.gpu?.ms)} | ${num(r.gops!.e2e, 3)} | ${bytes(r.memory?.totalBytes)} | ${check(r)} |`;
 }
 
 function int8VsFp32(m: ModelReport): string | null {
@@ -35,12 +37,23 @@ function int8VsFp32(m: ModelReport): string | null {
   return `| ${m.id} | ${ms(int8.latencyMs!.median)} | ${ms(fp32.latencyMs!.median)} | ${speed.toFixed(2)}× | ${bytes(int8.memory!.totalBytes)} | ${bytes(fp32.memory!.totalBytes)} | ${pct(mem)} |`;
 }
 
+/**
+ * The other rows' engines as the tables name them, in --engines order: onnxruntime's run on a
+ * dynamic model's dynamic file (`ort-webgpu (dynamic)`) just before its float row.
+ */
+function otherLabels(report: BenchReport): string[] {
+  const rows = report.models.flatMap((m) => m.engines);
+  return report.options.engines
+    .filter((e) => e !== 'int8')
+    .flatMap((e) => [...(rows.some((r) => r.engine === e && r.onnx === 'dynamic') ? [engineLabel({ engine: e, onnx: 'dynamic' })] : []), ...(rows.some((r) => r.engine === e && r.onnx !== 'dynamic') || !rows.some((r) => r.engine === e) ? [e] : [])]);
+}
+
 /** int8's speed-up over every other engine that ran: their median (first run) over int8's. */
 function int8VsAll(report: BenchReport): string[] {
-  const others = report.options.engines.filter((e) => e !== 'int8');
+  const others = otherLabels(report);
   const cell = (m: ModelReport, engine: string, key: 'median' | 'first') => {
     const int8 = m.engines.find((e) => e.engine === 'int8' && e.status === 'ok');
-    const other = m.engines.find((e) => e.engine === engine && e.status === 'ok');
+    const other = m.engines.find((e) => engineLabel(e) === engine && e.status === 'ok');
     if (!int8 || !other) return '–';
     const ratio = key === 'median' ? other.latencyMs!.median / int8.latencyMs!.median : other.firstRunMs! / int8.firstRunMs!;
     return `${ratio < 0.1 ? ratio.toPrecision(2) : ratio.toFixed(2)}×`;
@@ -106,10 +119,18 @@ export function markdownReport(report: BenchReport): string {
     ...report.models.flatMap((m) => m.engines.map((r) => engineRow(m, r))),
     '',
     report.browser
-      ? 'Latency is end to end (input upload → output read back). First run = model files fetched + session/pipeline creation + the first inference (the engines’ own code loads untimed). GPU ms: timestamp queries where the engine exposes them (ours: one pass per dispatch, summed; TF.js: `tf.time()` kernelMs). GOPS = 2 × MACs (conv + gemm) / median latency. GPU memory: ours = weights + activation arena; TF.js = `tf.memory()` bytes allocated on the GPU (its buffer pool included); onnxruntime-web exposes none.'
-      : 'Latency is end to end (input upload → output read back), each model × engine in a node process of its own. First run = model files read + device, session and pipeline creation + the first inference. GPU ms: timestamp queries (ours: one pass per dispatch, summed; onnxruntime-node WebGPU: its profiler’s per-kernel GPU times of one separate profiled session’s run, summed). GOPS = 2 × MACs (conv + gemm) / median latency. GPU memory: ours = weights + activation arena; onnxruntime exposes none.',
+      ? 'Latency is end to end (input upload → output read back). First run = model files fetched + session/pipeline creation + the first inference (the engines’ own code loads untimed). GPU ms: timestamp queries where the engine exposes them (ours: one pass per dispatch, summed; TF.js: `tf.time()` kernelMs). GOPS = 2 × MACs (conv, gemm, matmul; the dynamic nodes as the products they replace) / median latency. GPU memory: ours = weights + activation arena; TF.js = `tf.memory()` bytes allocated on the GPU (its buffer pool included); onnxruntime-web exposes none.'
+      : 'Latency is end to end (input upload → output read back), each model × engine in a node process of its own. First run = model files read + device, session and pipeline creation + the first inference. GPU ms: timestamp queries (ours: one pass per dispatch, summed; onnxruntime-node WebGPU: its profiler’s per-kernel GPU times of one separate profiled session’s run, summed). GOPS = 2 × MACs (conv, gemm, matmul; the dynamic nodes as the products they replace) / median latency. GPU memory: ours = weights + activation arena; onnxruntime exposes none.',
     '',
   );
+  const dynamic = report.models.filter((m) => m.engines.some((e) => e.onnx !== undefined || e.correctness?.against !== undefined));
+  if (dynamic.length) {
+    lines.push(
+      `Dynamic int8 (${dynamic.map((m) => m.id).join(', ')}): int8 = our engine on the model's dynamic ONNX file (onnxruntime's DynamicQuantizeLinear → MatMulInteger / ConvInteger format, imported and fused into MatMulDynamicInt8 / ConvDynamicInt8, run on the fp32 plan with the dp4a dynamic kernels); fp32 = our engine on the float ONNX file; ` +
+        '`(dynamic)` rows = onnxruntime on the dynamic file, the others on the float file. Each row is checked against the CPU float reference of the graph it runs: "vs float ref" (the float graph) or "vs dynamic ref" (our dynamic graph); quantized rows are held to the task result (top-1; matte MAE ≤ 0.01 and IoU at 0.5 ≥ 0.98), float rows also to max rel ≤ 1e-3.',
+      '',
+    );
+  }
   const versus = report.models.map(int8VsFp32).filter((r): r is string => r !== null);
   if (versus.length) lines.push('| model | int8 median ms | fp32 median ms | int8 speed-up | int8 memory | fp32 memory | int8 / fp32 memory |', '|---|---|---|---|---|---|---|', ...versus, '');
   lines.push(...int8VsAll(report));

@@ -1,6 +1,7 @@
 // The benchmark's models, made ready in node once: the float graph, our int8 program (calibrated
 // here, as `webgpu-int8 quantize` does), a float ONNX file for onnxruntime-web, one real input,
-// the CPU float reference's outputs on it, and the MACs per layer. Files go to the repository's
+// the CPU float reference's outputs on it, and the MACs per layer; for the dynamic models
+// (dynamic-models.ts) a dynamic ONNX file instead of the int8 program. Files go to the repository's
 // .cache/bench/<id>/ (not the model cache of src/models/cache.ts: these are the bench's own
 // outputs), where the bench server serves them; the int8 program is reused while its recipe is
 // unchanged.
@@ -25,6 +26,7 @@ import type { QuantizedModel } from '../../src/quant/program.ts';
 import { runFloat } from '../../src/ref/float/run.ts';
 import { layersOf, type Layer } from './macs.ts';
 import { onnxOf } from './onnx-nchw.ts';
+import { DYNAMIC_MODELS, prepareDynamic, type DynamicModelId } from './dynamic-models.ts';
 
 import type { BenchModelId } from './ids.ts';
 
@@ -32,24 +34,40 @@ export { BENCH_MODELS, type BenchModelId } from './ids.ts';
 
 export const BENCH_CACHE = fileURLToPath(new URL('../../.cache/bench', import.meta.url));
 
+export type ModelTask = 'classifier' | 'face-detector' | 'text-detector' | 'matte';
+
+/** One input, and the file under BENCH_CACHE/<id>/ holding its raw little-endian values. */
+export interface PreparedInput {
+  name: string;
+  dtype: 'float32' | 'int64';
+  shape: number[];
+  file: string;
+}
+
 export interface PreparedModel {
   id: BenchModelId;
   title: string;
-  task: 'classifier' | 'face-detector' | 'text-detector';
+  task: ModelTask;
   catalog?: CatalogModel;
-  /** Files under BENCH_CACHE/<id>/ (q8, onnx, input) and the TF.js model folder, if any. */
-  files: { q8: string; onnx: string; input: string; tfjsDir?: string; floatOnnx?: string };
-  inputName: string;
-  inputShape: number[];
+  /**
+   * Files under BENCH_CACHE/<id>/ (q8, onnx) and the TF.js model folder, if any; floatOnnx: the
+   * ONNX file our fp32 path imports when there is no TF.js model; dynamicOnnx (dynamic models, in
+   * place of q8): the dynamic file our int8 engine imports and onnxruntime's (dynamic) rows run.
+   */
+  files: { q8?: string; onnx: string; dynamicOnnx?: string; tfjsDir?: string; floatOnnx?: string };
+  inputs: PreparedInput[];
   inputSource: string;
   outputs: string[];
-  /** CPU float reference (src/ref/float) on the input, by output name. */
+  /** CPU float reference (src/ref/float) of the float graph on the input, by output name. */
   reference: Record<string, { shape: number[]; data: Float32Array }>;
+  /** Dynamic models: the CPU float reference of our dynamic graph (int8's and onnxruntime's (dynamic) rows are checked against it). */
+  dynamicReference?: Record<string, { shape: number[]; data: Float32Array }>;
   /** Conv/Gemm/MatMul node name → MACs and kind. */
   layers: Map<string, Layer>;
   totalMacs: number;
-  int8: QuantizedModel;
   calibration: { method: string; samples: number; source: string };
+  /** Caps on this model's runs (a slow model in the default bench): at most these, whatever --runs / --warmup say; a default --budget. */
+  limits?: { runs?: number; warmup?: number; budgetSeconds?: number };
 }
 
 interface Recipe {
@@ -104,7 +122,7 @@ function catalogSet(model: CatalogModel, dir: string, count?: number): ImageSet 
   return loadImageSet(dir, { preprocess: model.preprocess, inputShape: model.input.shape, ...(count !== undefined ? { count } : {}) });
 }
 
-function recipe(id: BenchModelId): Recipe {
+function recipe(id: Exclude<BenchModelId, DynamicModelId>): Recipe {
   if (id === 'ppocr-v4-det') return textDetector();
   if (id === 'fashion_mnist_cnn') {
     const shape = [1, 1, 28, 28];
@@ -153,7 +171,45 @@ function int8Program(dir: string, r: Recipe, float: FloatModel, log: (s: string)
   return { model, calibration };
 }
 
+/** The input files of a model, written under its folder. */
+function writeInputs(dir: string, inputs: { name: string; dtype: 'float32' | 'int64'; shape: number[]; data: Float32Array | BigInt64Array }[], single?: string): PreparedInput[] {
+  return inputs.map((x) => {
+    const file = path.join(dir, single ?? `input-${x.name}.${x.dtype === 'int64' ? 'i64' : 'f32'}`);
+    write(file, new Uint8Array(x.data.buffer, x.data.byteOffset, x.data.byteLength));
+    return { name: x.name, dtype: x.dtype, shape: x.shape, file };
+  });
+}
+
+/**
+ * ISNet at 256 takes seconds a run on SwiftShader (tens with some engines): at most 5 timed
+ * runs after 1 warm-up, and 60 s of timed runs unless --budget says otherwise.
+ */
+const LIMITS: Partial<Record<BenchModelId, NonNullable<PreparedModel['limits']>>> = { isnet: { runs: 5, warmup: 1, budgetSeconds: 60 } };
+
+function prepareDynamicModel(id: DynamicModelId, log: (s: string) => void): PreparedModel {
+  const dir = path.join(BENCH_CACHE, id);
+  const d = prepareDynamic(id, dir, log);
+  return {
+    id,
+    title: d.title,
+    task: d.task,
+    files: { onnx: d.files.onnx, dynamicOnnx: d.files.dynamicOnnx, floatOnnx: d.files.onnx },
+    inputs: writeInputs(dir, d.inputs),
+    inputSource: d.inputSource,
+    outputs: d.outputs,
+    reference: d.reference,
+    dynamicReference: d.dynamicReference,
+    layers: d.layers,
+    totalMacs: d.totalMacs,
+    calibration: d.calibration,
+    ...(LIMITS[id] ? { limits: LIMITS[id] } : {}),
+  };
+}
+
+const isDynamic = (id: BenchModelId): id is DynamicModelId => (DYNAMIC_MODELS as readonly string[]).includes(id);
+
 export function prepareModel(id: BenchModelId, log: (s: string) => void = () => {}): PreparedModel {
+  if (isDynamic(id)) return prepareDynamicModel(id, log);
   const r = recipe(id);
   const dir = path.join(BENCH_CACHE, id);
   const float = r.float();
@@ -162,10 +218,8 @@ export function prepareModel(id: BenchModelId, log: (s: string) => void = () => 
   if (!fs.existsSync(onnxFile)) write(onnxFile, onnxOf(float.fused));
   const { set, source } = r.input();
   const input = set.input(0);
-  const inputFile = path.join(dir, 'input.f32');
-  const data = input.data as Float32Array;
-  write(inputFile, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   const inputName = float.graph.inputs[0]!.name;
+  const inputs = writeInputs(dir, [{ name: inputName, dtype: 'float32', shape: input.shape, data: input.data as Float32Array }], 'input.f32');
   const outputs = float.graph.outputs.map((o) => o.name);
   const missing = outputs.filter((o) => !int8.outputs.some((x) => x.name === o));
   if (missing.length) throw new Error(`${id}: the int8 program lacks outputs ${missing.join(', ')}`);
@@ -177,15 +231,13 @@ export function prepareModel(id: BenchModelId, log: (s: string) => void = () => 
     title: r.title,
     task: r.task ?? r.catalog?.kind ?? 'classifier',
     ...(r.catalog ? { catalog: r.catalog } : {}),
-    files: { q8: path.join(dir, 'model.q8'), onnx: onnxFile, input: inputFile, ...(r.catalog ? { tfjsDir: modelDir(r.catalog.id) } : { floatOnnx: r.onnx ?? BUNDLED.model }) },
-    inputName,
-    inputShape: input.shape,
+    files: { q8: path.join(dir, 'model.q8'), onnx: onnxFile, ...(r.catalog ? { tfjsDir: modelDir(r.catalog.id) } : { floatOnnx: r.onnx ?? BUNDLED.model }) },
+    inputs,
     inputSource: source,
     outputs,
     reference,
     layers,
     totalMacs: [...layers.values()].reduce((a, l) => a + l.macs, 0),
-    int8,
     calibration,
   };
 }

@@ -3,33 +3,64 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import type { EngineId, PeakResult } from '../page/protocol.ts';
+import type { BenchOptions } from '../../src/cli/bench-contract.ts';
+import type { EngineId, EngineRequest, ModelAssets, OnnxVariant, PeakResult } from '../page/protocol.ts';
 import type { PreparedModel } from './models.ts';
-import type { BenchReport, EngineReport, ModelReport } from './schema.ts';
+import { engineLabel, type BenchReport, type EngineReport, type ModelReport } from './schema.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export function summary(model: string, r: EngineReport): string {
-  if (r.status === 'skipped') return `${model} ${r.engine}: skipped (${r.error?.message})`;
-  if (r.status === 'failed') return `${model} ${r.engine}: FAILED at ${r.error?.stage}: ${r.error?.message}`;
+  const engine = engineLabel(r);
+  if (r.status === 'skipped') return `${model} ${engine}: skipped (${r.error?.message})`;
+  if (r.status === 'failed') return `${model} ${engine}: FAILED at ${r.error?.stage}: ${r.error?.message}`;
   const l = r.latencyMs!;
   const c = r.correctness;
   const check = c ? `${c.verdict} (max rel ${c.maxRel.toExponential(1)})` : 'unchecked';
-  return `${model} ${r.engine}: median ${l.median.toFixed(1)} ms (p10 ${l.p10.toFixed(1)}, p90 ${l.p90.toFixed(1)}), first run ${r.firstRunMs!.toFixed(0)} ms, ${check}`;
+  return `${model} ${engine}: median ${l.median.toFixed(1)} ms (p10 ${l.p10.toFixed(1)}, p90 ${l.p90.toFixed(1)}), first run ${r.firstRunMs!.toFixed(0)} ms, ${check}`;
+}
+
+/** One row of a model's table: an engine, and for onnxruntime on a dynamic model which of its two ONNX files. */
+export interface EngineRun {
+  engine: EngineId;
+  onnx?: OnnxVariant;
+}
+
+const ORT_ENGINES: readonly EngineId[] = ['ort-webgpu', 'ort-wasm', 'ort-cpu'];
+
+/** A model's rows: every engine once; on a dynamic model each onnxruntime engine twice, on the dynamic file and then the float one. */
+export function engineRuns(m: Pick<PreparedModel, 'files'>, engines: readonly EngineId[]): EngineRun[] {
+  return engines.flatMap((engine): EngineRun[] => (m.files.dynamicOnnx && ORT_ENGINES.includes(engine) ? [{ engine, onnx: 'dynamic' }, { engine, onnx: 'float' }] : [{ engine }]));
+}
+
+/** The request of one row: the bench's runs, warm-ups and budget within the model's limits. */
+export function requestFor(m: PreparedModel, run: EngineRun, options: BenchOptions, model: ModelAssets): EngineRequest {
+  const limits = m.limits ?? {};
+  const budgetSeconds = options.budgetSeconds ?? limits.budgetSeconds;
+  return {
+    engine: run.engine,
+    model,
+    warmup: Math.min(options.warmup, limits.warmup ?? Infinity),
+    runs: Math.min(options.runs, limits.runs ?? Infinity),
+    ...(options.variant ? { variant: options.variant } : {}),
+    ...(budgetSeconds ? { budgetMs: budgetSeconds * 1000 } : {}),
+    ...(run.onnx ? { onnx: run.onnx } : {}),
+  };
 }
 
 /** Every model through every engine, in order, each report logged as it lands. */
 export async function measureModels(
   models: readonly PreparedModel[],
   engines: readonly EngineId[],
-  measure: (model: PreparedModel, engine: EngineId) => Promise<EngineReport>,
+  measure: (model: PreparedModel, run: EngineRun) => Promise<EngineReport>,
   log: (line: string) => void,
 ): Promise<ModelReport[]> {
   const reports: ModelReport[] = [];
   for (const m of models) {
     const rows: EngineReport[] = [];
-    for (const engine of engines) {
-      const report = await measure(m, engine);
+    for (const run of engineRuns(m, engines)) {
+      const { engine, ...measured } = await measure(m, run);
+      const report: EngineReport = { engine, ...(run.onnx ? { onnx: run.onnx } : {}), ...measured };
       log(summary(m.id, report));
       rows.push(report);
     }
@@ -43,10 +74,12 @@ export function modelReport(m: PreparedModel, engines: EngineReport[]): ModelRep
     id: m.id,
     title: m.title,
     task: m.task,
-    input: { name: m.inputName, shape: m.inputShape, source: m.inputSource },
+    input: { name: m.inputs[0]!.name, shape: m.inputs[0]!.shape, source: m.inputSource },
+    ...(m.inputs.length > 1 || m.inputs[0]!.dtype !== 'float32' ? { inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape })) } : {}),
     outputs: m.outputs,
     macs: m.totalMacs,
     calibration: m.calibration,
+    ...(m.limits ? { limits: m.limits } : {}),
     engines,
   };
 }

@@ -11,8 +11,8 @@ import { analyze } from './analyze.ts';
 import { launchBrowser } from './browser.ts';
 import { BENCH_CACHE, prepareModel, type BenchModelId, type PreparedModel } from './models.ts';
 import { writeReports } from './output.ts';
-import { gitState, machineOf, measureModels, peakLine, quietProgress } from './report.ts';
-import { SCHEMA, type BenchReport, type EngineReport } from './schema.ts';
+import { gitState, machineOf, measureModels, peakLine, quietProgress, requestFor } from './report.ts';
+import { engineLabel, SCHEMA, type BenchReport, type EngineReport } from './schema.ts';
 import { REPO_ROOT, startBenchServer } from './server.ts';
 
 import type { BenchOptions } from '../../src/cli/bench-contract.ts';
@@ -32,13 +32,12 @@ function assetsOf(m: PreparedModel): ModelAssets {
   const tfjs = m.files.tfjsDir ? url(path.join(m.files.tfjsDir, 'model.json')) : undefined;
   return {
     id: m.id,
-    q8: url(m.files.q8),
+    ...(m.files.q8 ? { q8: url(m.files.q8) } : {}),
+    ...(m.files.dynamicOnnx ? { dynamicOnnx: url(m.files.dynamicOnnx) } : {}),
     float: tfjs ? { kind: 'tfjs', url: tfjs } : { kind: 'onnx', url: url(m.files.floatOnnx!) },
     onnx: url(m.files.onnx),
     ...(tfjs ? { tfjs } : {}),
-    input: url(m.files.input),
-    inputName: m.inputName,
-    inputShape: m.inputShape,
+    inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape, url: url(i.file) })),
     outputs: m.outputs,
   };
 }
@@ -53,7 +52,7 @@ async function openPage(browser: Browser, url: string, onProgress?: (done: numbe
 
 /** A page crash or a protocol error is a failed engine, not a failed bench. */
 async function runEngine(browser: Browser, url: string, request: EngineRequest, log: (line: string) => void): Promise<EngineResult> {
-  const label = `${request.model.id} ${request.engine}`;
+  const label = `${request.model.id} ${engineLabel({ engine: request.engine, ...(request.onnx ? { onnx: request.onnx } : {}) })}`;
   const total = 1 + request.warmup + request.runs;
   const bar = progressBar(label.padEnd(30), total);
   const note = quietProgress(label, total, log);
@@ -71,17 +70,6 @@ async function runEngine(browser: Browser, url: string, request: EngineRequest, 
     bar.stop();
     await page?.close().catch(() => undefined);
   }
-}
-
-function requestFor(m: PreparedModel, engine: EngineId, options: BenchOptions): EngineRequest {
-  return {
-    engine,
-    model: assetsOf(m),
-    warmup: options.warmup,
-    runs: options.runs,
-    ...(options.variant ? { variant: options.variant } : {}),
-    ...(options.budgetSeconds ? { budgetMs: options.budgetSeconds * 1000 } : {}),
-  };
 }
 
 /** Engines that cannot run a model are listed as skipped, with why. */
@@ -105,9 +93,9 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const peaks: PeakResult = await peakPage.evaluate(() => window.benchPeaks!());
     await peakPage.close();
     log(peakLine(peaks));
-    const models = await measureModels(prepared, options.engines, async (m, engine): Promise<EngineReport> => {
-      const skip = skipReason(engine, m);
-      return skip ? { engine, status: 'skipped', error: { stage: 'plan', message: skip } } : analyze(m, await runEngine(browser!, server.url, requestFor(m, engine, options), log), peaks.peaks);
+    const models = await measureModels(prepared, options.engines, async (m, run): Promise<EngineReport> => {
+      const skip = skipReason(run.engine, m);
+      return skip ? { engine: run.engine, status: 'skipped', error: { stage: 'plan', message: skip } } : analyze(m, await runEngine(browser!, server.url, requestFor(m, run, options, assetsOf(m)), log), peaks.peaks, run.onnx);
     }, log);
     const report: BenchReport = {
       schema: SCHEMA,

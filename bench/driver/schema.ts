@@ -1,6 +1,6 @@
 // The bench's JSON output (bench/results/bench-<date>.json and latest.json), documented field by
 // field in bench/README.md. Bump SCHEMA when a field changes meaning.
-import type { EngineId, GpuTime, MemoryFigure, PeakRate } from '../page/protocol.ts';
+import type { EngineId, GpuTime, MemoryFigure, OnnxVariant, PeakRate } from '../page/protocol.ts';
 import type { LayerKind } from './macs.ts';
 
 export const SCHEMA = 'webgpu-int8-bench/1';
@@ -30,7 +30,18 @@ export interface Correctness {
   faces?: { reference: number; engine: number; matched: number; minIoU: number | null };
   /** Text detectors: IoU of the probability maps thresholded at 0.3, and the pixels either marks. */
   textMap?: { iou: number; pixels: number };
-  /** 'agrees': same top-1 / same faces / text maps at IoU ≥ 0.85, and (float engines) maxRel ≤ 1e-3; else 'deviates'. */
+  /** Matting (ISNet): the matte output's mean and max |engine − reference|, the IoU of the two thresholded at 0.5, and the pixels either marks. */
+  matte?: { mae: number; max: number; iou: number; pixels: number };
+  /**
+   * Dynamic models: which CPU float reference the row is checked against: 'float' (the float
+   * graph: fp32 and onnxruntime's float rows) or 'dynamic' (our dynamic-int8 graph: int8 and
+   * onnxruntime's (dynamic) rows). Absent on the other models (the float reference).
+   */
+  against?: 'float' | 'dynamic';
+  /**
+   * 'agrees': same top-1 / same faces / text maps at IoU ≥ 0.85 / mattes at MAE ≤ 0.01 and IoU ≥
+   * 0.98, and (float engines against the float reference) maxRel ≤ 1e-3; else 'deviates'.
+   */
   verdict: 'agrees' | 'deviates';
 }
 
@@ -50,6 +61,8 @@ export interface KernelReport {
 
 export interface EngineReport {
   engine: EngineId;
+  /** onnxruntime on a dynamic model: which of the model's ONNX files the row ran (two rows, 'dynamic' and 'float'). */
+  onnx?: OnnxVariant;
   /** 'skipped': the engine cannot run this model (error.message says why). */
   status: 'ok' | 'failed' | 'skipped';
   /** Set unless status is 'ok': the stage that threw (or 'plan' when skipped) and the message. */
@@ -87,14 +100,22 @@ export interface EngineReport {
 export interface ModelReport {
   id: string;
   title: string;
-  task: 'classifier' | 'face-detector' | 'text-detector';
+  task: 'classifier' | 'face-detector' | 'text-detector' | 'matte';
+  /** The first input (and where the inputs come from). */
   input: { name: string; shape: number[]; source: string };
+  /** Every input with its dtype, when there are several or one is not float32 (the text encoder's int64 ids and mask). */
+  inputs?: { name: string; dtype: 'float32' | 'int64'; shape: number[] }[];
   outputs: string[];
   /** Conv + Gemm/MatMul multiply-accumulates of one inference. */
   macs: number;
   calibration: { method: string; samples: number; source: string };
+  /** The model's own caps on runs and warm-ups, and its default budget (seconds), when it has them (ISNet). */
+  limits?: { runs?: number; warmup?: number; budgetSeconds?: number };
   engines: EngineReport[];
 }
+
+/** A row's engine as the tables name it: `ort-webgpu (dynamic)` for onnxruntime on a dynamic model's dynamic file. */
+export const engineLabel = (r: Pick<EngineReport, 'engine' | 'onnx'>): string => (r.onnx === 'dynamic' ? `${r.engine} (dynamic)` : r.engine);
 
 export interface NodeHost {
   /** npm `webgpu` (Dawn's node binding) and onnxruntime-node versions. */

@@ -2,6 +2,7 @@
 // and the GPU kit: every field the schema requires, with its type, and the engine rows'
 // fields by status. Returns the problems found (empty: the report conforms).
 import { ENGINES, NODE_ENGINES } from '../../src/cli/bench-contract.ts';
+import { LAYER_KINDS } from './macs.ts';
 import { SCHEMA } from './schema.ts';
 
 type Check = (v: unknown) => boolean;
@@ -12,6 +13,8 @@ const nullable = (c: Check): Check => (v) => v === null || c(v);
 const arrayOf = (c: Check): Check => (v) => Array.isArray(v) && v.every(c);
 const oneOf = (...values: unknown[]): Check => (v) => values.includes(v);
 const obj: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const optional = (c: Check): Check => (v) => v === undefined || c(v);
+const TASKS = ['classifier', 'face-detector', 'text-detector', 'matte'];
 
 class Problems {
   readonly list: string[] = [];
@@ -30,16 +33,19 @@ const LATENCY = { runs: num, median: num, p10: num, p90: num, mean: num, min: nu
 const ENGINE_IDS = [...new Set([...ENGINES, ...NODE_ENGINES])];
 
 function engine(p: Problems, where: string, e: Record<string, unknown>): void {
-  if (!p.fields(where, e, { engine: oneOf(...ENGINE_IDS), status: oneOf('ok', 'failed', 'skipped') })) return;
+  if (!p.fields(where, e, { engine: oneOf(...ENGINE_IDS), onnx: optional(oneOf('float', 'dynamic')), status: oneOf('ok', 'failed', 'skipped') })) return;
   if (e.status !== 'ok') return void p.fields(`${where}.error`, e.error, { stage: str, message: str });
   p.fields(where, e, { runsMs: arrayOf(num), createMs: num, firstRunMs: num, firstInferenceMs: num, info: obj, warnings: arrayOf(str) });
   p.fields(`${where}.latencyMs`, e.latencyMs, LATENCY);
   p.fields(`${where}.gpu`, e.gpu, { ms: nullable(num), source: str });
   p.fields(`${where}.gops`, e.gops, { e2e: num, gpu: nullable(num) });
   p.fields(`${where}.memory`, e.memory, { weightBytes: nullable(num), activationBytes: nullable(num), totalBytes: nullable(num), source: str });
-  p.fields(`${where}.correctness`, e.correctness, { maxAbs: num, maxRel: num, meanAbs: num, verdict: oneOf('agrees', 'deviates') });
+  if (p.fields(`${where}.correctness`, e.correctness, { maxAbs: num, maxRel: num, meanAbs: num, against: optional(oneOf('float', 'dynamic')), verdict: oneOf('agrees', 'deviates') })) {
+    const matte = (e.correctness as Record<string, unknown>).matte;
+    if (matte !== undefined) p.fields(`${where}.correctness.matte`, matte, { mae: num, max: num, iou: num, pixels: num });
+  }
   const kernels = e.kernels as unknown[] | undefined;
-  kernels?.forEach((k, i) => p.fields(`${where}.kernels[${i}]`, k, { label: str, shader: str, ms: num, layer: nullable(oneOf('pointwise', 'depthwise', 'conv', 'gemm')), macs: nullable(num), gops: nullable(num), math: nullable(oneOf('dp4a', 'f32', 'i32', 'emulated')), peakFraction: nullable(num) }));
+  kernels?.forEach((k, i) => p.fields(`${where}.kernels[${i}]`, k, { label: str, shader: str, ms: num, layer: nullable(oneOf(...LAYER_KINDS)), macs: nullable(num), gops: nullable(num), math: nullable(oneOf('dp4a', 'f32', 'i32', 'emulated')), peakFraction: nullable(num) }));
   if (e.peakFraction !== undefined) p.fields(`${where}.peakFraction`, e.peakFraction, { convGpuMs: num, convGops: num, ofPeak: nullable(num), ofPeakWholeGpu: nullable(num), byMath: obj, byLayer: obj });
 }
 
@@ -59,8 +65,10 @@ export function validateReport(report: unknown): string[] {
     p.fields('peaks.dot4', peaks.dot4, 'error' in (peaks.dot4 as object) ? { error: str } : PEAK);
   }
   (r.models as Record<string, unknown>[]).forEach((m, i) => {
-    p.fields(`models[${i}]`, m, { id: str, title: str, task: oneOf('classifier', 'face-detector', 'text-detector'), outputs: arrayOf(str), macs: num, engines: arrayOf(obj) });
+    p.fields(`models[${i}]`, m, { id: str, title: str, task: oneOf(...TASKS), outputs: arrayOf(str), macs: num, engines: arrayOf(obj) });
     p.fields(`models[${i}].input`, m.input, { name: str, shape: arrayOf(num), source: str });
+    (m.inputs as unknown[] | undefined)?.forEach((x, j) => p.fields(`models[${i}].inputs[${j}]`, x, { name: str, dtype: oneOf('float32', 'int64'), shape: arrayOf(num) }));
+    if (m.limits !== undefined) p.fields(`models[${i}].limits`, m.limits, { runs: optional(num), warmup: optional(num), budgetSeconds: optional(num) });
     p.fields(`models[${i}].calibration`, m.calibration, { method: str, samples: num, source: str });
     (m.engines as Record<string, unknown>[]).forEach((e, j) => engine(p, `models[${i}].engines[${j}]`, e));
   });

@@ -1,6 +1,6 @@
 // onnxruntime-node with its WebGPU execution provider (its own Dawn, built into
 // libonnxruntime.so, on the same Vulkan driver as ours) or its CPU one, on the float ONNX file
-// onnxruntime-web runs in the browser bench. GPU time: onnxruntime's profiler records each
+// onnxruntime-web runs in the browser bench (or, request.onnx 'dynamic', the dynamic one). GPU time: onnxruntime's profiler records each
 // WebGPU kernel's timestamp-query interval ("Api" events); profiling is a session option, so it
 // is measured on a second session of its own after the timed runs, never during them.
 import fs from 'node:fs';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import type * as Ort from 'onnxruntime-node';
 import { importOptional } from '../../src/optional-import.ts';
 import type { EngineRequest, GpuTime, KernelRow } from '../page/protocol.ts';
-import { ortOutputs, type Engine, type Outputs, type Runner } from '../page/engines/runner.ts';
+import { onnxFileOf, ortOutputs, type Engine, type Inputs, type Outputs, type Runner } from '../page/engines/runner.ts';
 
 type OrtModule = typeof Ort;
 let ort: OrtModule | undefined;
@@ -45,7 +45,7 @@ function lastRunKernels(events: ProfileEvent[]): KernelRow[] {
 async function profiledGpuTime(request: EngineRequest, feeds: () => Record<string, Ort.Tensor>): Promise<GpuTime> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webgpu-int8-ort-profile-'));
   try {
-    const session = await ort!.InferenceSession.create(request.model.onnx, sessionOptions(request, dir));
+    const session = await ort!.InferenceSession.create(onnxFileOf(request), sessionOptions(request, dir));
     try {
       await session.run(feeds()); // compiles its shaders: profiled too, but the last run is the one kept
       await session.run(feeds());
@@ -66,10 +66,10 @@ async function create(request: EngineRequest): Promise<Runner> {
   if (!ort) throw new Error('onnxruntime-node is not loaded');
   const { model } = request;
   const webgpu = request.engine === 'ort-webgpu';
-  const session = await ort.InferenceSession.create(model.onnx, sessionOptions(request));
-  let input: Float32Array = new Float32Array(0);
-  const feeds = () => ({ [model.inputName]: new ort!.Tensor('float32', input, model.inputShape) });
-  const run = async (x: Float32Array): Promise<Outputs> => {
+  const session = await ort.InferenceSession.create(onnxFileOf(request), sessionOptions(request));
+  let input: Inputs = [];
+  const feeds = () => Object.fromEntries(input.map((x) => [x.name, x.dtype === 'int64' ? new ort!.Tensor('int64', x.data, x.shape) : new ort!.Tensor('float32', x.data, x.shape)]));
+  const run = async (x: Inputs): Promise<Outputs> => {
     input = x;
     return ortOutputs(await session.run(feeds()), model.outputs);
   };
@@ -85,6 +85,7 @@ async function create(request: EngineRequest): Promise<Runner> {
     info: () => ({
       version: ort!.env.versions,
       executionProvider: webgpu ? 'webgpu' : 'cpu',
+      onnx: request.onnx ?? 'float',
       ...(webgpu ? { adapter: 'chosen by onnxruntime\'s own Dawn (libonnxruntime.so) on the same Vulkan loader and driver manifest; --adapter does not reach it' } : { threads: 'onnxruntime default (one per core)', cores: os.cpus().length }),
     }),
     async dispose() {

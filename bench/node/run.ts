@@ -11,9 +11,9 @@ import { progressBar } from '../../src/cli/progress.ts';
 import { analyze } from '../driver/analyze.ts';
 import { BENCH_CACHE, prepareModel, type PreparedModel } from '../driver/models.ts';
 import { writeReports } from '../driver/output.ts';
-import { gitState, machineOf, measureModels, peakLine, quietProgress } from '../driver/report.ts';
-import { SCHEMA, type BenchReport, type NodeHost } from '../driver/schema.ts';
-import type { EngineId, EngineRequest, EngineResult, ModelAssets, PeakResult } from '../page/protocol.ts';
+import { gitState, machineOf, measureModels, peakLine, quietProgress, requestFor } from '../driver/report.ts';
+import { engineLabel, SCHEMA, type BenchReport, type NodeHost } from '../driver/schema.ts';
+import type { EngineRequest, EngineResult, ModelAssets, PeakResult } from '../page/protocol.ts';
 import { chooseVulkanDriver, dawnFlags } from './gpu.ts';
 import { runWorker } from './workers.ts';
 
@@ -26,31 +26,19 @@ function assetsOf(m: PreparedModel): ModelAssets {
   const tfjs = m.files.tfjsDir ? path.join(m.files.tfjsDir, 'model.json') : undefined;
   return {
     id: m.id,
-    q8: m.files.q8,
+    ...(m.files.q8 ? { q8: m.files.q8 } : {}),
+    ...(m.files.dynamicOnnx ? { dynamicOnnx: m.files.dynamicOnnx } : {}),
     float: tfjs ? { kind: 'tfjs', url: tfjs } : { kind: 'onnx', url: m.files.floatOnnx! },
     onnx: m.files.onnx,
     ...(tfjs ? { tfjs } : {}),
-    input: m.files.input,
-    inputName: m.inputName,
-    inputShape: m.inputShape,
+    inputs: m.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape, url: i.file })),
     outputs: m.outputs,
-  };
-}
-
-function requestFor(m: PreparedModel, engine: EngineId, options: BenchOptions): EngineRequest {
-  return {
-    engine,
-    model: assetsOf(m),
-    warmup: options.warmup,
-    runs: options.runs,
-    ...(options.variant ? { variant: options.variant } : {}),
-    ...(options.budgetSeconds ? { budgetMs: options.budgetSeconds * 1000 } : {}),
   };
 }
 
 /** A worker that dies (a driver crash, a native abort) is a failed engine, not a failed bench. */
 async function runEngine(request: EngineRequest, adapter: string | undefined, log: (line: string) => void): Promise<EngineResult> {
-  const label = `${request.model.id} ${request.engine}`;
+  const label = `${request.model.id} ${engineLabel({ engine: request.engine, ...(request.onnx ? { onnx: request.onnx } : {}) })}`;
   const total = 1 + request.warmup + request.runs;
   const bar = progressBar(label.padEnd(30), total);
   const note = quietProgress(label, total, log);
@@ -108,7 +96,7 @@ export async function runNodeBench(options: BenchOptions): Promise<BenchReport> 
   log('measuring the adapter\'s peak rates (WGSL microbenchmarks)…');
   const peaks = await measurePeaks(options.adapter);
   log(peakLine(peaks));
-  const models = await measureModels(prepared, options.engines, async (m, engine) => analyze(m, await runEngine(requestFor(m, engine, options), options.adapter, log), peaks.peaks), log);
+  const models = await measureModels(prepared, options.engines, async (m, run) => analyze(m, await runEngine(requestFor(m, run, options, assetsOf(m)), options.adapter, log), peaks.peaks, run.onnx), log);
   const report: BenchReport = {
     schema: SCHEMA,
     date: new Date(started).toISOString(),

@@ -2,7 +2,7 @@
 // their shaders here), warm-ups, timed runs, then one GPU-time measurement apart from the timed
 // runs (profiling changes how work is submitted). A throw at any stage becomes the result.
 import { MIN_BUDGET_RUNS, type EngineFailed, type EngineRequest, type EngineResult } from './protocol.ts';
-import { fetchBytes, type Engine, type Outputs, type Runner } from './engines/runner.ts';
+import { fetchBytes, inputOf, type Engine, type Outputs, type Runner } from './engines/runner.ts';
 
 export type Progress = (done: number, total: number) => void;
 
@@ -18,8 +18,7 @@ export async function measure(request: EngineRequest, engine: Engine, progress: 
   let stage = 'load';
   let runner: Runner | undefined;
   try {
-    const bytes = await read(request.model.input);
-    const input = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    const input = await Promise.all(request.model.inputs.map(async (asset) => inputOf(asset, await read(asset.url))));
     const total = 1 + request.warmup + request.runs;
     await engine.load(request);
     stage = 'create';

@@ -4,24 +4,40 @@
 export { ENGINES, type EngineId } from '../../src/cli/bench-contract.ts';
 import type { EngineId } from '../../src/cli/bench-contract.ts';
 
+/** One model input: its file holds the raw little-endian values (float32, or int64 for token ids and masks). */
+export interface InputAsset {
+  name: string;
+  dtype: 'float32' | 'int64';
+  shape: number[];
+  url: string;
+}
+
 /** URLs of one model's files as the bench server serves them (bench/driver/server.ts). */
 export interface ModelAssets {
   id: string;
-  /** Our int8 program. */
-  q8: string;
+  /** Our int8 program (static models: calibrated, `.q8`). */
+  q8?: string;
+  /**
+   * Dynamic models: onnxruntime's dynamic-quantization ONNX file (DynamicQuantizeLinear +
+   * MatMulInteger / ConvInteger). Our int8 engine imports it (the passes fuse each chain into a
+   * MatMulDynamicInt8 / ConvDynamicInt8 node) and runs it on the fp32 plan; the onnxruntime
+   * engines run it as their `(dynamic)` rows.
+   */
+  dynamicOnnx?: string;
   /** The float model our fp32 path imports: the ONNX file, or the TF.js model.json (shards beside it). */
   float: { kind: 'onnx' | 'tfjs'; url: string };
   /** Float ONNX for onnxruntime-web (the model's own, or written from our imported graph). */
   onnx: string;
   /** The TF.js graph model, for TF.js (absent for ONNX-only models). */
   tfjs?: string;
-  /** Raw little-endian float32 input, shape `inputShape`. */
-  input: string;
-  inputName: string;
-  inputShape: number[];
+  /** Every input, fed by name. */
+  inputs: InputAsset[];
   /** Output names, in the model's order (every engine is asked for these). */
   outputs: string[];
 }
+
+/** Which ONNX file an onnxruntime engine runs: the float one, or (dynamic models) the dynamic one. */
+export type OnnxVariant = 'float' | 'dynamic';
 
 export interface EngineRequest {
   engine: EngineId;
@@ -32,6 +48,8 @@ export interface EngineRequest {
   variant?: string;
   /** Stop the timed runs once they have taken this long (after at least MIN_BUDGET_RUNS); none by default. */
   budgetMs?: number;
+  /** The onnxruntime engines: which ONNX file (default 'float'; 'dynamic' needs model.dynamicOnnx). */
+  onnx?: OnnxVariant;
 }
 
 /** Timed runs kept however tight the budget. */

@@ -2,7 +2,7 @@
 // tool of the repository checkout, loaded through tsx when the command runs) agree on: the model
 // and engine ids the CLI lists in its help, and the driver's options. Kept in src/ so the
 // compiled CLI needs nothing from bench/ until the command runs.
-export const BENCH_MODELS = ['fashion_mnist_cnn', 'mobilenet_v2_mid', 'blazeface-front', 'ppocr-v4-det'] as const;
+export const BENCH_MODELS = ['fashion_mnist_cnn', 'mobilenet_v2_mid', 'blazeface-front', 'ppocr-v4-det', 'text-encoder', 'isnet'] as const;
 export type BenchModelId = (typeof BENCH_MODELS)[number];
 
 /** Our int8 GPU session, our fp32 GPU session, and the peers on the same page's adapter. */

@@ -1,8 +1,10 @@
-// onnxruntime-web with its WebGPU or WASM execution provider, on a float ONNX file of the model,
-// loaded from the package's own prebuilt ES module bundles and wasm files, served locally.
+// onnxruntime-web with its WebGPU or WASM execution provider, on a float ONNX file of the model
+// (or, request.onnx 'dynamic', the model's dynamic-quantization file), loaded from the package's
+// own prebuilt ES module bundles and wasm files, served locally. int64 inputs (token ids, masks)
+// go in as BigInt64Array tensors.
 import type * as Ort from 'onnxruntime-web';
 import type { EngineRequest, KernelRow } from '../protocol.ts';
-import { ortOutputs, type Outputs, type Runner } from './runner.ts';
+import { onnxFileOf, ortOutputs, type Inputs, type Outputs, type Runner } from './runner.ts';
 
 const DIST = '/bench-assets/npm/onnxruntime-web/dist/';
 
@@ -20,13 +22,13 @@ export async function createOrt(request: EngineRequest): Promise<Runner> {
   const ort = loaded;
   if (!ort) throw new Error('onnxruntime-web is not loaded');
   const warnings: string[] = [];
-  const session = await ort.InferenceSession.create(model.onnx, {
+  const session = await ort.InferenceSession.create(onnxFileOf(request), {
     executionProviders: [webgpu ? 'webgpu' : 'wasm'],
     graphOptimizationLevel: 'all',
   });
-  const feeds = (input: Float32Array) => ({ [model.inputName]: new ort.Tensor('float32', input, model.inputShape) });
+  const feeds = (inputs: Inputs) => Object.fromEntries(inputs.map((x) => [x.name, x.dtype === 'int64' ? new ort.Tensor('int64', x.data, x.shape) : new ort.Tensor('float32', x.data, x.shape)]));
 
-  const run = async (input: Float32Array): Promise<Outputs> => ortOutputs(await session.run(feeds(input)), model.outputs);
+  const run = async (inputs: Inputs): Promise<Outputs> => ortOutputs(await session.run(feeds(inputs)), model.outputs);
 
   return {
     warnings,
@@ -52,6 +54,7 @@ export async function createOrt(request: EngineRequest): Promise<Runner> {
     info: () => ({
       version: ort.env.versions,
       executionProvider: webgpu ? 'webgpu' : 'wasm',
+      onnx: request.onnx ?? 'float',
       wasmThreads: ort.env.wasm.numThreads ?? null,
       crossOriginIsolated: globalThis.crossOriginIsolated,
       hardwareConcurrency: navigator.hardwareConcurrency,

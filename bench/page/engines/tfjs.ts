@@ -3,7 +3,7 @@
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfConverter from '@tensorflow/tfjs-converter';
 import type { EngineRequest } from '../protocol.ts';
-import type { Outputs, Runner } from './runner.ts';
+import type { Inputs, Outputs, Runner } from './runner.ts';
 
 type Tf = typeof TfCore & typeof TfConverter;
 
@@ -43,7 +43,14 @@ export async function createTfjs(request: EngineRequest): Promise<Runner> {
   await tf.ready();
   const graphModel = await tf.loadGraphModel(model.tfjs);
   const weightBytes = tf.memory().numBytes;
-  const inputName = graphModel.inputs[0]?.name ?? model.inputName;
+  const first = model.inputs[0]!;
+  const inputName = graphModel.inputs[0]?.name ?? first.name;
+  /** The TF.js models here take one float32 image. */
+  const imageOf = (inputs: Inputs): Float32Array => {
+    const x = inputs[0]!;
+    if (inputs.length !== 1 || x.dtype !== 'float32') throw new Error('the TF.js engine feeds one float32 input');
+    return x.data;
+  };
 
   const execute = (x: TfCore.Tensor): TfCore.Tensor[] => {
     const y = graphModel.execute({ [inputName]: x }, model.outputs);
@@ -52,8 +59,8 @@ export async function createTfjs(request: EngineRequest): Promise<Runner> {
 
   return {
     warnings,
-    async run(input) {
-      const x = tf.tensor(input, model.inputShape, 'float32');
+    async run(inputs) {
+      const x = tf.tensor(imageOf(inputs), first.shape, 'float32');
       const ys = execute(x);
       try {
         const data = await Promise.all(ys.map((y) => y.data()));
@@ -64,8 +71,8 @@ export async function createTfjs(request: EngineRequest): Promise<Runner> {
         tf.dispose([x, ...ys]);
       }
     },
-    async gpuTime(input) {
-      const x = tf.tensor(input, model.inputShape, 'float32');
+    async gpuTime(inputs) {
+      const x = tf.tensor(imageOf(inputs), first.shape, 'float32');
       let ys: TfCore.Tensor[] = [];
       try {
         const timing = await tf.time(() => {
