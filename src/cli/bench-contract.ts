@@ -4,6 +4,12 @@
 // compiled CLI needs nothing from bench/ until the command runs.
 export const BENCH_MODELS = ['fashion_mnist_cnn', 'mobilenet_v2_mid', 'blazeface-front', 'ppocr-v4-det', 'text-encoder', 'isnet'] as const;
 export type BenchModelId = (typeof BENCH_MODELS)[number];
+/**
+ * What `--models` runs by default: every model but ISNet at 256², whose 10 G multiply-accumulates
+ * take about a minute a run for each engine on SwiftShader (`--models isnet` runs it, within its
+ * own caps: bench/driver/models.ts LIMITS).
+ */
+export const DEFAULT_BENCH_MODELS: readonly BenchModelId[] = BENCH_MODELS.filter((m) => m !== 'isnet');
 
 /** Our int8 GPU session, our fp32 GPU session, and the peers on the same page's adapter. */
 export const ENGINES = ['int8', 'fp32', 'tfjs-webgpu', 'ort-webgpu', 'ort-wasm'] as const;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.ts';
 import { importOptional } from '../optional-import.ts';
-import { BENCH_MODELS, ENGINES, NODE_ENGINES, type BenchDriver, type BenchModelId, type EngineId } from './bench-contract.ts';
+import { BENCH_MODELS, DEFAULT_BENCH_MODELS, ENGINES, NODE_ENGINES, type BenchDriver, type BenchModelId, type EngineId } from './bench-contract.ts';
 import { CONV_VARIANTS } from '../kernels/conv-variants.ts';
 import { countFrom } from './options.ts';
 
@@ -58,7 +58,7 @@ export function registerBench(cli: CAC, driver: (node: boolean) => Promise<Bench
     .option('--flags <flags>', 'Extra Chromium flags, comma-separated (e.g. --flags=--use-angle=vulkan); --enable-unsafe-webgpu is always on')
     .option('--runs <n>', 'Timed runs per model × engine', { default: 20 })
     .option('--warmup <n>', 'Untimed runs after the first run', { default: 3 })
-    .option('--models <list>', `Comma-separated: ${BENCH_MODELS.join(', ')}`, { default: BENCH_MODELS.join(',') })
+    .option('--models <list>', `Comma-separated: ${BENCH_MODELS.join(', ')} (default: all but isnet)`, { default: DEFAULT_BENCH_MODELS.join(',') })
     .option('--engines <list>', `Comma-separated: ${ENGINES.join(', ')} (--node: ${NODE_ENGINES.join(', ')}); default: all`)
     .option('--variant <v>', 'Force our int8 conv variant (SessionOptions.convVariant: auto, reference, dp4a, f32); default: the session\'s autotune')
     .option('--budget <seconds>', 'Stop the timed runs of a model × engine after this many seconds (at least 3 runs are kept; latencyMs.runs says how many ran)')
