@@ -7,14 +7,14 @@ import { Session } from './gpu/session.ts';
 import type { Graph } from './ir/graph.ts';
 import type { Tensor } from './ir/tensor.ts';
 import type { ConvVariantOption } from './kernels/conv-variants.ts';
-import type { DynamicMath } from './kernels/float/dynamic.ts';
+import { dynamicMathFor } from './kernels/float/dynamic.ts';
 import type { Int8Path } from './kernels/shaders.ts';
 import { fixInputs, fixInputShapes, type FixedInput } from './passes/fix-inputs.ts';
 import { optimize } from './passes/pipeline.ts';
 import { planFloatProgram } from './plan/float-plan.ts';
 import type { QuantizedModel } from './quant/program.ts';
 import { quantizeGraph } from './quant/quantize-graph.ts';
-import { quantizeDynamic as quantizeDynamicGraph, type DynamicOptions, type DynamicReport } from './quant/quantize-dynamic.ts';
+import { dynamicProducts, quantizeDynamic as quantizeDynamicGraph, type DynamicOptions, type DynamicReport } from './quant/quantize-dynamic.ts';
 import { heldAside, int8Source, quantizeWithTools, type AccuracyOptions, type ToolReport } from './quant/accuracy-tools.ts';
 import { CalibrationError } from './errors.ts';
 import type { QdqImport } from './import/onnx-qdq.ts';
@@ -32,6 +32,12 @@ export interface QuantizeOptions extends ObserverOptions, AccuracyOptions {
   fixedInputs?: Readonly<Record<string, FixedInput>>;
   /** Graph inputs' symbolic dims bound to numbers (e.g. x: [1, 3, 160, 448]): static shapes from here on. */
   inputShapes?: Readonly<Record<string, readonly number[]>>;
+  /**
+   * MatMul / Gemm nodes of the fused graph (as `inspect --nhwc` names them) quantized dynamically
+   * instead (int8 weights per output column, activations quantized at run time from their own
+   * range, D1–D5), the rest static: one program, the dynamic products as float steps.
+   */
+  dynamic?: readonly string[];
 }
 
 /** The graph with the caller's fixed inputs and input shapes applied, then the passes (NHWC). */
@@ -45,7 +51,7 @@ function prepared(graph: Graph, options: { fixedInputs?: Readonly<Record<string,
  * quantization.
  */
 export async function quantize(graph: Graph, options: QuantizeOptions): Promise<QuantizedModel> {
-  const source = int8Source(prepared(graph, options), options);
+  const source = int8Source(dynamicProducts(prepared(graph, options), options.dynamic), options);
   const method = options.method ?? 'entropy';
   if (options.calibration.length === 0) throw new CalibrationError('quantize() needs at least one calibration sample');
   const calibrator = new Calibrator(source.graph, method, options);
@@ -67,6 +73,16 @@ export async function quantize(graph: Graph, options: QuantizeOptions): Promise<
   }, total, (i) => samples[i]!, split.held.map((i) => options.calibration[i]!));
   options.onToolReport?.(report);
   return model;
+}
+
+/**
+ * Dynamic quantization as a program (a .q8), no calibration data: every MatMul / Gemm of
+ * constant weights dynamic as quantizeDynamic makes it, every other node a float step. The same
+ * arithmetic as createFloatSession on quantizeDynamic's graph, through Session.create.
+ */
+export function quantizeDynamicProgram(graph: Graph, options: DynamicOptions & Pick<QuantizeOptions, 'fixedInputs' | 'inputShapes'> = {}): QuantizedModel {
+  const dynamic = quantizeDynamicGraph(prepared(graph, options), options).graph;
+  return quantizeGraph(dynamic, new Map(), { method: 'dynamic', keepFloat: dynamic.nodes.map((n) => n.name) });
 }
 
 /**
@@ -107,22 +123,12 @@ export async function createFloatSession(
   options: Omit<CreateSessionOptions, 'int8Path'> & Pick<QuantizeOptions, 'fixedInputs'>,
 ): Promise<Session> {
   const bound = fixInputShapes(fixInputs(graph, options.fixedInputs ?? {}), options.inputShapes ?? {});
-  const plan = { dynamicMath: dynamicMathFor(options) };
+  const plan = { dynamicMath: dynamicMathFor(options.gpu, options.convVariant) };
   if (bound.inputs.some((i) => i.shape.some((d, k) => k > 0 && typeof d === 'string'))) {
     return Session.dynamic(bound, (shapes) => planFloatProgram(prepared(bound, { inputShapes: shapes }), 1, plan), options);
   }
   const nhwc = prepared(bound, {});
   return Session.fromPlan(nhwc, planFloatProgram(nhwc, options.batch ?? 1, plan), options);
-}
-
-/**
- * The dynamic products' arithmetic: convVariant 'f32' forces f32, 'dp4a' / 'reference' dp4a;
- * otherwise f32 where dp4a is emulated or the adapter is a software one (SwiftShader: f32 vec4
- * 10.4 GFLOPS vs dot4I8Packed 3.1 GOPS, the bench's peaks), dp4a on GPUs with native dot4I8Packed.
- */
-function dynamicMathFor({ gpu, convVariant = 'auto' }: Pick<CreateSessionOptions, 'gpu' | 'convVariant'>): DynamicMath {
-  if (convVariant !== 'auto') return convVariant === 'f32' ? 'f32' : 'dp4a';
-  return gpu.adapterInfo.isFallbackAdapter || !gpu.dot4I8Packed ? 'f32' : 'dp4a';
 }
 
 /**

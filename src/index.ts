@@ -29,7 +29,7 @@ export { decodeImage, resizeBilinear, convertChannels, type Pixels } from './dat
 
 export { requestGpuDevice, type GpuContext, type GpuAdapterSummary } from './gpu/device.ts';
 export { Session, type SessionInfo, type SessionProfile } from './gpu/session.ts';
-export { quantize, quantizeQdq, quantizeDynamic, createSession, createFloatSession, type QuantizeOptions, type CreateSessionOptions } from './api.ts';
+export { quantize, quantizeQdq, quantizeDynamic, quantizeDynamicProgram, createSession, createFloatSession, type QuantizeOptions, type CreateSessionOptions } from './api.ts';
 export type { DynamicOptions, DynamicReport } from './quant/quantize-dynamic.ts';
 export { exportDynamicOnnx, type DynamicExport } from './export/onnx-dynamic.ts';
 

@@ -42,12 +42,16 @@ withPreprocessOptions(
     .option('--bias-correction', "Shift each int8 conv's bias by its mean output error from weight rounding, measured on the calibration samples")
     .option('--keep-float <nodes>', 'Run these nodes (comma-separated names of the fused graph, as `inspect --nhwc` lists them) in float')
     .option('--target-cosine <c>', 'Keep the fewest layers in float that bring the lowest output cosine on held-aside calibration samples (every 4th) to c')
-    .option('-o, --output <file>', 'Output .q8 file (required; with --dynamic an .onnx file)')
+    .option('-o, --output <file>', 'Output .q8 file (required; with --dynamic a .q8 or an .onnx file)')
     .option('--qdq <file>', 'Also write the calibrated model as ONNX QDQ')
-    .option('--dynamic', "Dynamic quantization, no --calib: int8 weights per output column for every MatMul / Gemm, activations quantized at run time; writes onnxruntime's dynamic format (.onnx)"),
+    .option('--dynamic', "Dynamic quantization, no --calib: int8 weights per output column for every MatMul / Gemm, activations quantized at run time; -o X.q8 writes the program, -o X.onnx onnxruntime's dynamic format")
+    .option('--dynamic-nodes <nodes>', 'With --calib: these MatMul / Gemm nodes (comma-separated, as `inspect --nhwc` lists them) dynamic, the rest static, in one program'),
 ).action((modelPath: string, o: Record<string, unknown>) => {
   if (!o.output) throw new InputError('quantize needs -o OUT.q8');
-  if (o.dynamic) return quantizeDynamicFile(modelPath, String(o.output));
+  if (o.dynamic) {
+    if (o.dynamicNodes !== undefined) throw new InputError('--dynamic makes every product dynamic; --dynamic-nodes picks some for a static quantization: give one of them');
+    return quantizeDynamicFile(modelPath, String(o.output));
+  }
   const float = loadModel(modelPath);
   if (float.kind === 'q8') throw new InputError(`${modelPath} is already an int8 program`);
   if (o.qdq && float.kind !== 'onnx') throw new InputError('--qdq writes ONNX QDQ for ONNX models only');
@@ -158,14 +162,15 @@ function quantizeFlags(o: Record<string, unknown>, model?: string) {
     equalize: Boolean(o.equalize),
     ...(o.targetCosine !== undefined ? { targetCosine: Number(o.targetCosine) } : {}),
     biasCorrection: Boolean(o.biasCorrection),
-    ...(o.keepFloat !== undefined ? { keepFloat: keepFloatFrom(o.keepFloat) } : {}),
+    ...(o.keepFloat !== undefined ? { keepFloat: nodeNamesFrom(o.keepFloat, '--keep-float') } : {}),
+    ...(o.dynamicNodes !== undefined ? { dynamic: nodeNamesFrom(o.dynamicNodes, '--dynamic-nodes') } : {}),
   };
 }
 
-/** `--keep-float A,B` (repeatable): node names, as `inspect --nhwc` prints them. */
-function keepFloatFrom(flag: unknown): string[] {
+/** `--keep-float A,B` (repeatable), `--dynamic-nodes`: node names, as `inspect --nhwc` prints them. */
+function nodeNamesFrom(flag: unknown, option: string): string[] {
   const items = (Array.isArray(flag) ? flag : [flag]).flatMap((f) => String(f).split(',')).map((n) => n.trim());
-  if (items.some((n) => n === '')) throw new InputError(`--keep-float takes node names separated by commas, got "${String(flag)}"`);
+  if (items.some((n) => n === '')) throw new InputError(`${option} takes node names separated by commas, got "${String(flag)}"`);
   return items;
 }
 

@@ -9,6 +9,7 @@ import { unusedGiven } from '../quant/qdq-import.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import { writeQ8 } from '../quant/q8-file.ts';
 import { quantizeGraph } from '../quant/quantize-graph.ts';
+import { dynamicProducts } from '../quant/quantize-dynamic.ts';
 import { describeTools, heldAside, int8Source, quantizeWithTools } from '../quant/accuracy-tools.ts';
 import type { TargetReport } from '../quant/sensitivity.ts';
 import type { FloatModel } from './model.ts';
@@ -24,6 +25,8 @@ export interface QuantizeFlags {
   biasCorrection?: boolean;
   keepFloat?: readonly string[];
   targetCosine?: number;
+  /** MatMul / Gemm nodes quantized dynamically, the rest static (dynamicProducts). */
+  dynamic?: readonly string[];
 }
 
 /**
@@ -31,7 +34,7 @@ export interface QuantizeFlags {
  * applies the accuracy tools the flags ask for (`source`: int8Source(float.nhwc, flags), when the
  * caller needs the graph the program approximates too). Says what the tools did unless quiet.
  */
-export function calibrateAndQuantize(float: FloatModel, calib: ImageSet, flags: QuantizeFlags, source = int8Source(float.nhwc, flags), quiet = false): QuantizedModel {
+export function calibrateAndQuantize(float: FloatModel, calib: ImageSet, flags: QuantizeFlags, source = int8Source(dynamicProducts(float.nhwc, flags.dynamic), flags), quiet = false): QuantizedModel {
   const count = Math.min(flags.calibCount, calib.count);
   if (count === 0) throw new InputError('the calibration set is empty');
   const inputName = float.nhwc.inputs[0]!.name;

@@ -14,6 +14,7 @@ import type { ConvVariantOption } from '../kernels/conv-variants.ts';
 import { bindInputShapes } from '../passes/fix-inputs.ts';
 import type { Int8Path } from '../kernels/shaders.ts';
 import { planProgram, type ProgramPlan } from '../plan/plan.ts';
+import { dynamicMathFor } from '../kernels/float/dynamic.ts';
 import type { QuantizedModel } from '../quant/program.ts';
 import { autotuneConvs } from './autotune.ts';
 import type { GpuContext } from './device.ts';
@@ -135,7 +136,7 @@ export class Session {
     const batch = options.batch ?? 1;
     const wanted = options.convVariant ?? 'auto';
     const convVariant = wanted === 'auto' ? await autotuneConvs(model, batch, options.gpu, int8PathOf(options)) : () => wanted;
-    return Session.fromPlan(model, planProgram(model, batch, { convVariant }), options);
+    return Session.fromPlan(model, planProgram(model, batch, { convVariant, dynamicMath: dynamicMathFor(options.gpu, wanted) }), options);
   }
 
   /** Any planned program (int8, or the fp32 baseline) through the same runtime. */

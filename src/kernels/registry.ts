@@ -9,6 +9,8 @@ import { concatKernels } from './concat.ts';
 import { convKernel, type PlannedKernel } from './conv.ts';
 import type { ConvVariant } from './conv-variants.ts';
 import { binaryKernel, clampKernel, dequantizeKernel, lutKernel, quantizeKernel } from './elementwise.ts';
+import type { DynamicMath } from './float/dynamic.ts';
+import type { TempTensor } from './float/elementwise.ts';
 import { planFloatNode } from './float/registry.ts';
 import { gemmKernel } from './gemm.ts';
 import { isLayoutAlias, layoutKernel, transposePerm, viewKernel } from './layout.ts';
@@ -18,7 +20,14 @@ import { resizeKernel } from './resize.ts';
 import { globalPoolKernel, poolKernel } from './pool.ts';
 import type { KernelSpec } from './spec.ts';
 
-export type PlannedStep = { specs: KernelSpec[]; outputShape: number[] } | { alias: string; outputShape: number[] };
+/**
+ * A planned step. `temps`: tensors its dispatches pass between them, which the plan gives
+ * memory; `outputShapes`: the shape of every output of a node with several (Split,
+ * LayerNormalization), which the plan gives memory too.
+ */
+export type PlannedStep =
+  | { specs: KernelSpec[]; outputShape: number[]; temps?: TempTensor[]; outputShapes?: number[][] }
+  | { alias: string; outputShape: number[] };
 
 type StepOf<Op extends Step['op']> = Extract<Step, { op: Op }>;
 type Planner<Op extends Step['op']> = (step: StepOf<Op>, inputShapes: number[][], model: QuantizedModel, options: StepOptions) => PlannedStep;
@@ -27,6 +36,8 @@ type Planner<Op extends Step['op']> = (step: StepOf<Op>, inputShapes: number[][]
 export interface StepOptions {
   /** The kernel variant of each int8 conv (and gemm, a 1×1 conv); default 'reference'. */
   convVariant?: (step: ConvStep | GemmStep, inputShape: readonly number[]) => ConvVariant;
+  /** The arithmetic of the dynamic products among the float steps (default 'dp4a'). */
+  dynamicMath?: DynamicMath;
 }
 
 const one = ({ spec, outputShape }: PlannedKernel): PlannedStep => ({ specs: [spec], outputShape });
@@ -81,9 +92,10 @@ const PLANNERS: { [Op in Step['op']]: Planner<Op> } = {
     return one(layoutKernel(step, shapes[0]!, outputShape));
   },
   // A node with no int8 form runs on the fp32 kernels, between dequantize and quantize steps.
-  float: (step, shapes, model) => {
+  float: (step, shapes, model, o) => {
     try {
-      return planFloatNode(step.node, nodeInputShapes(step, shapes, model), model.constants, nodeOutputShape(step, shapes, model));
+      const options = { allowTemps: true, dynamicMath: o.dynamicMath ?? 'dp4a' } as const;
+      return planFloatNode(step.node, nodeInputShapes(step, shapes, model), model.constants, nodeOutputShape(step, shapes, model), options);
     } catch (e) {
       throw new Error(`float step "${step.name}" (${step.node.op}): ${(e as Error).message}`);
     }

@@ -6,7 +6,7 @@ import { canFuseResidual, convKernel, type FusedResidual } from '../kernels/conv
 import { convInputShape, im2colKernel, im2colSaves, pointwiseOverIm2col, type InputIm2col } from '../kernels/im2col.ts';
 import { transposePerm } from '../kernels/layout.ts';
 import { wordsFor } from '../kernels/pack.ts';
-import { planStep, type StepOptions } from '../kernels/registry.ts';
+import { planStep, type PlannedStep, type StepOptions } from '../kernels/registry.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
 import { stepInputs, stepOutputs } from '../quant/q8-file.ts';
 import { int8Bytes } from '../kernels/packed-shape.ts';
@@ -143,11 +143,25 @@ export function planProgram(model: QuantizedModel, batch = 1, options: StepOptio
     shapes.set(output, planned.outputShape);
     const bytes = tensorBytes(model, output, planned.outputShape);
     uses.set(output, { name: output, bytes, first: index, last: index, ...('alias' in planned ? { aliasOf: planned.alias } : {}) });
-    if ('specs' in planned) specs.push(...planned.specs);
+    if ('specs' in planned) {
+      specs.push(...planned.specs);
+      planExtras(model, planned, stepOutputs(step), index, shapes, uses);
+    }
   });
   for (const o of model.outputs) uses.get(o.name)!.last = Infinity;
   const constantBytes = specs.flatMap((s) => s.storage).reduce((sum, b) => sum + ('data' in b ? b.data.byteLength : 0), 0);
   return { specs, shapes, memory: planMemory([...uses.values()]), constantBytes };
+}
+
+/** A float step's temporaries (a dynamic product's codes and qparams) and outputs past its first (float32), with their memory. */
+function planExtras(model: QuantizedModel, planned: Extract<PlannedStep, { specs: unknown }>, outputs: string[], index: number, shapes: Map<string, number[]>, uses: Map<string, TensorUse>): void {
+  for (const t of planned.temps ?? []) uses.set(t.name, { name: t.name, bytes: tensorBytes(model, t.name, t.shape), first: index, last: index });
+  outputs.forEach((name, i) => {
+    const shape = planned.outputShapes?.[i];
+    if (i === 0 || name === '' || !shape) return;
+    shapes.set(name, shape);
+    uses.set(name, { name, bytes: tensorBytes(model, name, shape), first: index, last: index });
+  });
 }
 
 /** A step that cannot be planned on the shapes it receives: the program (a .q8 from elsewhere) is at fault, and says where. */

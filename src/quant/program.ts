@@ -2,7 +2,7 @@
 // the GPU runtime will execute. Plain data; int8 activations are NHWC where they are 4-D.
 
 import type { ConvAttrs, Node, PoolAttrs } from '../ir/graph.ts';
-import type { Tensor } from '../ir/tensor.ts';
+import type { DType, Tensor } from '../ir/tensor.ts';
 import type { QParams } from './qparams.ts';
 import type { QuantizedMultiplier } from './fixed-point.ts';
 
@@ -174,7 +174,8 @@ export type TensorInfo = Int8TensorInfo | FloatTensorInfo;
 
 export interface QuantizedModel {
   name: string;
-  inputs: { name: string; shape: (number | string)[] }[];
+  /** `dtype`: an integer or bool input (token ids, masks), carried as f32 on the GPU; absent: float32. */
+  inputs: { name: string; shape: (number | string)[]; dtype?: DType }[];
   outputs: { name: string; shape: (number | string)[] }[];
   tensors: Map<string, TensorInfo>;
   steps: Step[];

@@ -14,6 +14,8 @@ export interface DynamicOptions {
   perRow?: boolean;
   /** Names of MatMul / Gemm nodes to leave in float. */
   keepFloat?: readonly string[];
+  /** Names of the only MatMul / Gemm nodes to make dynamic (default: every one that can be). */
+  only?: readonly string[];
 }
 
 export interface DynamicReport {
@@ -35,10 +37,16 @@ function productOf(node: Node, constants: ReadonlyMap<string, Tensor>): { b: Ten
   return { b: a.transB ? transpose2d(b) : b, bias: node.inputs[2] || undefined };
 }
 
+/** `names` as a set, each checked against the graph: a typo must not go unquantized silently. */
+function knownNames(graph: Graph, names: readonly string[], option: string): Set<string> {
+  const unknown = names.filter((n) => !graph.nodes.some((node) => node.name === n));
+  if (unknown.length > 0) throw new RangeError(`${option} names no node of the graph: ${unknown.join(', ')}`);
+  return new Set(names);
+}
+
 export function quantizeDynamic(graph: Graph, options: DynamicOptions = {}): { graph: Graph; report: DynamicReport } {
-  const keep = new Set(options.keepFloat ?? []);
-  const unknown = [...keep].filter((n) => !graph.nodes.some((node) => node.name === n));
-  if (unknown.length > 0) throw new RangeError(`keepFloat names no node of the graph: ${unknown.join(', ')}`);
+  const keep = knownNames(graph, options.keepFloat ?? [], 'keepFloat');
+  const only = options.only && knownNames(graph, options.only, 'only');
   const consumers = consumersOf(graph);
   const initializers = new Map(graph.initializers);
   const report: DynamicReport = { quantized: [], skipped: [] };
@@ -46,8 +54,8 @@ export function quantizeDynamic(graph: Graph, options: DynamicOptions = {}): { g
   const removed = new Set<Node>();
   for (const node of graph.nodes) {
     if (node.op !== 'MatMul' && node.op !== 'Gemm') continue;
-    if (keep.has(node.name)) {
-      report.skipped.push({ node: node.name, why: 'kept float (keepFloat)' });
+    if (keep.has(node.name) || (only && !only.has(node.name))) {
+      report.skipped.push({ node: node.name, why: keep.has(node.name) ? 'kept float (keepFloat)' : 'not named in only' });
       continue;
     }
     const product = productOf(node, initializers);
@@ -97,4 +105,17 @@ export function quantizeDynamic(graph: Graph, options: DynamicOptions = {}): { g
   const read = new Set(nodes.flatMap((n) => n.inputs));
   const kept = new Map([...initializers].filter(([k]) => read.has(k)));
   return { graph: { ...graph, nodes, initializers: kept }, report };
+}
+
+/**
+ * The graph with the named products made dynamic, for a static quantization of the rest (a mixed
+ * program); each must be one quantizeDynamic can make (a MatMul / Gemm of constant 2-D weights).
+ */
+export function dynamicProducts(nhwc: Graph, names: readonly string[] | undefined): Graph {
+  if (!names || names.length === 0) return nhwc;
+  const { graph, report } = quantizeDynamic(nhwc, { only: names });
+  const why = (name: string) => report.skipped.find((s) => s.node === name)?.why ?? 'not a MatMul or Gemm';
+  const refused = names.filter((n) => !report.quantized.includes(n));
+  if (refused.length > 0) throw new RangeError(`dynamic: ${refused.map((n) => `"${n}" cannot be quantized dynamically (${why(n)})`).join('; ')}`);
+  return graph;
 }

@@ -126,7 +126,7 @@ export function quantizeGraph(graph: Graph, ranges: Map<string, Range>, options:
   for (const o of graph.outputs) s.asFloat(o.name);
   return {
     name: graph.name,
-    inputs: graph.inputs.map((i) => ({ name: i.name, shape: i.shape })),
+    inputs: graph.inputs.map((i) => ({ name: i.name, shape: i.shape, ...(i.dtype && i.dtype !== 'float32' ? { dtype: i.dtype } : {}) })),
     outputs: graph.outputs.map((o) => ({ name: o.name, shape: o.shape })),
     tensors: s.tensors,
     steps: s.steps,

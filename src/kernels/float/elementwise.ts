@@ -100,13 +100,13 @@ export function binaryF32Kernels(
   allowTemps: boolean,
 ): { specs: KernelSpec[]; outputShape: number[]; temps: TempTensor[] } | { alias: string; outputShape: number[] } {
   if (node.op === 'Where' || node.op === 'BatchNormalization') {
-    if (!allowTemps) throw new RangeError('a chain of dispatches through temporaries (the float plan only)');
+    if (!allowTemps) throw new RangeError('a chain of dispatches through temporaries, which this caller gives no memory');
     return binaryChainKernels(node, shapes, constants);
   }
   const operands: Operand[] = node.inputs.map((_, i) => ({ binding: operandBinding(node, i, constants), shape: shapes[i]! }));
   if (operands.length === 1) return { alias: node.inputs[0]!, outputShape: [...shapes[0]!] };
   if (operands.length < 2) throw new RangeError('it has no inputs');
-  if (operands.length > 2 && !allowTemps) throw new RangeError(`${operands.length} inputs (a chain of dispatches through temporaries runs in the float plan only)`);
+  if (operands.length > 2 && !allowTemps) throw new RangeError(`${operands.length} inputs (a chain of dispatches through temporaries, which this caller gives no memory)`);
   const output = node.outputs[0]!;
   if (node.op === 'PRelu') operands[1] = { ...operands[1]!, shape: preluSlopeShape(operands[0]!.shape, operands[1]!.shape) };
   // Pow's output has its base's type: an integer base (a constant: the GPU computes no integer

@@ -36,15 +36,11 @@ function denseOr(dense: () => PlannedKernel, general: () => PlannedKernel): Plan
   }
 }
 
-/**
- * A planned node. `temps`: tensors its dispatches pass between them, which the plan gives
- * memory; `outputShapes`: the shape of every output of a node with several (Split,
- * LayerNormalization), which the plan gives memory too (the float plan only: see allowTemps).
- */
-export type FloatPlannedStep = PlannedStep | { specs: KernelSpec[]; outputShape: number[]; temps?: TempTensor[]; outputShapes?: number[][] };
+/** A planned node (PlannedStep: its temporaries and extra outputs, which the plan gives memory). */
+export type FloatPlannedStep = PlannedStep;
 
 export interface FloatNodeOptions {
-  /** Whether the caller gives memory to `temps` and extra outputs (the float plan does; an int8 plan's float steps do not). */
+  /** Whether the caller gives memory to `temps` and extra outputs (both plans do; kernel tests may not). */
   allowTemps?: boolean;
   /** Whether a tensor is read (by a node or as a graph output): outputs nothing reads get no dispatch. */
   read?: (name: string) => boolean;
@@ -108,7 +104,7 @@ export function planFloatNode(
     case 'unary': {
       const u = nodeWith(node, 'gpu', kernel);
       if (u.op === 'Clip' && [1, 2].some((i) => (u.inputs[i] ?? '') !== '' && !constants.has(u.inputs[i]!))) {
-        if (!allowTemps) throw new RangeError('a Clip with bounds that are not constants (a chain of dispatches: the float plan only)');
+        if (!allowTemps) throw new RangeError('a Clip with bounds that are not constants (a chain of dispatches through temporaries, which this caller gives no memory)');
         return binaryChainKernels(u, inputShapes, constants);
       }
       if (u.op === 'Cast') {
@@ -148,7 +144,7 @@ export function planFloatNode(
     case 'gather': {
       const g = nodeWith(node, 'gpu', kernel);
       if (g.op !== 'Split') return one(gatherF32Kernel(g, shape(0), constants, inferred, g.op === 'Gather' ? inputShapes[1] : undefined));
-      if (!allowTemps) throw new RangeError('a Split (several outputs run in the float plan only)');
+      if (!allowTemps) throw new RangeError('a Split (several outputs, which this caller gives no memory)');
       return splitF32Kernels(g, shape(0), constants, read);
     }
     case 'grid-sample':
@@ -156,15 +152,15 @@ export function planFloatNode(
     case 'resize':
       return resizeF32Kernels(nodeWith(node, 'gpu', kernel), shape(0), constants, allowTemps);
     case 'loss':
-      if (!allowTemps) throw new RangeError('a loss (its dispatches and outputs run in the float plan only)');
+      if (!allowTemps) throw new RangeError('a loss (temporaries and several outputs, which this caller gives no memory)');
       return lossF32Kernels(nodeWith(node, 'gpu', kernel), inputShapes, constants, read);
     case 'norm': {
       const n = nodeWith(node, 'gpu', kernel);
-      if (!allowTemps && n.outputs.length > 1) throw new RangeError('a LayerNormalization with its statistics outputs (several outputs run in the float plan only)');
+      if (!allowTemps && n.outputs.length > 1) throw new RangeError('a LayerNormalization with its statistics outputs (several outputs, which this caller gives no memory)');
       return normF32Kernels(n, inputShapes, constants);
     }
     case 'dynamic-int8': {
-      if (!allowTemps) throw new RangeError('a dynamic product (dispatches through temporaries: the float plan only)');
+      if (!allowTemps) throw new RangeError('a dynamic product (dispatches through temporaries, which this caller gives no memory)');
       const d = nodeWith(node, 'gpu', kernel);
       return d.op === 'MatMulDynamicInt8' ? dynamicMatmulKernels(d, shape(0), constants, dynamicMath) : dynamicConvKernels(d, shape(0), constants);
     }

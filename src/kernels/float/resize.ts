@@ -42,7 +42,7 @@ export function resizeF32Kernels(
   });
   const outShape = [...plan.out];
   if (resized.length === 0) throw new RangeError('an identity Resize (the optimizer removes it)');
-  if (resized.length > 1 && !allowTemps) throw new RangeError(`a Resize of ${resized.length} axes (a chain of dispatches: the float plan only)`);
+  if (resized.length > 1 && !allowTemps) throw new RangeError(`a Resize of ${resized.length} axes (a chain of dispatches through temporaries, which this caller gives no memory)`);
   if (sizeOf(outShape) === 0) throw new RangeError('its output is empty');
   // The taps of an axis do not depend on the other axes' coordinates, so each axis is probed on
   // a line: the input cut to length 1 on every other axis, whose sizes or scales become 1 too,

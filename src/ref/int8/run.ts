@@ -22,10 +22,10 @@ export function runInt8(model: QuantizedModel, feeds: Record<string, Tensor>, op
   const env: Env = new Map(model.constants);
   for (const input of model.inputs) {
     const value = feeds[input.name];
-    if (!value) throw new InputError(`missing input "${input.name}" (expected float32 [${input.shape}])`);
+    // float32 unless the input says (token ids), or a program cut out of a larger one (withOutputs, per-step tests) starts at int8 tensors.
+    const dtype = input.dtype ?? model.tensors.get(input.name)?.dtype ?? 'float32';
+    if (!value) throw new InputError(`missing input "${input.name}" (expected ${dtype} [${input.shape}])`);
     const ok = value.shape.length === input.shape.length && input.shape.every((d, i) => typeof d === 'string' || d === value.shape[i]);
-    // float32, except for a program cut out of a larger one (withOutputs, per-step tests) that starts at int8 tensors.
-    const dtype = model.tensors.get(input.name)?.dtype ?? 'float32';
     if (!ok || value.dtype !== dtype) throw new InputError(`input "${input.name}" is ${value.dtype} [${value.shape}], expected ${dtype} [${input.shape}]`);
     if (value.data.length !== sizeOf(value.shape)) throw new InputError(`input "${input.name}" has ${value.data.length} values for shape [${value.shape}]`);
     env.set(input.name, value);
