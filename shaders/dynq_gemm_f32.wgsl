@@ -44,15 +44,15 @@ fn activation_row(row: u32) -> u32 {
   return min(row, u.rows - 1u) * u.words;
 }
 
-// One row's 8 outputs of column block `block`: `lo` columns 8b..8b+3, `hi` the next 4.
-fn store_row(row: u32, block: u32, lo: vec4<f32>, hi: vec4<f32>, code_sum: f32) {
+// One row's 8 outputs of column block `column_block`: `lo` columns 8b..8b+3, `hi` the next 4.
+fn store_row(row: u32, column_block: u32, lo: vec4<f32>, hi: vec4<f32>, code_sum: f32) {
   if (row >= u.rows) {
     return;
   }
   let p = qparams[select(0u, row, u.per_row == 1u)];
   let k4 = i32(u.words * 4u);
   for (var j = 0u; j < 8u; j++) {
-    let n = block * 8u + j;
+    let n = column_block * 8u + j;
     if (n >= u.n) {
       return;
     }
@@ -70,7 +70,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   }
   // Row blocks vary fastest: neighbouring invocations share their weights.
   let first = (index % u.row_blocks) * 8u;
-  let block = index / u.row_blocks;
+  let column_block = index / u.row_blocks;
   let a0 = activation_row(first); let a1 = activation_row(first + 1u);
   let a2 = activation_row(first + 2u); let a3 = activation_row(first + 3u);
   let a4 = activation_row(first + 4u); let a5 = activation_row(first + 5u);
@@ -85,7 +85,7 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
   var f60 = vec4<f32>(0.0); var f61 = vec4<f32>(0.0);
   var f70 = vec4<f32>(0.0); var f71 = vec4<f32>(0.0);
   var s0123 = vec4<f32>(0.0); var s4567 = vec4<f32>(0.0);
-  var wi = block * u.words * 2u;
+  var wi = column_block * u.words * 2u;
   for (var t = 0u; t < u.words; t++) {
     let wa = weights[wi];
     let wb = weights[wi + 1u];
@@ -111,12 +111,12 @@ fn main(@builtin(global_invocation_id) id: vec3<u32>) {
       s4567 += dots_f(one, y4, y5, y6, y7);
     }
   }
-  store_row(first, block, f00, f01, s0123.x);
-  store_row(first + 1u, block, f10, f11, s0123.y);
-  store_row(first + 2u, block, f20, f21, s0123.z);
-  store_row(first + 3u, block, f30, f31, s0123.w);
-  store_row(first + 4u, block, f40, f41, s4567.x);
-  store_row(first + 5u, block, f50, f51, s4567.y);
-  store_row(first + 6u, block, f60, f61, s4567.z);
-  store_row(first + 7u, block, f70, f71, s4567.w);
+  store_row(first, column_block, f00, f01, s0123.x);
+  store_row(first + 1u, column_block, f10, f11, s0123.y);
+  store_row(first + 2u, column_block, f20, f21, s0123.z);
+  store_row(first + 3u, column_block, f30, f31, s0123.w);
+  store_row(first + 4u, column_block, f40, f41, s4567.x);
+  store_row(first + 5u, column_block, f50, f51, s4567.y);
+  store_row(first + 6u, column_block, f60, f61, s4567.z);
+  store_row(first + 7u, column_block, f70, f71, s4567.w);
 }

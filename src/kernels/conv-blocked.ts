@@ -1,7 +1,7 @@
 // Dense (group 1) int8 convs → shaders/conv2d_int8_blocked.wgsl (dot4) and
 // conv2d_int8_blocked_f32.wgsl (f32 arithmetic): each invocation a block of output pixels
 // (blockedPixels) × OCW packed output words, weights re-packed so one tap word of a block is OCW
-// vec4 loads.
+// vec4 loads; and conv2d_int8_tiled.wgsl (dot4 in workgroup-memory tiles of 64 × 64 outputs).
 
 import type { ConvStep } from '../quant/program.ts';
 import { convUniforms, convWordParams, residualBinding, type ConvShape, type FusedResidual } from './conv-common.ts';
@@ -31,7 +31,7 @@ export function blockWeights(packed: Uint32Array, cout: number, tapWordsTotal: n
   return out;
 }
 
-export function blockedConvKernel(step: ConvStep, s: ConvShape, variant: Exclude<ConvVariant, 'reference'>, residual?: FusedResidual): KernelSpec {
+export function blockedConvKernel(step: ConvStep, s: ConvShape, variant: 'dp4a' | 'f32', residual?: FusedResidual): KernelSpec {
   const { strides } = step.geometry;
   const pixels = s.n * s.oh * s.ow;
   const pixelBlocks = Math.ceil(pixels / blockedPixels(variant));
@@ -53,5 +53,33 @@ export function blockedConvKernel(step: ConvStep, s: ConvShape, variant: Exclude
       residualBinding(step, residual),
     ],
     workgroups,
+  };
+}
+
+/** conv2d_int8_tiled's tile: 64 output pixels × 64 output channels (16 packed words) a workgroup of 64. */
+export const TILE_PIXELS = 64;
+const TILE_OCW = 16;
+
+/** The workgroup-memory tiled dp4a kernel (conv2d_int8_tiled.wgsl): a 2-D grid of 64 × 64 output tiles. */
+export function tiledConvKernel(step: ConvStep, s: ConvShape, residual?: FusedResidual): KernelSpec {
+  if (WORKGROUP_SIZE !== 64) throw new Error('conv2d_int8_tiled is written for workgroups of 64');
+  const { strides } = step.geometry;
+  const pixels = s.n * s.oh * s.ow;
+  const tiles = Math.ceil(pixels / TILE_PIXELS);
+  const pointwise = s.kh === 1 && s.kw === 1 && strides[0] === 1 && strides[1] === 1 && s.padTop === 0 && s.padLeft === 0 && s.oh === s.h && s.ow === s.w;
+  const tapWordsTotal = s.kh * s.kw * wordsFor(s.cinPerGroup);
+  return {
+    label: step.name,
+    shader: 'conv2d_int8_tiled',
+    constants: { WORKGROUP_SIZE, POINTWISE: pointwise ? 1 : 0, RESIDUAL: residual ? 1 : 0 },
+    uniforms: convUniforms(step, s, 0, { pixelBlocks: tiles, pixels, residual }),
+    storage: [
+      { tensor: step.input },
+      { data: blockWeights(packRows(step.weights, s.cinPerGroup), s.cout, tapWordsTotal, TILE_OCW), label: `${step.name}/weights` },
+      { data: convWordParams(step), label: `${step.name}/params` },
+      { tensor: residual ? residual.add.output : step.output, write: true },
+      residualBinding(step, residual),
+    ],
+    workgroups: [tiles, Math.ceil(wordsFor(s.cout) / TILE_OCW), 1],
   };
 }

@@ -6,25 +6,27 @@
 //
 //   dense      (group 1; a gemm is planned as a 1×1 dense conv, src/kernels/gemm.ts, and the
 //              pointwise form is a constant of the same shaders, not a kind of its own):
-//              dp4a conv2d_int8_blocked, f32 conv2d_int8_blocked_f32, reference conv2d_int8.
+//              dp4a conv2d_int8_blocked, f32 conv2d_int8_blocked_f32, tiled conv2d_int8_tiled,
+//              reference conv2d_int8.
 //   depthwise  (one input channel per group, any channel multiplier):
 //              dp4a conv2d_int8_dw, f32 conv2d_int8_dw_f32, reference conv2d_int8.
 //   grouped    (anything else): reference conv2d_int8 only.
 //
 // The variant names are the arithmetic: reference (one output word per invocation), dp4a
 // (dot4I8Packed or lane-wise i32 multiply-adds), f32 (int8 storage, f32 arithmetic; only where
-// the f32 sums are exact, f32Exact). f32 wins where it outruns dp4a (SwiftShader); dp4a on GPUs
-// with native packed dot products.
+// the f32 sums are exact, f32Exact), tiled (dot4 through workgroup-memory tiles of 64 × 64
+// outputs: GPU-class). f32 wins where it outruns dp4a (SwiftShader); dp4a or tiled on GPUs with
+// native packed dot products, as the autotune measures.
 
 import type { ConvStep, GemmStep } from '../quant/program.ts';
-import { blockedConvKernel } from './conv-blocked.ts';
+import { blockedConvKernel, tiledConvKernel } from './conv-blocked.ts';
 import type { ConvShape, FusedResidual } from './conv-common.ts';
 import { depthwiseConvKernel } from './conv-dw.ts';
 import { referenceConvKernel } from './conv-reference.ts';
 import type { ShaderId } from './shaders.ts';
 import type { KernelSpec } from './spec.ts';
 
-export const CONV_VARIANTS = ['reference', 'dp4a', 'f32'] as const;
+export const CONV_VARIANTS = ['reference', 'dp4a', 'f32', 'tiled'] as const;
 export type ConvVariant = (typeof CONV_VARIANTS)[number];
 
 /** What SessionOptions.convVariant takes: a variant for every conv that can run it, or 'auto'. */
@@ -74,6 +76,12 @@ export interface ConvKernelEntry {
   supports: (step: ConvStep | GemmStep) => boolean;
   /** Whether its epilogue can take a residual Add (the kernel then writes the Add's output). */
   fusesResidual: boolean;
+  /**
+   * Built on workgroup memory and barriers, which software adapters run slowly: never a
+   * candidate there (SwiftShader, every dense conv forced tiled: MobileNetV2's 2241 ms vs dp4a's
+   * 939 and f32's 759; BlazeFace's 330 vs 91 and 82), only when forced.
+   */
+  workgroupTiles?: true;
   build: (step: ConvStep, s: ConvShape, residual?: FusedResidual) => KernelSpec;
 }
 
@@ -89,6 +97,7 @@ export const CONV_KERNELS: { readonly [K in ConvKind]: readonly ConvKernelEntry[
   dense: [
     { variant: 'dp4a', shader: 'conv2d_int8_blocked', supports: any, fusesResidual: true, build: (step, s, r) => blockedConvKernel(step, s, 'dp4a', r) },
     { variant: 'f32', shader: 'conv2d_int8_blocked_f32', supports: f32Exact, fusesResidual: true, build: (step, s, r) => blockedConvKernel(step, s, 'f32', r) },
+    { variant: 'tiled', shader: 'conv2d_int8_tiled', supports: any, fusesResidual: true, workgroupTiles: true, build: (step, s, r) => tiledConvKernel(step, s, r) },
     REFERENCE,
   ],
   depthwise: [
@@ -104,10 +113,11 @@ export const kindOf = (step: ConvStep | GemmStep): ConvKind => (step.op === 'con
 
 /**
  * The entries that can run this conv (or gemm), in the order tried without timing: the table's,
- * with f32 arithmetic first where `preferF32` (software adapters, where it outruns dp4a).
+ * with f32 arithmetic first and no workgroup-tiled kernel where `preferF32` (software adapters,
+ * where f32 outruns dp4a and barriers are slow).
  */
 export function entriesFor(step: ConvStep | GemmStep, preferF32: boolean): ConvKernelEntry[] {
-  const supported = CONV_KERNELS[kindOf(step)].filter((e) => e.supports(step));
+  const supported = CONV_KERNELS[kindOf(step)].filter((e) => e.supports(step) && !(preferF32 && e.workgroupTiles));
   // A stable sort: only the f32 entries move, and the reference kernel stays last.
   return preferF32 ? [...supported].sort((a, b) => Number(b.variant === 'f32') - Number(a.variant === 'f32')) : supported;
 }

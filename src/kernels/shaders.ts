@@ -18,6 +18,7 @@ const FAMILIES = {
   conv2d_int8: { source: WGSL['conv2d_int8.wgsl'], libraries: ['int8', 'output_stage'] },
   conv2d_int8_blocked: { source: WGSL['conv2d_int8_blocked.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
   conv2d_int8_blocked_f32: { source: WGSL['conv2d_int8_blocked_f32.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
+  conv2d_int8_tiled: { source: WGSL['conv2d_int8_tiled.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
   conv2d_int8_dw: { source: WGSL['conv2d_int8_dw.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(false) },
   conv2d_int8_dw_f32: { source: WGSL['conv2d_int8_dw.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(true) },
   binary_int8: { source: WGSL['binary_int8.wgsl'], libraries: ['int8', 'output_stage'] },

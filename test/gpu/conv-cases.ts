@@ -10,21 +10,25 @@ export type ConvCaseKind = 'regular' | 'depthwise' | 'grouped' | 'pointwise';
 const KINDS: ConvCaseKind[] = ['regular', 'depthwise', 'grouped', 'pointwise'];
 
 /** A random conv step: geometry, int8 weights, folded bias, per-channel multipliers, clamp. */
-export function randomConv(seed: number, only?: ConvCaseKind, name = `conv_${seed}`): { step: ConvStep; input: Tensor } {
+/**
+ * `wide`: dense convs past one 64 × 64 tile of conv2d_int8_tiled and its 8-word K steps (up to 80
+ * input channels, 150 output channels, 20 × 20 pixels); otherwise small ones of every kind.
+ */
+export function randomConv(seed: number, only?: ConvCaseKind, name = `conv_${seed}`, wide = false): { step: ConvStep; input: Tensor } {
   const next = uniform(seed);
   const pick = (n: number) => Math.floor(next() * n);
   const int = (lo: number, hi: number) => lo + pick(hi - lo + 1);
   const kind = only ?? KINDS[pick(4)]!;
   const group = kind === 'depthwise' ? int(1, 9) : kind === 'grouped' ? int(2, 3) : 1;
-  const cinPerGroup = kind === 'depthwise' ? 1 : kind === 'grouped' ? [1, 3, 4, 5, 8][pick(5)]! : int(1, 13);
-  const coutPerGroup = kind === 'depthwise' ? (pick(3) === 0 ? int(2, 3) : 1) : int(1, 6);
+  const cinPerGroup = kind === 'depthwise' ? 1 : kind === 'grouped' ? [1, 3, 4, 5, 8][pick(5)]! : int(1, wide ? 80 : 13);
+  const coutPerGroup = kind === 'depthwise' ? (pick(3) === 0 ? int(2, 3) : 1) : int(1, wide ? 150 : 6);
   const k = kind === 'pointwise' ? 1 : int(1, 7);
   const kw = kind === 'pointwise' ? 1 : pick(3) === 0 ? int(1, 7) : k;
   const cin = group * cinPerGroup;
   const cout = group * coutPerGroup;
   const n = int(1, 2);
-  const h = int(Math.max(k, kind === 'pointwise' ? 1 : 3), 12);
-  const w = int(Math.max(kw, kind === 'pointwise' ? 1 : 3), 12);
+  const h = int(Math.max(k, kind === 'pointwise' ? 1 : 3), wide ? 20 : 12);
+  const w = int(Math.max(kw, kind === 'pointwise' ? 1 : 3), wide ? 20 : 12);
   const dil = pick(3) === 0 ? 2 : 1;
   const pads: [number, number, number, number] = [pick(k + 1), pick(kw + 1), pick(k + 1), pick(kw + 1)];
   const weights = Int8Array.from({ length: cout * k * kw * cinPerGroup }, () => int(-127, 127));

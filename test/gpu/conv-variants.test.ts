@@ -24,6 +24,8 @@ const SHADERS: Record<ConvVariant, string[]> = {
   reference: ['conv2d_int8'],
   dp4a: ['conv2d_int8_blocked', 'conv2d_int8_dw'],
   f32: ['conv2d_int8_blocked_f32', 'conv2d_int8_dw_f32'],
+  // Depthwise convs have no tiled kernel: they run the first of theirs, dp4a.
+  tiled: ['conv2d_int8_tiled', 'conv2d_int8_dw'],
 };
 
 /** A random residual Add (Q13) of the conv's output and a fresh int8 tensor of its shape. */
@@ -91,6 +93,12 @@ function cases(variant: ConvVariant): GpuCase[] {
     const fused = canFuseResidual(again.step, variant) ? convCase(again.step, again.input, variant, r.next, r) : undefined;
     if (fused) out.push(fused);
   }
+  // Dense convs wider than one tile of the tiled kernel (several pixel and channel tiles, K steps).
+  for (let seed = 1; seed <= 40; seed++) {
+    const { step, input } = randomConv(seed, seed % 2 ? 'regular' : 'pointwise', `wide${seed}`, true);
+    const c = convCase(step, input, variant, r.next, seed % 3 ? undefined : r);
+    if (c) out.push(c);
+  }
   // 3×3 depthwise rows of dilation 1, which share their input columns between pixels.
   for (let seed = 1; seed <= 40; seed++) {
     const { step, input } = depthwise3x3(seed, `dw${seed}`);
@@ -127,7 +135,9 @@ describe.skipIf(skipGpu)('int8 conv variants on Dawn match the int8 CPU referenc
         expect(batch.length).toBeGreaterThanOrEqual(CASES * 0.9);
         const { failures, ms } = await runBatch(gpu.device, path, batch);
         expect(failures.slice(0, 5)).toEqual([]);
-        console.log(`conv ${variant} (${path}): ${batch.length} cases bit-exact in ${ms.toFixed(0)} ms`);
+        const own = batch.filter((c) => c.specs.some((s) => s.shader === SHADERS[variant][0])).length;
+        if (variant === 'tiled') expect(own, 'cases the tiled kernel itself runs').toBeGreaterThanOrEqual(200);
+        console.log(`conv ${variant} (${path}): ${batch.length} cases bit-exact in ${ms.toFixed(0)} ms (${own} on ${SHADERS[variant][0]})`);
       });
     }
   }

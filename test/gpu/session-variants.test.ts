@@ -63,6 +63,8 @@ const FORCED: Record<Exclude<ConvVariantOption, 'auto'>, string[]> = {
   reference: ['conv2d_int8'],
   dp4a: ['conv2d_int8_blocked', 'conv2d_int8_dw'],
   f32: ['conv2d_int8_blocked_f32', 'conv2d_int8_dw_f32'],
+  // Depthwise convs have no tiled kernel: they run the first of theirs, dp4a.
+  tiled: ['conv2d_int8_tiled', 'conv2d_int8_dw'],
 };
 
 describe.skipIf(skipGpu)('int8 sessions with forced and autotuned conv variants', () => {

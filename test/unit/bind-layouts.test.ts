@@ -65,7 +65,7 @@ describe('bind-group layouts and uniform members agree with the WGSL', () => {
         expectBindingsMatch(spec.shader.startsWith('conv2d_int8_dw') ? { ...spec, shader: 'conv2d_int8_blocked' } : spec);
       }
     }
-    expect([...families].sort()).toEqual(['binary_int8', 'binary_f32', 'concat_int8', 'lut_int8', 'conv2d_int8', 'conv2d_int8_blocked', 'conv2d_int8_blocked_f32', 'conv2d_int8_dw', 'conv2d_int8_dw_f32', 'dequantize_int8', 'layout_int8', 'pad_int8', 'pool_int8', 'quantize_f32', 'quantize_im2col', 'softmax_f32', 'clamp_int8'].sort());
+    expect([...families].sort()).toEqual(['binary_int8', 'binary_f32', 'concat_int8', 'lut_int8', 'conv2d_int8', 'conv2d_int8_blocked', 'conv2d_int8_blocked_f32', 'conv2d_int8_tiled', 'conv2d_int8_dw', 'conv2d_int8_dw_f32', 'dequantize_int8', 'layout_int8', 'pad_int8', 'pool_int8', 'quantize_f32', 'quantize_im2col', 'softmax_f32', 'clamp_int8'].sort());
   });
 
   it('for the fp32 plan of the same graph', () => {

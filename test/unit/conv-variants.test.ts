@@ -58,7 +58,14 @@ describe('f32 arithmetic only where its sums are exact', () => {
 
   it('a gemm is judged by its [N, K] rows', () => {
     const heavy: GemmStep = { op: 'gemm', name: 'g', input: 'x', output: 'y', weights: rows([100, LIMIT], 1100), weightShape: [2, 1100], bias: new Int32Array(2), inputZeroPoint: 0, out: dense([0]).out };
-    expect(candidatesFor(heavy, false)).toEqual(['dp4a', 'reference']);
+    expect(candidatesFor(heavy, false)).toEqual(['dp4a', 'tiled', 'reference']);
+  });
+
+  it('the workgroup-tiled kernel is a candidate on GPUs, never on software adapters (only when forced)', () => {
+    const step = dense([1000]);
+    expect(candidatesFor(step, false)).toEqual(['dp4a', 'f32', 'tiled', 'reference']);
+    expect(candidatesFor(step, true)).toEqual(['f32', 'dp4a', 'reference']);
+    expect(variantFor(step, 'tiled')).toBe('tiled');
   });
 
   it('a grouped conv (not depthwise) runs only the reference kernel', () => {
