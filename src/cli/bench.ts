@@ -60,7 +60,7 @@ export function registerBench(cli: CAC, driver: (node: boolean) => Promise<Bench
     .option('--warmup <n>', 'Untimed runs after the first run', { default: 3 })
     .option('--models <list>', `Comma-separated: ${BENCH_MODELS.join(', ')} (default: all but isnet)`, { default: DEFAULT_BENCH_MODELS.join(',') })
     .option('--engines <list>', `Comma-separated: ${ENGINES.join(', ')} (--node: ${NODE_ENGINES.join(', ')}); default: all`)
-    .option('--variant <v>', 'Force our int8 conv variant (SessionOptions.convVariant: auto, reference, dp4a, f32); default: the session\'s autotune')
+    .option('--variant <v>', 'Force our int8 conv variant (SessionOptions.convVariant: auto, reference, dp4a, f32, tiled); default: the session\'s autotune')
     .option('--budget <seconds>', 'Stop the timed runs of a model × engine after this many seconds (at least 3 runs are kept; latencyMs.runs says how many ran)')
     .option('-o, --out <dir>', 'Output folder (default: bench/results in the package)')
     .action(async (o: Record<string, unknown>) => {
