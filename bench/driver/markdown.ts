@@ -126,7 +126,7 @@ export function markdownReport(report: BenchReport): string {
   const dynamic = report.models.filter((m) => m.engines.some((e) => e.onnx !== undefined || e.correctness?.against !== undefined));
   if (dynamic.length) {
     lines.push(
-      `Dynamic int8 (${dynamic.map((m) => m.id).join(', ')}): int8 = our engine on the model's dynamic ONNX file (onnxruntime's DynamicQuantizeLinear → MatMulInteger / ConvInteger format, imported and fused into MatMulDynamicInt8 / ConvDynamicInt8, run on the fp32 plan with the dp4a dynamic kernels); fp32 = our engine on the float ONNX file; ` +
+      `Dynamic int8 (${dynamic.map((m) => m.id).join(', ')}): int8 = our engine on the model's dynamic ONNX file (onnxruntime's DynamicQuantizeLinear → MatMulInteger / ConvInteger format, imported and fused into MatMulDynamicInt8 / ConvDynamicInt8, run on the fp32 plan with the dynamic kernels: dp4a, or f32 arithmetic on software adapters, as the shader column says); fp32 = our engine on the float ONNX file; ` +
         '`(dynamic)` rows = onnxruntime on the dynamic file, the others on the float file. Each row is checked against the CPU float reference of the graph it runs: "vs float ref" (the float graph) or "vs dynamic ref" (our dynamic graph); quantized rows are held to the task result (top-1; matte MAE ≤ 0.01 and IoU at 0.5 ≥ 0.98), float rows also to max rel ≤ 1e-3.',
       '',
     );
