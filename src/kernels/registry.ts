@@ -29,6 +29,23 @@ export type PlannedStep =
   | { specs: KernelSpec[]; outputShape: number[]; temps?: TempTensor[]; outputShapes?: number[][] }
   | { alias: string; outputShape: number[] };
 
+/**
+ * What a planned node writes besides its first output, for the plan to give memory: its
+ * temporaries, and the outputs past the first that its kernels give shapes to. An output they
+ * leave unwritten must be one nothing reads (`read`); `op` names the node's op in that error.
+ */
+export function extraTensors(planned: PlannedStep, outputs: readonly string[], op: string, read: (name: string) => boolean): { temps: TempTensor[]; outputs: TempTensor[] } {
+  if (!('specs' in planned)) return { temps: [], outputs: [] };
+  const written = outputs.flatMap((name, i) => {
+    if (i === 0 || name === '') return [];
+    const shape = planned.outputShapes?.[i];
+    if (shape) return [{ name, shape }];
+    if (read(name)) throw new RangeError(`its output "${name}" (only the first output of a ${op} runs on the GPU float path)`);
+    return [];
+  });
+  return { temps: planned.temps ?? [], outputs: written };
+}
+
 type StepOf<Op extends Step['op']> = Extract<Step, { op: Op }>;
 type Planner<Op extends Step['op']> = (step: StepOf<Op>, inputShapes: number[][], model: QuantizedModel, options: StepOptions) => PlannedStep;
 
@@ -94,7 +111,7 @@ const PLANNERS: { [Op in Step['op']]: Planner<Op> } = {
   // A node with no int8 form runs on the fp32 kernels, between dequantize and quantize steps.
   float: (step, shapes, model, o) => {
     try {
-      const options = { allowTemps: true, dynamicMath: o.dynamicMath ?? 'dp4a' } as const;
+      const options = { allowTemps: true, dynamicMath: o.dynamicMath };
       return planFloatNode(step.node, nodeInputShapes(step, shapes, model), model.constants, nodeOutputShape(step, shapes, model), options);
     } catch (e) {
       throw new Error(`float step "${step.name}" (${step.node.op}): ${(e as Error).message}`);

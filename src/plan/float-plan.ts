@@ -12,6 +12,7 @@ import { inferNode, type ShapeMap } from '../ir/shapes.ts';
 import { floatBytes } from '../kernels/float/common.ts';
 import type { DynamicMath } from '../kernels/float/dynamic.ts';
 import { planFloatNode } from '../kernels/float/registry.ts';
+import { extraTensors } from '../kernels/registry.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
 import { planMemory, type TensorUse } from './liveness.ts';
 import type { ProgramPlan } from './plan.ts';
@@ -68,21 +69,17 @@ export function planFloatProgram(graph: Graph, batch = 1, options: FloatPlanOpti
       const use = uses.get(name);
       if (use) use.last = Math.max(use.last, index);
     }
-    if ('temps' in planned && planned.temps) {
-      for (const t of planned.temps) uses.set(t.name, { name: t.name, bytes: floatBytes(t.shape), first: index, last: index });
+    let extras;
+    try {
+      extras = extraTensors(planned, node.outputs, node.op, (name) => read.has(name));
+    } catch (e) {
+      throw new RangeError(`${where}: ${(e as Error).message}`, { cause: e });
     }
-    // Outputs past the first: only the kernels that give their shapes write them.
-    const shapesOut = 'outputShapes' in planned ? planned.outputShapes : undefined;
-    for (const [i, o] of node.outputs.entries()) {
-      if (i === 0 || o === '') continue;
-      const s = shapesOut?.[i];
-      if (!s) {
-        if (read.has(o)) throw new RangeError(`${where}: its output "${o}" (only the first output of a ${node.op} runs on the GPU float path)`);
-        continue;
-      }
-      known.set(o, s);
-      shapes.set(o, s);
-      uses.set(o, { name: o, bytes: floatBytes(s), first: index, last: index });
+    for (const t of extras.temps) uses.set(t.name, { name: t.name, bytes: floatBytes(t.shape), first: index, last: index });
+    for (const { name, shape } of extras.outputs) {
+      known.set(name, shape);
+      shapes.set(name, shape);
+      uses.set(name, { name, bytes: floatBytes(shape), first: index, last: index });
     }
     const output = node.outputs[0]!;
     known.set(output, planned.outputShape);

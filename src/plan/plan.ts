@@ -6,11 +6,11 @@ import { canFuseResidual, convKernel, type FusedResidual } from '../kernels/conv
 import { convInputShape, im2colKernel, im2colSaves, pointwiseOverIm2col, type InputIm2col } from '../kernels/im2col.ts';
 import { transposePerm } from '../kernels/layout.ts';
 import { wordsFor } from '../kernels/pack.ts';
-import { planStep, type PlannedStep, type StepOptions } from '../kernels/registry.ts';
+import { extraTensors, planStep, type PlannedStep, type StepOptions } from '../kernels/registry.ts';
 import type { KernelSpec } from '../kernels/spec.ts';
 import { stepInputs, stepOutputs } from '../quant/q8-file.ts';
 import { int8Bytes } from '../kernels/packed-shape.ts';
-import type { ConvStep, QuantizedModel } from '../quant/program.ts';
+import type { ConvStep, QuantizedModel, Step } from '../quant/program.ts';
 import { planMemory, type MemoryPlan, type TensorUse } from './liveness.ts';
 
 export interface ProgramPlan {
@@ -90,6 +90,7 @@ export function planProgram(model: QuantizedModel, batch = 1, options: StepOptio
       lastReader.set(n, i);
     }
   });
+  const isRead = (tensor: string) => readers.has(tensor) || model.outputs.some((o) => o.name === tensor);
   /** The step index of a tensor's only reader, where it is no model output. */
   const onlyReader = (tensor: string) => (readers.get(tensor) === 1 && !model.outputs.some((o) => o.name === tensor) ? lastReader.get(tensor) : undefined);
   // Steps planned with an earlier one (a fused Add, the Transpose of an input im2col), skipped here.
@@ -143,9 +144,12 @@ export function planProgram(model: QuantizedModel, batch = 1, options: StepOptio
     shapes.set(output, planned.outputShape);
     const bytes = tensorBytes(model, output, planned.outputShape);
     uses.set(output, { name: output, bytes, first: index, last: index, ...('alias' in planned ? { aliasOf: planned.alias } : {}) });
-    if ('specs' in planned) {
-      specs.push(...planned.specs);
-      planExtras(model, planned, stepOutputs(step), index, shapes, uses);
+    if ('specs' in planned) specs.push(...planned.specs);
+    const extras = extrasChecked(step, planned, isRead);
+    for (const t of extras.temps) uses.set(t.name, { name: t.name, bytes: tensorBytes(model, t.name, t.shape), first: index, last: index });
+    for (const { name, shape } of extras.outputs) {
+      shapes.set(name, shape);
+      uses.set(name, { name, bytes: tensorBytes(model, name, shape), first: index, last: index });
     }
   });
   for (const o of model.outputs) uses.get(o.name)!.last = Infinity;
@@ -153,15 +157,13 @@ export function planProgram(model: QuantizedModel, batch = 1, options: StepOptio
   return { specs, shapes, memory: planMemory([...uses.values()]), constantBytes };
 }
 
-/** A float step's temporaries (a dynamic product's codes and qparams) and outputs past its first (float32), with their memory. */
-function planExtras(model: QuantizedModel, planned: Extract<PlannedStep, { specs: unknown }>, outputs: string[], index: number, shapes: Map<string, number[]>, uses: Map<string, TensorUse>): void {
-  for (const t of planned.temps ?? []) uses.set(t.name, { name: t.name, bytes: tensorBytes(model, t.name, t.shape), first: index, last: index });
-  outputs.forEach((name, i) => {
-    const shape = planned.outputShapes?.[i];
-    if (i === 0 || name === '' || !shape) return;
-    shapes.set(name, shape);
-    uses.set(name, { name, bytes: tensorBytes(model, name, shape), first: index, last: index });
-  });
+/** extraTensors of a planned step, its errors naming the step. */
+function extrasChecked(step: Step, planned: PlannedStep, read: (tensor: string) => boolean): ReturnType<typeof extraTensors> {
+  try {
+    return extraTensors(planned, stepOutputs(step), step.op === 'float' ? step.node.op : step.op, read);
+  } catch (e) {
+    throw nodeError(`${step.op} step "${step.name}"`, e);
+  }
 }
 
 /** A step that cannot be planned on the shapes it receives: the program (a .q8 from elsewhere) is at fault, and says where. */
