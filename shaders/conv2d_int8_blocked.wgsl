@@ -1,11 +1,7 @@
 // Dense int8 convolution (group = 1), dot4 arithmetic: 4 output pixels × 8 output channels per
 // invocation, dot4I8Packed (or its emulation) into i32 accumulators; each input word loaded
-// feeds 8 products and each weight word 4. Needs lib/conv_blocked.wgsl (bindings, windows,
+// feeds 8 products and each weight word 4. Needs lib/dots.wgsl, lib/conv_blocked.wgsl (bindings, windows,
 // output stage) and its libraries.
-
-fn dots_i(x: u32, w: vec4<u32>) -> vec4<i32> {
-  return vec4<i32>(dot4(x, w.x), dot4(x, w.y), dot4(x, w.z), dot4(x, w.w));
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {

@@ -7,15 +7,7 @@
 // pixels ~14%, MobileNetV2's f32 convs A/B on Dawn). Exact because the planner only gives this
 // kernel a conv whose every partial sum is below 2^24 in magnitude (f32Exact in
 // src/kernels/conv-variants.ts: |x| <= 128 times each output channel's sum of |w|), where every
-// f32 sum of integer products is the integer itself. Needs lib/conv_blocked.wgsl and its libraries.
-
-fn dots_f(y: vec4<f32>, w0: vec4<f32>, w1: vec4<f32>, w2: vec4<f32>, w3: vec4<f32>) -> vec4<f32> {
-  return vec4<f32>(dot(y, w0), dot(y, w1), dot(y, w2), dot(y, w3));
-}
-
-fn unpack_f(word: u32) -> vec4<f32> {
-  return vec4<f32>(unpack4(word));
-}
+// f32 sum of integer products is the integer itself. Needs lib/dots.wgsl, lib/conv_blocked.wgsl and its libraries.
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) id: vec3<u32>) {

@@ -6,7 +6,7 @@
 // (the register-blocked kernel loads it once per 8) and every weight word once per 64 pixels.
 // The same i32 sums and output stage as conv2d_int8_blocked, so the same bytes. Software
 // adapters, where workgroup barriers are slow, run the register-blocked kernels instead (the
-// autotune times both). Needs lib/conv_blocked.wgsl (bindings, windows, output stage) and its
+// autotune times both). Needs lib/dots.wgsl, lib/conv_blocked.wgsl (bindings, windows, output stage) and its
 // libraries; WORKGROUP_SIZE must be 64. Weights: conv-blocked.ts's blocks of 64 channels.
 
 const TILE_K: u32 = 8u;
@@ -16,10 +16,6 @@ const QUADS: u32 = 16u;
 // [pixel 0..63][input word 0..7] and [input word 0..7][channel quad 0..15].
 var<workgroup> a_tile: array<u32, 512>;
 var<workgroup> b_tile: array<vec4<u32>, 128>;
-
-fn dots_i(x: u32, w: vec4<u32>) -> vec4<i32> {
-  return vec4<i32>(dot4(x, w.x), dot4(x, w.y), dot4(x, w.z), dot4(x, w.w));
-}
 
 // Tile word `t` of a tap (0 past the tap's words: its weights are 0 there too).
 fn staged(base: i32, t: u32) -> u32 {

@@ -8,7 +8,7 @@
 // product and the epilogue (lib/dynamic.wgsl dynamic_output, (D5)) is the same.
 // Activations: dynq_quantize.wgsl's signed codes [rows, words]. Weights: [column blocks of 8,
 // words, 2 × vec4] (block b, word t: columns 8b..8b+3, then 8b+4..8b+7), padding columns 0.
-// Needs lib/int8_*.wgsl and lib/dynamic.wgsl.
+// Needs lib/int8_*.wgsl, lib/dots.wgsl and lib/dynamic.wgsl.
 
 override WORKGROUP_SIZE: u32 = 64u;
 override HAS_BIAS: u32 = 0u;
@@ -31,14 +31,6 @@ struct DynGemmF32 {
 @group(0) @binding(3) var<storage, read> columns: array<vec4<u32>>;
 @group(0) @binding(4) var<storage, read> qparams: array<DynamicQParams>;
 @group(0) @binding(5) var<storage, read_write> output: array<f32>;
-
-fn dots_f(y: vec4<f32>, w0: vec4<f32>, w1: vec4<f32>, w2: vec4<f32>, w3: vec4<f32>) -> vec4<f32> {
-  return vec4<f32>(dot(y, w0), dot(y, w1), dot(y, w2), dot(y, w3));
-}
-
-fn unpack_f(word: u32) -> vec4<f32> {
-  return vec4<f32>(unpack4(word));
-}
 
 fn activation_row(row: u32) -> u32 {
   return min(row, u.rows - 1u) * u.words;

@@ -7,7 +7,7 @@ import { WGSL } from './wgsl.generated.ts';
 
 export type Int8Path = 'native' | 'emulated';
 
-type Library = 'int8' | 'output_stage' | 'conv_epilogue' | 'conv_blocked' | 'quantize' | 'dynamic';
+type Library = 'int8' | 'dots' | 'output_stage' | 'conv_epilogue' | 'conv_blocked' | 'quantize' | 'dynamic';
 
 // The conv variants' arithmetic (src/kernels/conv-variants.ts): a const, so the other branch is
 // compiled out, and the type the sums are kept in. One shader id per variant, so a profile names
@@ -16,9 +16,9 @@ const arithmetic = (f32: boolean) => `const F32_MATH = ${f32};\nalias Sum = vec4
 
 const FAMILIES = {
   conv2d_int8: { source: WGSL['conv2d_int8.wgsl'], libraries: ['int8', 'output_stage'] },
-  conv2d_int8_blocked: { source: WGSL['conv2d_int8_blocked.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
-  conv2d_int8_blocked_f32: { source: WGSL['conv2d_int8_blocked_f32.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
-  conv2d_int8_tiled: { source: WGSL['conv2d_int8_tiled.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
+  conv2d_int8_blocked: { source: WGSL['conv2d_int8_blocked.wgsl'], libraries: ['int8', 'dots', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
+  conv2d_int8_blocked_f32: { source: WGSL['conv2d_int8_blocked_f32.wgsl'], libraries: ['int8', 'dots', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
+  conv2d_int8_tiled: { source: WGSL['conv2d_int8_tiled.wgsl'], libraries: ['int8', 'dots', 'output_stage', 'conv_epilogue', 'conv_blocked'] },
   conv2d_int8_dw: { source: WGSL['conv2d_int8_dw.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(false) },
   conv2d_int8_dw_f32: { source: WGSL['conv2d_int8_dw.wgsl'], libraries: ['int8', 'output_stage', 'conv_epilogue'], prelude: arithmetic(true) },
   binary_int8: { source: WGSL['binary_int8.wgsl'], libraries: ['int8', 'output_stage'] },
@@ -38,7 +38,7 @@ const FAMILIES = {
   dynq_params: { source: WGSL['dynq_params.wgsl'], libraries: ['dynamic'] },
   dynq_quantize: { source: WGSL['dynq_quantize.wgsl'], libraries: ['int8', 'quantize', 'dynamic'] },
   dynq_gemm: { source: WGSL['dynq_gemm.wgsl'], libraries: ['int8', 'dynamic'] },
-  dynq_gemm_f32: { source: WGSL['dynq_gemm_f32.wgsl'], libraries: ['int8', 'dynamic'] },
+  dynq_gemm_f32: { source: WGSL['dynq_gemm_f32.wgsl'], libraries: ['int8', 'dots', 'dynamic'] },
   dynq_conv: { source: WGSL['dynq_conv.wgsl'], libraries: ['int8', 'dynamic'] },
   // The fp32 baseline (src/kernels/float/, src/plan/float-plan.ts): plain f32 NHWC tensors.
   conv2d_f32: { source: WGSL['conv2d_f32.wgsl'], libraries: [] },
@@ -63,6 +63,7 @@ export function shaderSource(id: ShaderId, int8: Int8Path): string {
   const family = FAMILIES[id];
   const text = {
     int8: WGSL[int8 === 'native' ? 'lib/int8_native.wgsl' : 'lib/int8_emulated.wgsl'],
+    dots: WGSL['lib/dots.wgsl'],
     output_stage: WGSL['lib/output_stage.wgsl'],
     conv_epilogue: WGSL['lib/conv_epilogue.wgsl'],
     conv_blocked: WGSL['lib/conv_blocked.wgsl'],
