@@ -82,11 +82,11 @@ const valueInfo = list(object({ name: string, shape: list(dim) }));
 const INPUT_DTYPES = ['int64', 'int32', 'int8', 'uint8', 'bool'];
 /** An input's dtype, where it is not float32 (token ids, masks). */
 const inputDtype: Check = (v, path) => v === undefined || INPUT_DTYPES.includes(v as string) || fail(path, `should be one of ${INPUT_DTYPES.join(', ')} (or absent: float32), found ${JSON.stringify(v)}`);
+const inputInfo = list(object({ name: string, shape: list(dim), dtype: inputDtype }));
 const qparams = object({ scale, zeroPoint: int8 });
 
 export function checkQ8Model(model: QuantizedModel): void {
-  object({ name: string, inputs: valueInfo, outputs: valueInfo, steps: list(object({ op: string })) })(model, 'model');
-  list(object({ dtype: inputDtype }))((model as { inputs: unknown }).inputs, 'model.inputs');
+  object({ name: string, inputs: inputInfo, outputs: valueInfo, steps: list(object({ op: string })) })(model, 'model');
   if (!(model.tensors instanceof Map) || !(model.constants instanceof Map)) fail('model', 'needs "tensors" and "constants" maps');
   for (const [name, info] of model.tensors) {
     const path = `model.tensors["${name}"]`;
