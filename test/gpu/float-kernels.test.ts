@@ -225,7 +225,7 @@ function poolCase(seed: number): GpuCase | undefined {
   return nodeCase('pool_f32', what(`AveragePool(count_include_pad=${countIncludePad})`), node, feeds, new Map(), pool(x, attrs, countIncludePad ? 'avgIncludePad' : 'avg'));
 }
 
-/** Add / Sub / Mul / Div: equal shapes, [C], [1,1,1,C], a scalar on either side, general numpy broadcasting both ways; either operand constant. */
+/** Add / Sub / Mul / Div: equal shapes, [C], [1,1,1,C], a scalar on either side, an attention mask, general numpy broadcasting both ways; either operand constant. */
 function binaryCase(seed: number): GpuCase {
   const r = randomSource(seed);
   const id = `bin${seed}`;
@@ -234,9 +234,17 @@ function binaryCase(seed: number): GpuCase {
   const c = full[3]!;
   let aShape: number[] = full;
   let bShape: number[] = full;
-  switch (r.pick(7)) {
+  switch (r.pick(8)) {
     case 0: break;
     case 1: bShape = [c]; break;
+    case 7: {
+      // Attention's additive mask: scores [B, H, S, S] + a mask [B, 1, 1 or S, S] (the walk
+      // collapses to rank 2 or 3; rows of 16, 4 or 1 elements an invocation).
+      const [batch, heads, s] = [r.int(1, 2), r.int(1, 4), r.choose([16, 32, 12, 7])];
+      aShape = [batch, heads, s, s];
+      bShape = [batch, 1, r.choose([1, s]), s];
+      break;
+    }
     case 2: bShape = [1, 1, 1, c]; break;
     case 3: bShape = r.choose([[], [1]]); break;
     case 4: [aShape, bShape] = [[c], full]; break;

@@ -63,4 +63,29 @@ export function broadcastStrides(shape: readonly number[], outShape: readonly nu
   });
 }
 
+/**
+ * The same element walk over fewer axes: axes of size 1 dropped, and each axis merged into the
+ * one outside it wherever every operand steps through the pair as through one axis (its outer
+ * stride is its inner stride times the inner dim, broadcast axes included as 0 = 0 · d). A mask
+ * [B, H, S, S] + [B, 1, 1, S] walks as [B, H·S, S]: the kernel's per-element coordinate division
+ * runs over rank 3, not 4, and over rank 2 at B = 1. Shapes and strides outermost first.
+ */
+export function collapseAxes(shape: readonly number[], strides: readonly (readonly number[])[]): { shape: number[]; strides: number[][] } {
+  const kept = shape.flatMap((d, i) => (d === 1 ? [] : [i]));
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (const i of kept) {
+    const last = outShape.length - 1;
+    const merges = last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[i]! * shape[i]!);
+    if (merges) {
+      outShape[last]! *= shape[i]!;
+      strides.forEach((s, k) => (outStrides[k]![last] = s[i]!));
+    } else {
+      outShape.push(shape[i]!);
+      strides.forEach((s, k) => outStrides[k]!.push(s[i]!));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
 export const formatShape = (s: readonly number[]): string => `[${s.join(',')}]`;
