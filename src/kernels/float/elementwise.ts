@@ -9,7 +9,7 @@ import type { PlannedKernel } from '../conv.ts';
 import { innermostFirst } from '../packed-shape.ts';
 import { dispatchFor, WORKGROUP_SIZE, type KernelSpec, type StorageBinding } from '../spec.ts';
 import { uniformStruct } from '../uniforms.ts';
-import { boundBits, broadcastStrides, collapseAxes, floatBits, operandBinding, scalarInput } from './common.ts';
+import { boundBits, broadcastStrides, collapseAxes, floatBits, operandBinding, rowElements, scalarInput } from './common.ts';
 
 /** The binary_f32 OP code of each op (the table is in shaders/binary_f32.wgsl); Mod picks fmod by attribute. */
 export const BINARY_OPS = {
@@ -21,12 +21,6 @@ export const BINARY_OPS = {
 export type BinaryOpType = keyof typeof BINARY_OPS;
 /** Output elements a binary_f32 invocation computes (SwiftShader's cost is mostly per invocation). */
 const BINARY_ELEMENTS = 4;
-/**
- * ... under broadcasting, the first of these that divides the innermost row: each invocation
- * locates its first element by a division per axis, so more elements an invocation amortise it
- * (a [1, 4, 128, 128] + [1, 1, 128, 128] mask add: 5.1 ms at 4 per row-crossing element, 1.4 at 16).
- */
-const BROADCAST_ELEMENTS = [16, 4, 1];
 const FMOD = 8;
 const MEAN_STEP = 18;
 const INTEGER_POW = 19;
@@ -60,8 +54,8 @@ function binarySpec(label: string, op: number, a: Operand, b: Operand, output: s
   const broadcast = binaryIndexing(a.shape, b.shape, outputShape);
   const walk = collapseAxes(outputShape, [broadcastStrides(a.shape, outputShape), broadcastStrides(b.shape, outputShape)]);
   // Broadcasting, an invocation's elements share an innermost row (the shader steps them by the
-  // innermost strides), so ELEMENTS divides that row.
-  const elements = broadcast === 1 ? BROADCAST_ELEMENTS.find((n) => (walk.shape.at(-1) ?? 1) % n === 0)! : BINARY_ELEMENTS;
+  // innermost strides).
+  const elements = broadcast === 1 ? rowElements(walk.shape.at(-1) ?? 1) : BINARY_ELEMENTS;
   const { workgroups, width } = dispatchFor(Math.ceil(total / elements));
   return {
     spec: {

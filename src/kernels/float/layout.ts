@@ -10,7 +10,7 @@ import { f32Bits, innermostFirst } from '../packed-shape.ts';
 import { padGeometry } from '../pad.ts';
 import { dispatchFor, WORKGROUP_SIZE } from '../spec.ts';
 import { uniformStruct } from '../uniforms.ts';
-import { formatShape } from './common.ts';
+import { collapseAxes, formatShape, rowElements } from './common.ts';
 
 /** True when transposing `inShape` by `perm` leaves the plain row-major elements where they are. */
 export function isFloatTransposeAlias(inShape: readonly number[], perm: readonly number[]): boolean {
@@ -35,16 +35,20 @@ export function transposeF32Kernel(node: NodeOf<'Transpose'>, inputShape: readon
   const strides = stridesOf(inputShape);
   const what = `Transpose "${node.name}"`;
   const total = sizeOf(inputShape);
-  const { workgroups, width } = dispatchFor(total);
+  // Output axes that stay adjacent in the input walk as one (a head split [B, S, H, D] → [B, H, S, D]
+  // walks [H, S, D]); an invocation copies along one output row.
+  const walk = collapseAxes(outputShape, [stridesOf(outputShape), perm.map((a) => strides[a]!)]);
+  const elements = rowElements(walk.shape.at(-1) ?? 1);
+  const { workgroups, width } = dispatchFor(total / elements);
   return {
     spec: {
       label: node.name,
       shader: 'transpose_f32',
-      constants: { WORKGROUP_SIZE },
+      constants: { WORKGROUP_SIZE, ELEMENTS: elements },
       uniforms: uniformStruct({
-        total, dispatch_width: width, rank: outputShape.length, _pad0: 0,
-        out_shape: innermostFirst(outputShape, 1, what),
-        in_strides: innermostFirst(perm.map((a) => strides[a]!), 0, what),
+        total, dispatch_width: width, rank: walk.shape.length, _pad0: 0,
+        out_shape: innermostFirst(walk.shape, 1, what),
+        in_strides: innermostFirst(walk.strides[1]!, 0, what),
       }),
       storage: [{ tensor: node.inputs[0]! }, { tensor: node.outputs[0]!, write: true }],
       workgroups,
