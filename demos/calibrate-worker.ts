@@ -3,8 +3,9 @@
 // run per calibration image, a float + an int8 run per evaluation image): in a worker the page
 // stays responsive even while one MobileNetV2 image takes seconds.
 
-import { evaluate, fixInputShapes, optimize, quantize, saveQ8, type Graph, type QuantizeOptions, type TaskMetric, type Tensor } from '../src/index.ts';
+import { evaluate, fixInputShapes, optimize, quantize, saveQ8, type Graph, type QuantizeOptions, type TaskMetric, type Tensor, type ToolReport } from '../src/index.ts';
 import { textMapIoU } from '../src/models/text-map.ts';
+import { int8Source } from '../src/quant/accuracy-tools.ts';
 import { calibrationFeeds, demoModel, evaluationSet, loadGraph, setAssetBase, type DemoModel } from './models.ts';
 import type { CalibrationSettings, Phase, QuantizeRequest, WorkerMessage } from './protocol.ts';
 
@@ -14,12 +15,22 @@ const graphs = new Map<string, Promise<Graph>>();
  * The panel's settings → quantize()'s options (the seam for the options the panel adds later:
  * one line each here), with what the model itself needs (its bound input shapes).
  */
-function quantizeOptions(model: DemoModel, settings: CalibrationSettings, calibration: Record<string, Tensor>[], onProgress: QuantizeOptions['onProgress']): QuantizeOptions {
+function quantizeOptions(
+  model: DemoModel,
+  settings: CalibrationSettings,
+  calibration: Record<string, Tensor>[],
+  onProgress: QuantizeOptions['onProgress'],
+  onToolReport: QuantizeOptions['onToolReport'],
+): QuantizeOptions {
   return {
     calibration,
     method: settings.method,
+    ...(settings.equalize ? { equalize: true } : {}),
+    ...(settings.biasCorrection ? { biasCorrection: true } : {}),
+    ...(settings.targetCosine !== null ? { targetCosine: settings.targetCosine } : {}),
     ...(model.inputShapes ? { inputShapes: model.inputShapes } : {}),
     ...(onProgress ? { onProgress } : {}),
+    ...(onToolReport ? { onToolReport } : {}),
   };
 }
 
@@ -58,13 +69,21 @@ async function run(request: QuantizeRequest): Promise<void> {
   });
   const t0 = performance.now();
   const { feeds, source } = await calibrationFeeds(model, request.count, (done, total) => progress('preparing', done, total));
-  const q = await quantize(float, quantizeOptions(model, request, feeds, (done, total) => progress(done === total ? 'quantizing' : 'calibrating', done, total)));
+  const settings: CalibrationSettings = { method: request.method, count: request.count, equalize: request.equalize, biasCorrection: request.biasCorrection, targetCosine: request.targetCosine };
+  let tools: ToolReport = { equalizedPairs: [], correctedLayers: [] };
+  const q = await quantize(
+    float,
+    quantizeOptions(model, settings, feeds, (done, total) => progress(done === total ? 'quantizing' : 'calibrating', done, total), (r) => (tools = r)),
+  );
   const t1 = performance.now();
+  // Equalized, the program approximates the rescaled graph (its outputs the same): per-layer
+  // errors are measured against it, as `webgpu-int8 eval --equalize` does.
+  const nhwc = optimize(fixInputShapes(float, model.inputShapes ?? {}), { layout: 'NHWC' });
   const evalSet = await evaluationSet(model);
   progress('evaluating', 0, evalSet.set.count);
   const textMap = model.kind === 'text-detector' ? textMapTask(q.outputs[0]!.name) : undefined;
   const report = evaluate(q, evalSet.set, {
-    floatGraph: optimize(fixInputShapes(float, model.inputShapes ?? {}), { layout: 'NHWC' }),
+    floatGraph: int8Source(nhwc, { equalize: settings.equalize }).graph,
     onProgress: (done, total) => progress('evaluating', done, total),
     ...(textMap ? { task: textMap } : {}),
   });
@@ -77,6 +96,7 @@ async function run(request: QuantizeRequest): Promise<void> {
       q8: buffer,
       method: request.method,
       count: feeds.length,
+      settings,
       calibrationSource: source,
       evaluationSource: evalSet.source,
       evalImages: report.images,
@@ -86,6 +106,7 @@ async function run(request: QuantizeRequest): Promise<void> {
       logitCosine: report.logit_cosine,
       textMap: textMap?.figure() ?? null,
       ms: { calibrate: t1 - t0, evaluate: performance.now() - t1 },
+      tools,
     },
     [buffer],
   );

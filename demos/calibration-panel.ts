@@ -1,18 +1,20 @@
-// The "Calibrate and quantize" card: its settings (method, image count), the calibration worker's
-// progress, the report of a program (status line, per-layer SQNR chart), and .q8 files in and out.
+// The "Calibrate and quantize" card: its settings (method, image count, the accuracy tools:
+// equalization, bias correction, a target cosine), the calibration worker's progress, the report
+// of a program (status line, per-layer SQNR chart, per-layer sensitivity chart), and .q8 files in
+// and out.
 //
 // Where later options go: a setting is a field of CalibrationSettings (protocol.ts), read from its
-// control in readSettings() and shown in showSettings(); a view of the worker's report (a
-// sensitivity chart beside the per-layer one) is one more entry of REPORT_VIEWS.
+// control in readSettings() and shown in showSettings(); a view of the worker's report is one more
+// entry of REPORT_VIEWS.
 
-import { InputError, DeviceLostError, loadQ8, type LayerError, type ObserverMethod, type QuantizedModel } from '../src/index.ts';
+import { InputError, DeviceLostError, loadQ8, type LayerError, type QuantizedModel, type TargetReport, type ToolReport } from '../src/index.ts';
 import { explain } from './alerts.ts';
 import { CalibrationWorker, CancelledError } from './calibrator.ts';
-import { describeLayer, layerChart, shortNames } from './charts.ts';
+import { describeLayer, describeSensitivity, layerChart, sensitivityChart, shortNames } from './charts.ts';
 import { byId, bytes, clear, h, ms, pct } from './dom.ts';
 import { reportError } from './gpu-lifecycle.ts';
 import { calibrationAvailable, type DemoModel } from './models.ts';
-import type { CalibrationSettings, Phase, QuantizeResult } from './protocol.ts';
+import { NO_TOOLS, type CalibrationSettings, type Phase, type QuantizeResult } from './protocol.ts';
 import { setBusy, showSideError } from './results.ts';
 import { installInt8 } from './sessions.ts';
 import { state, type Active } from './state.ts';
@@ -33,9 +35,13 @@ const PHASES: Record<Phase, { label: string; from: number; to: number }> = {
 // ---------------------------------------------------------------------------------------------
 // Settings: the controls ↔ CalibrationSettings
 
-/** The controls as set for a model (its defaults, or what the URL asked for). */
+/** The controls as set for a model (its defaults, no tool on, or what the URL asked for). */
 function showSettings(def: DemoModel, initial: Partial<CalibrationSettings>): void {
   byId<HTMLSelectElement>('calib-method').value = initial.method ?? def.defaultMethod;
+  byId<HTMLInputElement>('calib-equalize').checked = initial.equalize ?? NO_TOOLS.equalize;
+  byId<HTMLInputElement>('calib-bias').checked = initial.biasCorrection ?? NO_TOOLS.biasCorrection;
+  const target = initial.targetCosine ?? NO_TOOLS.targetCosine;
+  byId<HTMLInputElement>('calib-target').value = target === null ? '' : String(target);
   const input = byId<HTMLInputElement>('calib-count');
   input.value = String(initial.count ?? def.defaultCalibration);
   input.removeAttribute('max');
@@ -48,22 +54,60 @@ function showSettings(def: DemoModel, initial: Partial<CalibrationSettings>): vo
     .catch(() => undefined);
 }
 
+/** A target cosine as typed: empty is none; otherwise a number in (0, 1]. */
+export function parseTarget(text: string): number | null {
+  const v = text.trim();
+  if (v === '') return null;
+  const n = Number(v);
+  if (!(n > 0 && n <= 1)) throw new InputError(`A target cosine is a number in (0, 1], e.g. 0.999 (or empty for none), not “${v}”.`);
+  return n;
+}
+
 /** The settings the controls hold (the count clamped to what is available, and shown so). */
 function readSettings(def: DemoModel): CalibrationSettings {
-  const method = byId<HTMLSelectElement>('calib-method').value as ObserverMethod;
+  const method = byId<HTMLSelectElement>('calib-method').value as CalibrationSettings['method'];
   const countInput = byId<HTMLInputElement>('calib-count');
   const max = Number(countInput.max) || Infinity;
   const count = Math.max(1, Math.min(max, Math.floor(Number(countInput.value)) || def.defaultCalibration));
   countInput.value = String(count);
-  return { method, count };
+  return {
+    method,
+    count,
+    equalize: byId<HTMLInputElement>('calib-equalize').checked,
+    biasCorrection: byId<HTMLInputElement>('calib-bias').checked,
+    targetCosine: parseTarget(byId<HTMLInputElement>('calib-target').value),
+  };
+}
+
+/** Settings quantize() would refuse, refused here in words before the worker starts. */
+function checkSettings(s: CalibrationSettings): void {
+  if (s.targetCosine !== null && s.count < 4) {
+    throw new InputError(`A target cosine holds every 4th calibration image aside to measure it: it needs at least 4 images, not ${s.count}.`);
+  }
+}
+
+/** The 'quantizing' phase's label: what it does besides quantizing with these settings. */
+function quantizingLabel(s: CalibrationSettings): string {
+  const also = [s.biasCorrection ? 'bias correction' : '', s.targetCosine !== null ? 'per-layer sensitivity and the target search' : ''].filter(Boolean);
+  return also.length ? `Quantizing, then ${also.join(', then ')}` : PHASES.quantizing.label;
+}
+
+/** The tools a settings asks for, in words ("equalization, bias correction, target cosine 0.999"). */
+function toolWords(s: CalibrationSettings): string[] {
+  return [s.equalize ? 'cross-layer equalization' : '', s.biasCorrection ? 'bias correction' : '', s.targetCosine !== null ? `target cosine ${s.targetCosine}` : ''].filter(Boolean);
+}
+
+/** The .q8 file name's part for the tools: `-eq-bc-t0.999` (each only when on). */
+export function toolSuffix(s: Pick<CalibrationSettings, 'equalize' | 'biasCorrection' | 'targetCosine'>): string {
+  return `${s.equalize ? '-eq' : ''}${s.biasCorrection ? '-bc' : ''}${s.targetCosine !== null ? `-t${s.targetCosine}` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Calibrating
 
-/** A new model: its settings, and nothing of the previous model's report. */
-export function resetCalibration(def: DemoModel, count?: number, method?: ObserverMethod): void {
-  showSettings(def, { ...(count !== undefined ? { count } : {}), ...(method ? { method } : {}) });
+/** A new model: its settings (the model's defaults, or `initial`'s), and nothing of the previous model's report. */
+export function resetCalibration(def: DemoModel, initial: Partial<CalibrationSettings> = {}): void {
+  showSettings(def, initial);
   for (const view of REPORT_VIEWS) view.reset();
   const status = byId('calib-status');
   status.textContent = '';
@@ -79,22 +123,32 @@ export function cancelCalibration(): void {
 export async function startCalibration(): Promise<void> {
   const active = state.active;
   if (!active?.graph) return;
-  const settings = readSettings(active.def);
-  const { method, count } = settings;
   const status = byId('calib-status');
+  let settings: CalibrationSettings;
+  try {
+    settings = readSettings(active.def);
+    checkSettings(settings);
+  } catch (e) {
+    status.dataset.state = 'error';
+    status.textContent = explain(e, 'calibrating');
+    return;
+  }
+  const { method, count } = settings;
+  const tools = toolWords(settings);
   const bar = byId<HTMLProgressElement>('calib-bar');
   const phase = byId('calib-phase');
   byId('calib-progress').hidden = false;
   byId('calib-run').setAttribute('disabled', '');
   byId('calib-cancel').hidden = false;
   status.dataset.state = 'running';
-  status.textContent = `${method} calibration on ${count} image${count === 1 ? '' : 's'}; the page stays usable meanwhile.`;
+  status.textContent = `${method} calibration on ${count} image${count === 1 ? '' : 's'}${tools.length ? `, with ${tools.join(', ')}` : ''}; the page stays usable meanwhile.`;
   bar.value = 0;
   if (!active.int8) setBusy('int8', 'Waiting for quantization…');
   const started = performance.now();
   try {
     const result = await calibrator.run({ model: active.def.id, ...settings }, (p, done, total) => {
-      const { label, from, to } = PHASES[p];
+      const { from, to } = PHASES[p];
+      const label = p === 'quantizing' ? quantizingLabel(settings) : PHASES[p].label;
       bar.value = from + (to - from) * (total ? done / total : 0);
       phase.textContent = total > 1 || p === 'calibrating' ? `${label} — ${done} of ${total}` : label;
       if (!active.int8?.session) setBusy('int8', `${label}… ${Math.round(100 * bar.value)}%`);
@@ -152,8 +206,19 @@ const layerView: ReportView = {
   resize: (r) => renderLayerChart(r.perLayer),
 };
 
-/** The report's views, in page order (a sensitivity chart goes here). */
-const REPORT_VIEWS: readonly ReportView[] = [layerView];
+/**
+ * The per-layer sensitivity a target computes (only this layer int8; every layer but this one):
+ * hidden when no target was asked, since there is no sensitivity without one.
+ */
+const sensitivityView: ReportView = {
+  render: (r) => renderSensitivity(r.tools.target),
+  renderLoaded: () => renderSensitivity(undefined),
+  reset: () => renderSensitivity(undefined),
+  resize: (r) => renderSensitivity(r.tools.target),
+};
+
+/** The report's views, in page order. */
+const REPORT_VIEWS: readonly ReportView[] = [layerView, sensitivityView];
 
 function renderCalibration(active: Active, elapsed?: number): void {
   const int8 = active.int8;
@@ -175,6 +240,7 @@ function renderCalibration(active: Active, elapsed?: number): void {
       r.logitCosine ? `, output cosine ${r.logitCosine.mean.toFixed(4)}` : '',
       r.textMap ? `, text-map IoU ${r.textMap.iou.toFixed(4)} (int8 vs float reference, on the CPU)` : '',
       '.',
+      ...toolLines(r.tools, r.count).flatMap((line) => [h('br', {}), line]),
     );
     for (const view of REPORT_VIEWS) view.render(r);
   } else {
@@ -182,6 +248,38 @@ function renderCalibration(active: Active, elapsed?: number): void {
     for (const view of REPORT_VIEWS) view.renderLoaded();
   }
   status.dataset.state = 'done';
+}
+
+/** What the accuracy tools did, one line each (none when none was asked). */
+function toolLines(tools: ToolReport, count: number): (string | HTMLElement)[] {
+  const lines: (string | HTMLElement)[] = [];
+  const pairs = tools.equalizedPairs;
+  if (pairs.length > 0) {
+    const bounded = pairs.filter((p) => p.perChannelBound).length;
+    lines.push(`Equalized ${pairs.length} conv pair${pairs.length === 1 ? '' : 's'} across layers${bounded ? ` (${bounded} through a ReLU6, its bound made per channel)` : ''}.`);
+  }
+  const corrected = tools.correctedLayers;
+  if (corrected.length > 0) {
+    const worst = corrected.reduce((w, l) => (l.maxShift > w.maxShift ? l : w));
+    const name = shortNames(corrected.map((l) => l.node))[corrected.indexOf(worst)]!;
+    lines.push(`Bias-corrected ${corrected.length} layer${corrected.length === 1 ? '' : 's'} (largest shift ${worst.maxShift.toPrecision(3)}, at ${name}).`);
+  }
+  const t = tools.target;
+  if (t) lines.push(targetLine(t, count));
+  return lines;
+}
+
+function targetLine(t: TargetReport, count: number): HTMLElement {
+  const held = Math.floor(count / 4);
+  const names = shortNames(t.sensitivity.map((l) => l.node));
+  const short = (node: string) => names[t.sensitivity.findIndex((l) => l.node === node)] ?? node;
+  const kept = t.kept.length === 0 ? 'no layer needed float' : `${t.kept.length} layer${t.kept.length === 1 ? '' : 's'} kept in float: ${t.kept.map(short).join(', ')}`;
+  return h(
+    'span',
+    { class: 'target-line', 'data-met': String(t.met) },
+    h('strong', { class: t.met ? 'met' : 'not-met' }, `Target cosine ${t.target} ${t.met ? 'met' : 'not met'}`),
+    ` on the ${held} held-aside image${held === 1 ? '' : 's'}: lowest ${t.before.min.toFixed(5)} → ${t.after.min.toFixed(5)} (mean ${t.before.mean.toFixed(5)} → ${t.after.mean.toFixed(5)}); ${kept}.`,
+  );
 }
 
 function renderLayerChart(layers: readonly LayerError[]): void {
@@ -205,6 +303,38 @@ function renderLayerChart(layers: readonly LayerError[]): void {
   detail.textContent = worst.length ? `Lowest: ${worst.map(([i, l]) => `#${i + 1} ${names[i]} (${l.sqnr_db.toFixed(1)} dB)`).join(' · ')}` : '';
 }
 
+function renderSensitivity(target: TargetReport | undefined): void {
+  const section = byId('sensitivity');
+  const box = byId('sensitivity-chart');
+  const detail = byId('sensitivity-detail');
+  section.hidden = !target;
+  if (!target) {
+    clear(box);
+    detail.textContent = '';
+    return;
+  }
+  const layers = target.sensitivity;
+  const chart = sensitivityChart(target, box.clientWidth || byId('layer-chart').clientWidth || 560, (i) => (detail.textContent = describeSensitivity(target, i)));
+  clear(
+    box,
+    chart,
+    h(
+      'p',
+      { class: 'legend small' },
+      h('span', { class: 'key only' }, 'only this layer int8'),
+      h('span', { class: 'key allbut' }, 'every layer but this int8'),
+      h('span', { class: 'key kept' }, 'kept in float'),
+      h('span', { class: 'muted' }, `${layers.length} layers · 1 − lowest output cosine on the held-aside images, log scale · lower is better · tap a layer`),
+    ),
+  );
+  // The layer whose int8 costs most, alone.
+  let worst = 0;
+  layers.forEach((l, i) => {
+    if (l.onlyInt8 < layers[worst]!.onlyInt8) worst = i;
+  });
+  detail.textContent = layers.length ? `Most sensitive alone: ${describeSensitivity(target, worst)}` : '';
+}
+
 // ---------------------------------------------------------------------------------------------
 // .q8 files
 
@@ -213,7 +343,8 @@ function downloadQ8(): void {
   const int8 = active?.int8;
   if (!active || !int8) return;
   const r = int8.result;
-  const name = r ? `${active.def.id}-${r.method}-${r.count}.q8` : (int8.fileName ?? `${active.def.id}.q8`);
+  // The tools in the name too (`-eq-bc-t0.999`), so files made with and without them differ.
+  const name = r ? `${active.def.id}-${r.method}-${r.count}${toolSuffix(r.settings)}.q8` : (int8.fileName ?? `${active.def.id}.q8`);
   const url = URL.createObjectURL(new Blob([int8.q8 as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
   const a = h('a', { href: url, download: name });
   document.body.append(a);

@@ -1,6 +1,7 @@
-// Charts in plain DOM and SVG: top-5 bars, the per-layer SQNR chart, per-kernel GPU timings.
+// Charts in plain DOM and SVG: top-5 bars, the per-layer SQNR chart, the per-layer sensitivity
+// chart of a target search, per-kernel GPU timings.
 
-import type { LayerError } from '../src/index.ts';
+import type { LayerError, TargetReport } from '../src/index.ts';
 import { h, ms, pct, s } from './dom.ts';
 
 export interface Ranked {
@@ -109,6 +110,98 @@ export function describeLayer(layers: readonly LayerError[], i: number): string 
   const l = layers[i]!;
   const name = shortNames(layers.map((x) => x.name))[i]!;
   return `Layer ${i + 1}: ${name} — ${Number.isFinite(l.sqnr_db) ? `${l.sqnr_db.toFixed(1)} dB SQNR` : 'exact (no error)'}, cosine ${l.cosine.toFixed(5)}`;
+}
+
+/**
+ * A cosine's distance from 1, for a log scale: 1 − cos, 0 when exact (under 1e-9: float
+ * rounding, e.g. a layout step alone, or rounding above 1).
+ */
+const lossOf = (cosine: number) => (1 - cosine < 1e-9 ? 0 : 1 - cosine);
+
+const fmtLoss = (loss: number) => (loss === 0 ? '0' : loss.toExponential(1));
+
+/**
+ * A target search's per-layer sensitivity, one column per layer in program order: two dots, the
+ * output's 1 − cosine (lowest over the held-aside images; log scale, lower is better) with only
+ * this layer in int8 (what it costs alone) and with every layer but it in int8 (what keeping it
+ * in float would leave); the layers the search kept in float shaded; the target and the all-int8
+ * program as lines. Each column is a `g.layer` with data-node and data-kept.
+ */
+export function sensitivityChart(target: TargetReport, width: number, onPick: (i: number) => void): SVGSVGElement {
+  const layers = target.sensitivity;
+  const height = 200;
+  const m = { left: 44, right: 58, top: 20, bottom: 22 };
+  const total = Math.max(200, width);
+  const w = total - m.left - m.right;
+  const ih = height - m.top - m.bottom;
+  const n = Math.max(1, layers.length);
+  const step = w / n;
+  const losses = [...layers.flatMap((l) => [lossOf(l.onlyInt8), lossOf(l.allButIt)]), lossOf(target.target), lossOf(target.before.min), lossOf(target.after.min)];
+  const positive = losses.filter((v) => v > 0);
+  const lo = Math.max(-9, Math.floor(Math.log10(positive.length ? Math.min(...positive) : 1e-6)));
+  const top = Math.ceil(Math.log10(positive.length ? Math.max(...positive) : 1e-5));
+  // Five decades at most: what lies lower sits on the bottom line with the exact ones.
+  const hi = Math.max(lo + 1, top);
+  const floor = Math.max(lo, hi - 5);
+  // Exact (loss 0, e.g. a layout step alone) sits on the bottom line.
+  const y = (loss: number) => {
+    const e = loss > 0 ? Math.min(hi, Math.max(floor, Math.log10(loss))) : floor;
+    return m.top + ih - ((e - floor) / (hi - floor)) * ih;
+  };
+  const kept = new Set(target.kept);
+  const names = shortNames(layers.map((l) => l.node));
+  const svg = s('svg', { width: total, height, role: 'img', 'aria-label': 'per-layer sensitivity: output cosine loss with only this layer in int8 and with all but it', class: 'layer-chart sensitivity-chart' });
+  for (let e = floor; e <= hi; e++) {
+    svg.append(
+      s('line', { x1: m.left, x2: m.left + w, y1: y(10 ** e), y2: y(10 ** e), class: e === floor ? 'axis' : 'grid' }),
+      s('text', { x: m.left - 6, y: y(10 ** e) + 4, class: 'tick', 'text-anchor': 'end' }, `1e${e}`),
+    );
+  }
+  svg.append(s('text', { x: m.left - 6, y: 9, class: 'tick unit', 'text-anchor': 'end' }, '1−cos'));
+  layers.forEach((l, i) => {
+    const x = m.left + i * step;
+    const cx = x + step / 2;
+    const isKept = kept.has(l.node);
+    const r = Math.max(2, Math.min(4.5, step / 4));
+    const col = s(
+      'g',
+      { class: `layer${isKept ? ' kept' : ''}`, 'data-layer': i, 'data-node': l.node, 'data-kept': String(isKept) },
+      s('title', {}, `${i + 1}. ${names[i]} (${l.op})${isKept ? ', kept in float' : ''}: only it int8 ${fmtLoss(lossOf(l.onlyInt8))}, all but it ${fmtLoss(lossOf(l.allButIt))}`),
+      s('rect', { x, y: m.top, width: step, height: ih, class: 'col' }),
+      s('line', { x1: cx, x2: cx, y1: y(lossOf(l.onlyInt8)), y2: y(lossOf(l.allButIt)), class: 'stem' }),
+      s('circle', { cx, cy: y(lossOf(l.allButIt)), r, class: 'allbut' }),
+      s('circle', { cx, cy: y(lossOf(l.onlyInt8)), r, class: 'only' }),
+    );
+    col.addEventListener('click', () => onPick(i));
+    col.addEventListener('mouseenter', () => onPick(i));
+    svg.append(col);
+  });
+  const rule = (loss: number, cls: string, label: string, shift: number) =>
+    svg.append(
+      s('line', { x1: m.left, x2: m.left + w, y1: y(loss), y2: y(loss), class: `rule ${cls}` }),
+      s('text', { x: m.left + w + 4, y: y(loss) + 4 + shift, class: `tick rule-label ${cls}` }, label),
+    );
+  // The two labels apart when their lines are close.
+  const yb = y(lossOf(target.before.min));
+  const yt = y(lossOf(target.target));
+  const apart = Math.max(0, 11 - Math.abs(yb - yt)) / 2;
+  rule(lossOf(target.before.min), 'before', 'all int8', yb <= yt ? -apart : apart);
+  rule(lossOf(target.target), 'target', 'target', yb <= yt ? apart : -apart);
+  const every = n > 40 ? 10 : n > 16 ? 5 : 1;
+  for (let i = 0; i < n; i += every) {
+    svg.append(s('text', { x: m.left + i * step + step / 2, y: height - 6, class: 'tick', 'text-anchor': 'middle' }, `${i + 1}`));
+  }
+  return svg;
+}
+
+export function describeSensitivity(target: TargetReport, i: number): string {
+  const l = target.sensitivity[i]!;
+  const name = shortNames(target.sensitivity.map((x) => x.node))[i]!;
+  const kept = target.kept.includes(l.node);
+  return (
+    `Layer ${i + 1}: ${name} (${l.op}) — only it in int8: cosine ${l.onlyInt8.toFixed(6)}; every layer but it in int8: ${l.allButIt.toFixed(6)} ` +
+    `(all int8: ${target.before.min.toFixed(6)}) · ${kept ? 'kept in float' : 'int8'}`
+  );
 }
 
 export interface KernelTime {

@@ -8,11 +8,12 @@
 
 import { DeviceLostError, OBSERVER_METHODS, type ObserverMethod } from '../src/index.ts';
 import { explain, showAlert } from './alerts.ts';
-import { cancelCalibration, loadQ8File, resetCalibration, startCalibration, wireCalibrationPanel } from './calibration-panel.ts';
+import { cancelCalibration, loadQ8File, parseTarget, resetCalibration, startCalibration, wireCalibrationPanel } from './calibration-panel.ts';
 import { byId, clear, h } from './dom.ts';
 import { buildGallery, openFile } from './gallery.ts';
 import { renderAdapter, reportError, setGpuHooks, startGpu, wireGpu } from './gpu-lifecycle.ts';
 import { DEMO_MODELS, assetUrl, demoModel, loadGraph, loadLabels, type DemoModelId } from './models.ts';
+import type { CalibrationSettings } from './protocol.ts';
 import { wireProfiling } from './profiling.ts';
 import { resetResults, setBusy, showSideError } from './results.ts';
 import { requestRun } from './run-loop.ts';
@@ -34,7 +35,7 @@ function renderPicker(): void {
   );
 }
 
-async function selectModel(id: DemoModelId, initial?: { count?: number; image?: string; method?: ObserverMethod }): Promise<void> {
+async function selectModel(id: DemoModelId, initial?: Partial<CalibrationSettings> & { image?: string }): Promise<void> {
   const def = demoModel(id)!;
   if (state.active?.def.id === id) return;
   cancelCalibration();
@@ -54,7 +55,7 @@ async function selectModel(id: DemoModelId, initial?: { count?: number; image?: 
   document.body.dataset.kind = def.kind;
   byId('model-info').textContent = def.source;
   resetResults();
-  resetCalibration(def, initial?.count, initial?.method);
+  resetCalibration(def, initial);
   // The user's own image carries over to the next model; a gallery image belongs to its gallery.
   if (state.input && !/^(file|webcam)\//.test(state.input.id)) state.input = undefined;
 
@@ -164,9 +165,20 @@ async function main(): Promise<void> {
   void offerWebcam(requestRun);
   const calib = Number(params.get('calib'));
   const method = params.get('method');
+  // The accuracy tools: equalize=1, bias=1, target=0.999 (a target outside (0, 1] is ignored).
+  const on = (name: string) => ['1', 'true', 'on', ''].includes(params.get(name) ?? 'no');
+  let target: number | null = null;
+  try {
+    target = parseTarget(params.get('target') ?? '');
+  } catch {
+    target = null;
+  }
   const initial = {
     ...(method && (OBSERVER_METHODS as readonly string[]).includes(method) ? { method: method as ObserverMethod } : {}),
     ...(Number.isInteger(calib) && calib > 0 ? { count: calib } : {}),
+    ...(on('equalize') ? { equalize: true } : {}),
+    ...(on('bias') ? { biasCorrection: true } : {}),
+    ...(target !== null ? { targetCosine: target } : {}),
     ...(params.get('image') ? { image: params.get('image')! } : {}),
   };
   await selectModel(await firstModel(), initial);
