@@ -7,7 +7,9 @@
 // fake camera), recovers from a lost device, names the missing model files, shows the no-WebGPU page, and saves screenshots at 1280×800 and 390×844 in
 // test-results/demo/. PP-OCRv4 det (a real ONNX model, issue 16) is calibrated in the page on the
 // node test's crops (test/model/onnx-real-int8.test.ts), and the int8-vs-fp32 IoU of the text
-// maps it shows is checked against the IoU node computes from the same program.
+// maps it shows is checked against the IoU node computes from the same program. The accuracy tools
+// (issue 20: equalization, bias correction, a target cosine) are set from the URL and the
+// calibration panel, and the .q8 and the sensitivity chart the page makes are node's.
 // Fails when no adapter can be had, unless WEBGPU_INT8_SKIP_GPU=1.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quantize } from '../../src/api.ts';
+import type { ToolReport } from '../../src/quant/accuracy-tools.ts';
 import { BUNDLED } from '../../src/cli/bundled.ts';
 import { loadFloatModel, loadTfjsModel } from '../../src/cli/model.ts';
 import { argmax, imageSetFromIdx } from '../../src/data/dataset.ts';
@@ -131,6 +134,22 @@ async function downloadQ8(page: Page, name: string): Promise<string> {
   await download.saveAs(path);
   return path;
 }
+
+/** The page's .q8 download, saved under the name the page gave it. */
+async function downloadQ8Named(page: Page): Promise<{ path: string; name: string }> {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#q8-download')]);
+  const name = download.suggestedFilename();
+  const path = join(OUT, name);
+  await download.saveAs(path);
+  return { path, name };
+}
+
+/**
+ * The accuracy tools on the bundled CNN: minmax on the first 20 training images, every tool on.
+ * With target 0.9999 (lowest cosine 0.99982 all int8, on the 5 held-aside images) the search
+ * keeps 2 of its 10 layers in float (tried in node: 0.9996–0.9998 keep none with minmax).
+ */
+const FASHION_TOOLS = { method: 'minmax', calib: 20, target: 0.9999 } as const;
 
 /**
  * PP-OCRv4 det as test/model/onnx-real-int8.test.ts quantizes it: minmax on three crops of
@@ -271,6 +290,93 @@ describe('demo page in headless Chromium', () => {
     expect(await shownTop1(page, 'int8')).toEqual(int8);
     expect(await page.isVisible('#alerts .alert[data-key="device-lost"]')).toBe(false);
     for (const a of await alerts()) if (!a.includes('notes.txt')) throw new Error(`unexpected alert: ${a}`);
+  });
+
+  it.skipIf(skip)(`Fashion-MNIST: equalization, bias correction and a target set in the page give node's .q8 and its sensitivity chart${why}`, { timeout: 300_000 }, async () => {
+    const { method, calib, target } = FASHION_TOOLS;
+    const index = 0;
+    const t0 = performance.now();
+    // The tools from the URL; the panel shows them and calibrates with them.
+    await open(`model=fashion-mnist&method=${method}&calib=${calib}&equalize=1&bias=1&target=${target}&image=${index}`);
+    await page.locator('#calib-status[data-state="done"]').waitFor({ timeout: 120_000 });
+    await waitForResults(page, `fashion/${index}`, 120_000);
+    const t1 = performance.now();
+    expect(await page.isChecked('#calib-equalize')).toBe(true);
+    expect(await page.isChecked('#calib-bias')).toBe(true);
+    expect(await page.inputValue('#calib-target')).toBe(String(target));
+
+    // Node: the same program from the same images (the page's local/fashion-mnist/ is data/fashion-mnist/).
+    const graph = importOnnx(readFileSync(BUNDLED.model));
+    const train = imageSetFromIdx(parseIdx(readFileSync(BUNDLED.calibImages)));
+    const calibration = Array.from({ length: calib }, (_, i) => ({ [graph.inputs[0]!.name]: train.input(i) }));
+    let report: ToolReport | undefined;
+    const withTools = await quantize(graph, { calibration, method, equalize: true, biasCorrection: true, targetCosine: target, onToolReport: (r) => (report = r) });
+    const plain = await quantize(graph, { calibration, method });
+    const t = report?.target;
+    if (!report || !t) throw new Error('quantize() reported no target search');
+    console.log(
+      `fashion-mnist with the tools: page results in ${(t1 - t0).toFixed(0)} ms; node: ${report.equalizedPairs.length} pairs equalized, ` +
+        `${report.correctedLayers.length} layers corrected, lowest cosine ${t.before.min.toFixed(5)} → ${t.after.min.toFixed(5)}, kept ${JSON.stringify(t.kept)}`,
+    );
+    // The case exercises every tool: pairs to equalize, layers to correct, layers the target keeps.
+    expect(report.equalizedPairs.length).toBeGreaterThan(0);
+    expect(report.correctedLayers.length).toBeGreaterThan(0);
+    expect(t.kept.length, 'the target keeps a layer in float').toBeGreaterThan(0);
+    expect(t.kept.length, 'the target keeps some layers int8').toBeLessThan(t.sensitivity.length);
+    expect(t.met).toBe(true);
+
+    const tools = await downloadQ8Named(page);
+    expect(tools.name).toBe(`fashion-mnist-${method}-${calib}-eq-bc-t${target}.q8`);
+    const q8 = readFileSync(tools.path);
+    expect(Buffer.from(q8).equals(Buffer.from(writeQ8(withTools))), "the page's .q8 is node's quantize() with the same tools").toBe(true);
+    expect(Buffer.from(q8).equals(Buffer.from(writeQ8(plain))), 'the tools changed the program').toBe(false);
+    expect(readQ8(q8).steps.filter((s) => s.op === 'float').length, 'the kept layers run in float').toBeGreaterThanOrEqual(t.kept.length);
+
+    // The status line says what the tools did.
+    const status = (await page.textContent('#calib-status'))!;
+    expect(status).toContain(`Equalized ${report.equalizedPairs.length} conv pair`);
+    expect(status).toContain(`Bias-corrected ${report.correctedLayers.length} layer`);
+    expect(status).toContain(`Target cosine ${target} met on the ${Math.floor(calib / 4)} held-aside images: lowest ${t.before.min.toFixed(5)} → ${t.after.min.toFixed(5)}`);
+    expect(status).toContain(`${t.kept.length} layer${t.kept.length === 1 ? '' : 's'} kept in float`);
+
+    // The sensitivity chart: one column per layer node measured, the kept ones marked.
+    await page.locator('#sensitivity').waitFor({ state: 'visible' });
+    const columns = await page.locator('#sensitivity-chart svg g.layer').evaluateAll((els) => els.map((el) => ({ node: el.getAttribute('data-node'), kept: el.getAttribute('data-kept') === 'true' })));
+    expect(columns).toEqual(t.sensitivity.map((l) => ({ node: l.node, kept: t.kept.includes(l.node) })));
+    const k = t.sensitivity.findIndex((l) => l.node === t.kept[0]);
+    await page.locator(`#sensitivity-chart g.layer[data-layer="${k}"]`).click();
+    const detail = (await page.textContent('#sensitivity-detail'))!;
+    expect(detail).toContain(`Layer ${k + 1}:`);
+    expect(detail).toContain(`only it in int8: cosine ${t.sensitivity[k]!.onlyInt8.toFixed(6)}`);
+    expect(detail).toContain('kept in float');
+
+    // The GPU runs the program with its float layers: the int8 card's top-1 is the CPU reference's.
+    const test = imageSetFromIdx(parseIdx(readFileSync(BUNDLED.testImages)));
+    const int8Logits = runInt8(withTools, { [withTools.inputs[0]!.name]: test.input(index) })[withTools.outputs[0]!.name]!;
+    expect((await shownTop1(page, 'int8')).index).toBe(argmax(int8Logits.data));
+    await page.locator('#sensitivity-chart svg').scrollIntoViewIfNeeded();
+    await screenshot(page, 'fashion-mnist-tools');
+
+    // Every tool off again from the controls: node's program without them, and no chart.
+    await page.uncheck('#calib-equalize');
+    await page.uncheck('#calib-bias');
+    await page.fill('#calib-target', '');
+    await page.click('#calib-run');
+    await page.locator('#calib-progress').waitFor({ state: 'visible' });
+    await page.locator('#calib-status[data-state="done"]').waitFor({ timeout: 120_000 });
+    expect(await page.isHidden('#sensitivity')).toBe(true);
+    const off = await downloadQ8Named(page);
+    expect(off.name).toBe(`fashion-mnist-${method}-${calib}.q8`);
+    expect(Buffer.from(readFileSync(off.path)).equals(Buffer.from(writeQ8(plain))), "without the tools, the page's .q8 is node's plain quantize()").toBe(true);
+    expect(await page.textContent('#calib-status')).not.toContain('Target cosine');
+
+    // A target the data cannot hold aside for is refused in words before any work.
+    await page.fill('#calib-count', '3');
+    await page.fill('#calib-target', '0.999');
+    await page.click('#calib-run');
+    await expect.poll(() => page.textContent('#calib-status')).toContain('it needs at least 4 images, not 3');
+    expect(await page.getAttribute('#calib-status', 'data-state')).toBe('error');
+    expect(await alerts()).toEqual([]);
   });
 
   it.skipIf(skip)(`says how to get a model whose files are missing${why}`, async () => {
